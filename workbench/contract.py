@@ -1,0 +1,467 @@
+"""The data contract (v1) as code: the single source of table schemas, enums and rules.
+
+Every loader, analysis, sample generator and test reads the contract from here, so
+that ``../shared/data-contract.md`` is stated once in the code base. Extensions the
+workbench makes to the contract (new rules, extra Chinese labels) are marked
+``extension`` and documented in ``docs/data-contract-extensions.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+CONTRACT_VERSION = "1"
+TIMEZONE = "Asia/Shanghai"
+
+Kind = Literal["str", "int", "float", "bool", "date", "datetime", "enum"]
+
+# polars dtype for every logical kind. Datetimes are naive Asia/Shanghai local time.
+DTYPES: dict[str, pl.DataType] = {
+    "str": pl.String(),
+    "int": pl.Int64(),
+    "float": pl.Float64(),
+    "bool": pl.Boolean(),
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us"),
+    "enum": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column.
+
+    ``enum`` names an entry of :data:`ENUMS`; ``fk`` is ``"table.column"``;
+    ``min_value`` / ``min_exclusive`` state the money and quantity bounds.
+    """
+
+    name: str
+    kind: Kind
+    nullable: bool = False
+    enum: str | None = None
+    fk: str | None = None
+    min_value: float | None = None
+    min_exclusive: bool = False
+    default: object = None  # filled in for a missing optional-with-default column
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return DTYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One contract table: its columns and primary key (possibly empty)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    # Columns used to name offending rows in errors when there is no primary key.
+    example_key: tuple[str, ...] = field(default=())
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        return {c.name: c.dtype for c in self.columns}
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return self.primary_key or self.example_key
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+
+# --------------------------------------------------------------------------- enums
+# code -> Chinese labels the loader also accepts. Registry status labels are the
+# contract's; the others are an extension (see docs/data-contract-extensions.md).
+ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "customer_type": {"individual": ("个人",), "enterprise": ("企业",)},
+    "gender": {"f": ("女",), "m": ("男",)},
+    "assignment_method": {"rule": ("规则",), "manual": ("人工",)},
+    "order_channel": {"app": ("应用",), "web": ("网站",), "store": ("门店",), "phone": ("电话",)},
+    "device_os": {
+        "ios": (),
+        "android": ("安卓",),
+        "windows": (),
+        "macos": (),
+        "other": ("其他",),
+    },
+    "complaint_channel": {
+        "hotline": ("热线",),
+        "app": ("应用",),
+        "web": ("网站",),
+        "email": ("邮件",),
+        "store": ("门店",),
+        "regulator": ("12315", "监管转办"),
+    },
+    "severity": {"critical": ("特急",), "high": ("高",), "medium": ("中",), "low": ("低",)},
+    "complaint_status": {
+        "open": ("待处理",),
+        "in_progress": ("处理中",),
+        "waiting_customer": ("待客户反馈",),
+        "resolved": ("已解决",),
+        "closed": ("已关闭",),
+        "rejected": ("不予受理",),
+    },
+    "complaint_event": {
+        "acknowledged": ("已响应",),
+        "accepted": ("已受理",),
+        "rejected": ("不予受理",),
+        "progress_update": ("进展告知",),
+        "waiting_customer": ("待客户反馈",),
+        "resumed": ("恢复处理",),
+        "escalated": ("升级",),
+        "resolved": ("已解决",),
+        "closed": ("已关闭",),
+        "reopened": ("重新打开",),
+    },
+    "registry_status": {
+        "active": ("存续", "在业"),
+        "revoked": ("吊销",),
+        "cancelled": ("注销",),
+        "moved_out": ("迁出",),
+        "suspended": ("停业",),
+    },
+    "registry_event": {
+        "abnormal_list_in": ("列入经营异常名录",),
+        "abnormal_list_out": ("移出经营异常名录",),
+        "serious_illegal_in": ("列入严重违法失信名单",),
+        "serious_illegal_out": ("移出严重违法失信名单",),
+        "admin_penalty": ("行政处罚",),
+        "spot_check_fail": ("抽查检查不合格",),
+        "equity_pledge": ("股权出质",),
+        "chattel_mortgage": ("动产抵押",),
+        "lawsuit": ("诉讼",),
+    },
+    # Output enums.
+    "analysis": {"tiering": (), "pricing": (), "sla": (), "credit": ()},
+    "finding_severity": {"high": ("高",), "medium": ("中",), "low": ("低",)},
+    "entity_type": {
+        "customer": (),
+        "order": (),
+        "grant": (),
+        "complaint": (),
+        "group": (),
+        "subsidiary": (),
+        "enterprise": (),
+        "policy": (),
+    },
+    "grade": {"AAA": (), "AA": (), "A": (), "BBB": (), "BB": (), "reject": ()},
+}
+
+
+def enum_codes(name: str) -> list[str]:
+    """The codes of enum ``name`` in contract order."""
+    return list(ENUMS[name])
+
+
+def enum_label_map(name: str) -> dict[str, str]:
+    """Every accepted spelling (code or Chinese label) → code."""
+    out = {code: code for code in ENUMS[name]}
+    for code, labels in ENUMS[name].items():
+        for label in labels:
+            out[label] = code
+    return out
+
+
+# -------------------------------------------------------------------------- tables
+_MONEY = 0.0  # money columns are non-negative
+
+
+def _c(name: str, kind: Kind, **kw: object) -> Column:
+    return Column(name, kind, **kw)  # type: ignore[arg-type]
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "subsidiaries",
+            (_c("subsidiary_id", "str"), _c("name", "str"), _c("province", "str")),
+            primary_key=("subsidiary_id",),
+        ),
+        Table(
+            "customers",
+            (
+                _c("customer_id", "str"),
+                _c("subsidiary_id", "str", fk="subsidiaries.subsidiary_id"),
+                _c("customer_type", "enum", enum="customer_type"),
+                _c("uscc", "str", nullable=True),
+                _c("signup_date", "date"),
+                _c("province", "str", nullable=True),
+                _c("gender", "enum", nullable=True, enum="gender"),
+                _c("birth_year", "int", nullable=True),
+            ),
+            primary_key=("customer_id",),
+        ),
+        Table(
+            "tier_policy",
+            (
+                _c("tier", "str"),
+                _c("rank", "int"),
+                _c("min_spend_12m", "float", min_value=_MONEY),
+                _c("min_orders_12m", "int", min_value=0),
+                _c("min_tenure_months", "int", min_value=0),
+                _c("review_cycle_days", "int", min_value=0, min_exclusive=True),
+                _c("published_at", "date", nullable=True),
+            ),
+            primary_key=("tier",),
+        ),
+        Table(
+            "tier_benefits",
+            (
+                _c("tier", "str", fk="tier_policy.tier"),
+                _c("benefit_type", "str"),
+                _c("value", "float", min_value=0.0),
+                _c("published", "bool"),
+            ),
+            example_key=("tier", "benefit_type"),
+        ),
+        Table(
+            "tier_assignments",
+            (
+                _c("customer_id", "str", fk="customers.customer_id"),
+                _c("tier", "str", fk="tier_policy.tier"),
+                _c("assigned_at", "datetime"),
+                _c("method", "enum", enum="assignment_method"),
+                _c("reason", "str", nullable=True),
+            ),
+            example_key=("customer_id", "assigned_at"),
+        ),
+        Table(
+            "benefit_grants",
+            (
+                _c("grant_id", "str"),
+                _c("customer_id", "str", fk="customers.customer_id"),
+                _c("granted_at", "datetime"),
+                _c("benefit_type", "str"),
+                _c("value", "float", min_value=0.0),
+                _c("amount_cny", "float", min_value=_MONEY),
+            ),
+            primary_key=("grant_id",),
+        ),
+        Table(
+            "orders",
+            (
+                _c("order_id", "str"),
+                _c("customer_id", "str", fk="customers.customer_id"),
+                _c("subsidiary_id", "str", fk="subsidiaries.subsidiary_id"),
+                _c("sku", "str"),
+                _c("ordered_at", "datetime"),
+                _c("channel", "enum", enum="order_channel"),
+                _c("device_os", "enum", nullable=True, enum="device_os"),
+                _c("province", "str", nullable=True),
+                _c("quantity", "int", min_value=0, min_exclusive=True),
+                _c("list_price", "float", min_value=0.0, min_exclusive=True),
+                _c("charged_price", "float", min_value=_MONEY),
+                _c("promo_id", "str", nullable=True, fk="promotions.promo_id"),
+                _c("coupon_cny", "float", min_value=_MONEY, default=0.0),
+            ),
+            primary_key=("order_id",),
+        ),
+        Table(
+            "promotions",
+            (
+                _c("promo_id", "str"),
+                _c("sku", "str", nullable=True),
+                _c("starts_at", "datetime"),
+                _c("ends_at", "datetime"),
+                _c("discount_pct", "float", min_value=0.0),
+                _c("eligible_tiers", "str", nullable=True),
+                _c("public", "bool"),
+            ),
+            primary_key=("promo_id",),
+        ),
+        Table(
+            "complaints",
+            (
+                _c("complaint_id", "str"),
+                _c("customer_id", "str", fk="customers.customer_id"),
+                _c("subsidiary_id", "str", fk="subsidiaries.subsidiary_id"),
+                _c("channel", "enum", enum="complaint_channel"),
+                _c("category", "str"),
+                _c("severity", "enum", enum="severity"),
+                _c("received_at", "datetime"),
+                _c("acknowledged_at", "datetime", nullable=True),
+                _c("accepted_at", "datetime", nullable=True),
+                _c("resolved_at", "datetime", nullable=True),
+                _c("closed_at", "datetime", nullable=True),
+                _c("status", "enum", enum="complaint_status"),
+                _c("root_cause", "str", nullable=True),
+                _c("satisfaction", "int", nullable=True, min_value=1),
+            ),
+            primary_key=("complaint_id",),
+        ),
+        Table(
+            "complaint_events",
+            (
+                _c("complaint_id", "str", fk="complaints.complaint_id"),
+                _c("at", "datetime"),
+                _c("event", "enum", enum="complaint_event"),
+                _c("note", "str", nullable=True),
+            ),
+            example_key=("complaint_id", "at"),
+        ),
+        Table(
+            "registry_snapshots",
+            (
+                _c("snapshot_date", "date"),
+                _c("uscc", "str"),
+                _c("name", "str"),
+                _c("status", "enum", enum="registry_status"),
+                _c("established_date", "date"),
+                _c("registered_capital_cny", "float", nullable=True, min_value=_MONEY),
+                _c("industry_code", "str", nullable=True),
+                _c("business_scope", "str", nullable=True),
+                _c("last_annual_report_year", "int", nullable=True),
+            ),
+            # "one row per uscc per extract"
+            primary_key=("uscc", "snapshot_date"),
+        ),
+        Table(
+            "registry_events",
+            (
+                _c("uscc", "str"),
+                _c("event_date", "date"),
+                _c("event_type", "enum", enum="registry_event"),
+                _c("amount_cny", "float", nullable=True, min_value=_MONEY),
+                _c("authority", "str", nullable=True),
+                _c("reason", "str", nullable=True),
+            ),
+            example_key=("uscc", "event_date"),
+        ),
+        Table(
+            "receivables",
+            (
+                _c("invoice_id", "str"),
+                _c("customer_id", "str", fk="customers.customer_id"),
+                _c("issued_at", "date"),
+                _c("due_date", "date"),
+                _c("amount_cny", "float", min_value=_MONEY),
+                _c("paid_at", "date", nullable=True),
+                _c("paid_amount_cny", "float", min_value=_MONEY, default=0.0),
+            ),
+            primary_key=("invoice_id",),
+        ),
+    )
+}
+
+TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
+# Extra row-level expectations beyond types/keys: (table, column, expression that
+# must hold where the column is not null, reason). Each reason is one line.
+ROW_CHECKS: tuple[tuple[str, str, pl.Expr, str], ...] = (
+    ("complaints", "satisfaction", pl.col("satisfaction").is_between(1, 5), "a 1–5 score"),
+    (
+        "promotions",
+        "ends_at",
+        pl.col("ends_at") >= pl.col("starts_at"),
+        "a promotion window ends at or after it starts",
+    ),
+    (
+        "receivables",
+        "due_date",
+        pl.col("due_date") >= pl.col("issued_at"),
+        "an invoice falls due on or after it is issued",
+    ),
+    (
+        "tier_policy",
+        "rank",
+        pl.col("rank").is_unique(),
+        "tier ranks are unique (higher = better)",
+    ),
+    (
+        "customers",
+        "uscc",
+        (pl.col("customer_type") != "enterprise") | pl.col("uscc").is_not_null(),
+        "enterprises must carry a USCC",
+    ),
+)
+
+
+# ------------------------------------------------------------------------ outputs
+ANALYSES: tuple[str, ...] = ("tiering", "pricing", "sla", "credit")
+
+FINDINGS_SCHEMA: dict[str, pl.DataType] = {
+    "finding_id": pl.String(),
+    "analysis": pl.String(),
+    "rule": pl.String(),
+    "severity": pl.String(),
+    "entity_type": pl.String(),
+    "entity_id": pl.String(),
+    "subsidiary_id": pl.String(),
+    "amount_cny": pl.Float64(),
+    "detail": pl.String(),
+}
+
+CREDIT_GRADES_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.String(),
+    "uscc": pl.String(),
+    "score": pl.Float64(),
+    "pd": pl.Float64(),
+    "grade": pl.String(),
+    "credit_limit_cny": pl.Float64(),
+    "payment_terms_days": pl.Int64(),
+    "reasons": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A finding rule: where it comes from, what it is about, and its legal basis."""
+
+    code: str
+    analysis: str
+    entity_type: str
+    title_en: str
+    title_zh: str
+    legal_basis: str
+    extension: bool = False
+
+
+_PIPL24 = "《个人信息保护法》第二十四条 (PIPL art. 24: automated decisions, no unreasonable differential treatment in transaction prices)"
+_CPL_REG9 = "《消费者权益保护法实施条例》第九条 (CPL Implementing Regulation 2024, art. 9: same goods, same conditions, same price)"
+_CPL = "《消费者权益保护法》第十条 (Consumer Protection Law art. 10: fair trading conditions)"
+_PRICE = "《明码标价和禁止价格欺诈规定》 (Clearly-marked prices and price fraud provisions)"
+_COMPLAINT = "《市场监督管理投诉举报处理暂行办法》及企业公开承诺 (SAMR complaint handling measures and the published service commitment)"
+_REGISTRY = "《企业信息公示暂行条例》 (Interim Regulation on Enterprise Information Publicity)"
+_ABNORMAL = "《企业经营异常名录管理办法》/《市场监督管理严重违法失信名单管理办法》 (abnormal-operation list and serious-illegal list measures)"
+_USCC = "GB 32100-2015 法人和其他组织统一社会信用代码编码规则 (USCC coding rules)"
+
+RULES: dict[str, Rule] = {
+    r.code: r
+    for r in (
+        Rule("tier_mismatch", "tiering", "customer", "Tier differs from published criteria", "会员等级与公布标准不符", _CPL),
+        Rule("manual_tier_without_reason", "tiering", "customer", "Manual tier change without a reason", "人工调级无理由", _CPL),
+        Rule("hidden_benefit", "tiering", "grant", "Benefit outside the published schedule", "未公布的权益", _CPL),
+        Rule("stale_tier", "tiering", "customer", "Tier not re-evaluated within its cycle", "等级未按周期复核", _CPL),
+        Rule("unpublished_policy", "tiering", "policy", "Tier criteria never published", "等级标准未公布", _CPL),
+        Rule("tier_disparity", "tiering", "group", "Group under-tiered at a higher rate", "群体定级差异", _PIPL24),
+        Rule("dormant_top_tier", "tiering", "customer", "Top-tier customer with no recent order", "顶级会员长期无交易", _CPL, extension=True),
+        Rule("price_disparity", "pricing", "group", "Group pays an unexplained premium", "大数据杀熟：群体价格差异", _PIPL24 + "; " + _CPL_REG9),
+        Rule("unexplained_premium", "pricing", "order", "Price above what published factors explain", "无法解释的加价", _CPL_REG9 + "; " + _PRICE),
+        Rule("unpublished_promotion", "pricing", "order", "Order used a promotion that was not announced", "使用未公开促销", _PRICE),
+        Rule("ack_breach", "sla", "complaint", "First response later than committed", "首次响应超时", _COMPLAINT),
+        Rule("acceptance_breach", "sla", "complaint", "Acceptance decision later than 7 working days", "受理决定超过7个工作日", _COMPLAINT),
+        Rule("resolution_breach", "sla", "complaint", "Resolution later than committed", "办结超时", _COMPLAINT),
+        Rule("update_gap", "sla", "complaint", "No progress update for too long while open", "进展告知间隔过长", _COMPLAINT),
+        Rule("missing_record", "sla", "complaint", "Handling record incomplete", "处理记录不完整", _COMPLAINT),
+        Rule("breach_risk", "sla", "complaint", "Open complaint predicted to breach", "预计超时的在办投诉", _COMPLAINT),
+        Rule("recurring_cause", "sla", "subsidiary", "Root cause keeps recurring", "同类问题反复发生", _COMPLAINT),
+        Rule("invalid_uscc", "credit", "enterprise", "USCC fails its check characters", "统一社会信用代码无效", _USCC),
+        Rule("registry_knockout", "credit", "enterprise", "Revoked, cancelled or serious-illegal listed", "登记状态否决", _REGISTRY + "; " + _ABNORMAL),
+        Rule("registry_change", "credit", "enterprise", "Registry status or list membership changed", "登记信息变更", _REGISTRY),
+        Rule("annual_report_overdue", "credit", "enterprise", "Annual report not filed by 30 June", "年报逾期未报", _REGISTRY),
+    )
+}
+
+
+def rules_for(analysis: str) -> list[Rule]:
+    """The rules an analysis may emit."""
+    return [r for r in RULES.values() if r.analysis == analysis]
