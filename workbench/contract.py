@@ -354,8 +354,9 @@ TABLES: dict[str, Table] = {
 
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
-# Extra row-level expectations beyond types/keys: (table, column, expression that
-# must hold where the column is not null, reason). Each reason is one line.
+# Extra row-level expectations beyond types/keys: (table, column, expression, reason).
+# A row fails where the expression is False; null counts as a pass (so the
+# enterprise-USCC rule is written to be False, not null, for a missing uscc).
 ROW_CHECKS: tuple[tuple[str, str, pl.Expr, str], ...] = (
     ("complaints", "satisfaction", pl.col("satisfaction").is_between(1, 5), "a 1–5 score"),
     (
