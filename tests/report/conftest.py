@@ -1,0 +1,106 @@
+"""Fixtures for the report pipeline tests: stand-in notebooks in a tmp folder.
+
+The stand-ins take the real notebooks' parameters and write one finding each
+(and credit grades for ``credit``), so that the runner can be tested without
+the analyses or the sample data. Variants fail, sleep or write nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbench.contract import ANALYSES
+from workbench.report import run as run_module
+
+ONE_RULE = {
+    "tiering": ("stale_tier", "customer"),
+    "pricing": ("unexplained_premium", "order"),
+    "sla": ("ack_breach", "complaint"),
+    "credit": ("invalid_uscc", "enterprise"),
+}
+
+OK_BODY = '''\
+import plotly.express as px
+import polars as pl
+from workbench import notebook as wn
+from workbench.findings import make_findings, write_findings
+
+wn.setup(period)
+wn.show(px.bar(x=["甲", "乙"], y=[3, 5], title="测试图 {analysis} chart"))
+raw = pl.DataFrame({{"rule": ["{rule}", "{rule}"], "severity": ["high", "low"],
+    "entity_type": ["{entity_type}", "{entity_type}"], "entity_id": ["Z9", "A1"],
+    "subsidiary_id": ["S1", None], "amount_cny": [12.5, None], "detail": ['{{"n": 1}}', None]}})
+findings = make_findings(raw, analysis="{analysis}", period=period)
+if findings_out:
+    write_findings(findings, findings_out)
+'''
+
+CREDIT_EXTRA = '''
+from workbench.credit import write_credit_grades
+grades = pl.DataFrame({"customer_id": ["C1"], "uscc": ["91350100M000100Y43"], "score": [612.0],
+    "pd": [0.03], "grade": ["A"], "credit_limit_cny": [50000], "payment_terms_days": [30],
+    "reasons": ["tenure"]})
+if credit_grades_out:
+    write_credit_grades(grades, credit_grades_out)
+'''
+
+BODIES = {
+    "ok": OK_BODY,
+    "fail": 'raise ValueError("boom: planted failure")\n',
+    "sleep": "import time\ntime.sleep(120)\n",
+    "silent": "x = 1  # runs fine but writes no findings\n",
+    "foreign": OK_BODY,  # writes another analysis' findings
+}
+
+
+def write_notebook(path: Path, analysis: str, kind: str = "ok") -> Path:
+    rule, entity_type = ONE_RULE[analysis]
+    writes_as = "pricing" if kind == "foreign" else analysis
+    params = 'source = ""\nperiod = "2026-Q3"\nfindings_out = ""\n'
+    if analysis == "credit":
+        params += 'credit_grades_out = ""\n'
+    rule, entity_type = ONE_RULE[writes_as]
+    body = BODIES[kind].format(analysis=writes_as, rule=rule, entity_type=entity_type)
+    if analysis == "credit" and kind == "ok":
+        body += CREDIT_EXTRA
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(f"# {analysis} 测试 stand-in"),
+            nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("SECRET_CODE_MARKER = 42"),
+            nbformat.v4.new_code_cell(body),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path / f"{analysis}.ipynb")
+    return path / f"{analysis}.ipynb"
+
+
+@pytest.fixture
+def notebooks(tmp_path: Path) -> Callable[..., Path]:
+    """``notebooks(tiering="fail")`` → a folder of stand-in notebooks (default kind "ok")."""
+
+    def make(**kinds: str) -> Path:
+        folder = tmp_path / "notebooks"
+        folder.mkdir(exist_ok=True)
+        for analysis in ANALYSES:
+            write_notebook(folder, analysis, kinds.get(analysis, "ok"))
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def fake_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A source folder whose up-front validation is stubbed (one input file)."""
+    src = tmp_path / "source"
+    src.mkdir()
+    (src / "orders.csv").write_text("order_id\nO1\n", encoding="utf-8")
+    monkeypatch.setattr(
+        run_module, "_validate_source", lambda source: {"orders": Path(source) / "orders.csv"}
+    )
+    return src

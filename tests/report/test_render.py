@@ -1,0 +1,124 @@
+"""Report HTML: no code, no prompts, opens offline, plotly.js inline once, CJK-ready."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import nbformat
+import plotly.graph_objects as go
+import pytest
+
+from workbench.notebook import PLOTLY_MIMETYPE, figure_bundle
+from workbench.report.render import RenderError, external_references, notebook_to_html
+
+PLOTLYJS_MARKER = "plotly.js v"  # the bundle's licence banner
+
+
+def executed_notebook(*extra_outputs: dict) -> nbformat.NotebookNode:
+    """A notebook as papermill leaves it: code with outputs, two plotly figures."""
+    first = figure_bundle(go.Figure(go.Bar(x=["甲", "乙"], y=[3, 7171])), include_plotlyjs=True)
+    second = figure_bundle(
+        go.Figure(go.Scatter(x=[1, 2], y=[4, 4242]), layout={"title": "第二张图 second"}),
+        include_plotlyjs=False,
+    )
+    cells = [
+        nbformat.v4.new_markdown_cell("# 会员分级合规 · Tiering\n\n客户等级说明。"),
+        nbformat.v4.new_code_cell("SECRET_CODE = 'do not show'", execution_count=1),
+        nbformat.v4.new_code_cell(
+            "wn.show(fig)",
+            execution_count=2,
+            outputs=[
+                nbformat.v4.new_output("display_data", data=first),
+                nbformat.v4.new_output("display_data", data=second),
+                *[nbformat.v4.new_output("display_data", data=d) for d in extra_outputs],
+            ],
+        ),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return notebook_to_html(executed_notebook(), title="tiering · 2026-Q3")
+
+
+def test_html_has_no_code_and_no_prompts(html):
+    assert "SECRET_CODE" not in html
+    assert "wn.show" not in html
+    assert 'class="jp-InputPrompt' not in html and 'class="jp-OutputPrompt' not in html
+    assert "In&nbsp;[" not in html
+
+
+def test_html_loads_nothing_from_the_network(html):
+    assert external_references(html) == []
+    assert "<script src" not in html  # every script is inline
+    assert "require.min.js" not in html
+
+
+def test_html_embeds_plotlyjs_once_and_the_figure_data(html):
+    assert html.count(PLOTLYJS_MARKER) == 1
+    assert html.count("Plotly.newPlot") == 2
+    assert "[3,7171]" in html and "[4,4242]" in html
+    assert "\\u7b2c\\u4e8c\\u5f20\\u56fe second" in html  # 第二张图, JSON-escaped
+
+
+def test_html_is_utf8_with_a_cjk_font_stack(html):
+    assert re.search(r'<meta charset="utf-8"', html, re.IGNORECASE)
+    assert '<html lang="zh">' in html
+    assert "Noto Sans CJK SC" in html and "Microsoft YaHei" in html
+    assert "会员分级合规" in html
+
+
+def test_nbconvert_picks_the_html_not_the_plotly_json():
+    nb = executed_notebook()
+    mimes = set(nb.cells[2].outputs[0].data)
+    assert {PLOTLY_MIMETYPE, "text/html"} <= mimes
+    html = notebook_to_html(nb)
+    assert 'data-mime-type="text/html"' in html
+    assert PLOTLY_MIMETYPE not in html
+
+
+def test_an_output_that_needs_the_network_is_refused():
+    cdn = {"text/html": '<script src="https://cdn.plot.ly/plotly-2.35.2.min.js"></script>'}
+    with pytest.raises(RenderError, match="cdn.plot.ly"):
+        notebook_to_html(executed_notebook(cdn))
+
+
+@pytest.mark.parametrize(
+    ("snippet", "found"),
+    [
+        ('<script src="https://cdn.example/x.js"></script>', ["https://cdn.example/x.js"]),
+        ("<script src='//cdn.example/x.js'></script>", ["//cdn.example/x.js"]),
+        ('<link rel="stylesheet" href="http://fonts.example/a.css">', ["http://fonts.example/a.css"]),
+        ('<style>@import url("https://fonts.example/b.css");</style>', ["https://fonts.example/b.css"]),
+        ('<script type="module">import "https://esm.example/m.mjs"</script>', ["https://esm.example/m.mjs"]),
+        ('<a href="https://www.samr.gov.cn">SAMR</a>', []),
+        ('<script>var u = "https://not.loaded/just-a-string";</script>', []),
+    ],
+)
+def test_external_references(snippet, found):
+    assert external_references(snippet) == found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed")
+def test_charts_really_render_offline_in_a_browser(tmp_path):
+    """Headless chromium with no network: plotly must have drawn both figures."""
+    path = tmp_path / "report.html"
+    path.write_text(notebook_to_html(executed_notebook()), encoding="utf-8")
+    done = subprocess.run(
+        [
+            "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+            "--proxy-server=127.0.0.1:9", "--virtual-time-budget=10000", "--dump-dom",
+            path.as_uri(),
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    dom = done.stdout
+    # plotly draws each figure into an <svg class="main-svg">; 2 figures → ≥ 2
+    assert dom.count('class="main-svg"') >= 2, done.stderr[-2000:]

@@ -1,0 +1,248 @@
+"""The report runner: staging, atomic publish, replace, failures, timeouts.
+
+The stand-in notebooks come from ``conftest.py``; the source's up-front
+validation is stubbed except in the bad-input tests, which use the real loader.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+
+from workbench.contract import CREDIT_GRADES_SCHEMA, FINDINGS_SCHEMA
+from workbench.report import ReportError, run_report, verify_reports
+from workbench.report.manifest import sha256_file
+from workbench.report.render import external_references
+
+PERIOD = "2026-Q3"
+CONTRACT_OUTPUTS = {
+    "manifest.json",
+    "findings.parquet",
+    "findings.csv",
+    "credit_grades.parquet",
+    "dashboard.html",
+    *(f"{a}.{ext}" for a in ("tiering", "pricing", "sla", "credit") for ext in ("ipynb", "html")),
+}
+kernels = [pytest.mark.slow, pytest.mark.xdist_group("report-kernels")]
+
+
+def hidden(out: Path) -> set[str]:
+    return {p.name for p in out.iterdir() if p.name.startswith(".")} if out.exists() else set()
+
+
+def only_child(folder: Path) -> Path:
+    children = list(folder.iterdir())
+    assert len(children) == 1, children
+    return children[0]
+
+
+# ----------------------------------------------------------------- no kernel
+def test_refuses_an_existing_report_without_replace(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    (out / PERIOD).mkdir(parents=True)
+    (out / PERIOD / "keep.txt").write_text("old")
+    with pytest.raises(ReportError, match="already exists"):
+        run_report(fake_source, PERIOD, out, notebooks_dir=notebooks())
+    assert (out / PERIOD / "keep.txt").read_text() == "old"
+    assert hidden(out) == set()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"period": "2026-Q5"}, "not understood"),
+        ({"analyses": ["tiering", "marketing"]}, "unknown analyses"),
+        ({"source": "/no/such/source"}, "does not exist"),
+    ],
+)
+def test_bad_arguments_are_report_errors(tmp_path, fake_source, notebooks, kwargs, message):
+    args = {"source": fake_source, "period": PERIOD, **kwargs}
+    with pytest.raises(ReportError, match=message):
+        run_report(args.pop("source"), args.pop("period"), tmp_path / "out",
+                   notebooks_dir=notebooks(), **args)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_missing_notebook_is_a_report_error(tmp_path, fake_source):
+    with pytest.raises(ReportError, match=r"no notebook for \['sla'\]"):
+        run_report(fake_source, PERIOD, tmp_path / "out", analyses=["sla"], notebooks_dir=tmp_path)
+
+
+def test_bad_input_publishes_nothing(tmp_path, notebooks):
+    """The real loader: a folder with one malformed table is bad input."""
+    src = tmp_path / "bad_source"
+    src.mkdir()
+    (src / "subsidiaries.csv").write_text("subsidiary_id,name\nS1,总部\n", encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(ReportError, match="not valid input") as err:
+        run_report(src, PERIOD, out, notebooks_dir=notebooks())
+    assert "subsidiaries" in str(err.value) and "customers" in str(err.value)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_default_notebooks_dir_follows_the_env_var(tmp_path, monkeypatch):
+    from workbench.report.run import default_notebooks_dir
+
+    monkeypatch.delenv("WORKBENCH_NOTEBOOKS", raising=False)
+    assert (default_notebooks_dir() / "tiering.ipynb").is_file()
+    monkeypatch.setenv("WORKBENCH_NOTEBOOKS", str(tmp_path))
+    assert default_notebooks_dir() == tmp_path.resolve()
+
+
+# -------------------------------------------------------------- with kernels
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    lines: list[str] = []
+    folder = run_report(fake_source, PERIOD, out, notebooks_dir=notebooks(), progress=lines.append)
+
+    assert folder == (out / PERIOD).resolve()
+    assert {p.name for p in folder.iterdir()} == CONTRACT_OUTPUTS
+    assert hidden(out) == set()  # no staging left behind
+    runs = [line for line in lines if line.startswith("[")]
+    assert len(runs) == 4
+    assert re.fullmatch(r"\[2/4\] pricing … ok \(\d+\.\d s, 2 findings\)", runs[1])
+
+    findings = pl.read_parquet(folder / "findings.parquet")
+    assert findings.schema == pl.Schema(FINDINGS_SCHEMA)
+    assert findings.height == 8
+    keys = findings.select("analysis", "rule", "entity_id").rows()
+    assert keys == sorted(keys)
+    assert findings.equals(pl.read_csv(folder / "findings.csv", schema=FINDINGS_SCHEMA))
+    grades = pl.read_parquet(folder / "credit_grades.parquet")
+    assert grades.schema == pl.Schema(CREDIT_GRADES_SCHEMA) and grades.height == 1
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["outputs"]) == CONTRACT_OUTPUTS - {"manifest.json"}
+    for name, digest in manifest["outputs"].items():
+        assert sha256_file(folder / name) == digest
+    assert manifest["period"] == {
+        "label": PERIOD, "start": "2026-07-01T00:00:00", "end": "2026-10-01T00:00:00"
+    }
+    assert manifest["source"]["uri"] == str(fake_source.resolve())
+    orders = manifest["source"]["input_files"]["orders"]
+    assert orders["sha256"] == sha256_file(fake_source / "orders.csv") and orders["bytes"] > 0
+    assert {a: v["status"] for a, v in manifest["analyses"].items()} == dict.fromkeys(
+        ("tiering", "pricing", "sla", "credit"), "ok"
+    )
+    assert manifest["analyses"]["sla"]["findings"] == 2
+    assert manifest["previous_manifest"] is None
+    assert manifest["packages"]["papermill"] and manifest["packages"]["python"]
+    assert verify_reports(out).ok
+
+    for name in ("tiering.html", "dashboard.html"):
+        html = (folder / name).read_text(encoding="utf-8")
+        assert external_references(html) == []
+        assert "SECRET_CODE_MARKER" not in html
+    # the executed notebook carries the parameters papermill injected
+    nb = nbformat.read(folder / "credit.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert "credit_grades_out" in injected[0].source
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_replace_moves_the_old_report_to_superseded(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    (out / PERIOD).mkdir(parents=True)
+    (out / PERIOD / "old.txt").write_text("old report")
+    folder = run_report(
+        fake_source, PERIOD, out, replace=True, analyses=["tiering"], notebooks_dir=notebooks()
+    )
+    assert (folder / "manifest.json").is_file() and not (folder / "old.txt").exists()
+    old = only_child(out / ".superseded")
+    assert old.name.startswith(f"{PERIOD}-") and (old / "old.txt").read_text() == "old report"
+    assert hidden(out) == {".superseded"}
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_a_failing_notebook_publishes_nothing(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    (out / PERIOD).mkdir(parents=True)
+    (out / PERIOD / "old.txt").write_text("old report")
+    with pytest.raises(ReportError) as err:
+        run_report(
+            fake_source, PERIOD, out, replace=True, analyses=["tiering", "pricing"],
+            notebooks_dir=notebooks(tiering="fail"),
+        )
+    message = str(err.value)
+    assert "tiering" in message and "ValueError" in message and "boom: planted failure" in message
+    assert "pricing" not in message.split("executed notebooks")[0]  # pricing itself was fine
+    # the existing report is untouched, nothing staged or superseded remains
+    assert [p.name for p in (out / PERIOD).iterdir()] == ["old.txt"]
+    assert hidden(out) == {".failed"}
+    failed = only_child(out / ".failed")
+    assert failed.name.startswith(f"{PERIOD}-")
+    assert {p.name for p in failed.iterdir()} == {
+        "tiering.ipynb", "pricing.ipynb", "tiering.kernel.log", "pricing.kernel.log", "error.txt"
+    }
+    nb = nbformat.read(failed / "tiering.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_a_cell_over_the_timeout_fails_the_report(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    with pytest.raises(ReportError, match=r"sla notebook timeout: .*execution timeout of 2 s"):
+        run_report(
+            fake_source, PERIOD, out, analyses=["sla"], timeout_s=2,
+            notebooks_dir=notebooks(sla="sleep"),
+        )
+    assert not (out / PERIOD).exists()
+    assert hidden(out) == {".failed"}
+    partial = only_child(out / ".failed") / "sla.ipynb"
+    # The trap: papermill saved the timed-out notebook looking successful.
+    nb = nbformat.read(partial, as_version=4)
+    assert nb.metadata.papermill["exception"] is None
+    assert {c.metadata.papermill["status"] for c in nb.cells} == {"completed"}
+    assert "timeout" in (partial.parent / "error.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_a_notebook_that_writes_no_findings_has_failed(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    with pytest.raises(ReportError, match=r"credit notebook no_output: .*did not write"):
+        run_report(
+            fake_source, PERIOD, out, analyses=["credit"], notebooks_dir=notebooks(credit="silent")
+        )
+    assert not (out / PERIOD).exists()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_findings_of_another_analysis_fail_the_report(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    with pytest.raises(ReportError, match=r"assembling the outputs: .*analysis that did not write"):
+        run_report(
+            fake_source, PERIOD, out, analyses=["tiering"], notebooks_dir=notebooks(tiering="foreign")
+        )
+    assert not (out / PERIOD).exists()
+    assert (only_child(out / ".failed") / "tiering.ipynb").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_manifests_chain_to_the_previous_period(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    nb_dir = notebooks()
+    q2 = run_report(fake_source, "2026-Q2", out, analyses=["sla"], notebooks_dir=nb_dir)
+    q3 = run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=nb_dir)
+    link = json.loads((q3 / "manifest.json").read_text(encoding="utf-8"))["previous_manifest"]
+    assert link == {"path": "2026-Q2/manifest.json", "sha256": sha256_file(q2 / "manifest.json")}
+    # a subset run still writes every shared output (empty credit grades)
+    assert pl.read_parquet(q3 / "credit_grades.parquet").height == 0
+    assert verify_reports(out).ok
+
+    (q2 / "findings.csv").write_text("tampered", encoding="utf-8")
+    result = verify_reports(out)
+    assert not result.ok
+    assert result.problems == ["2026-Q2: findings.csv has changed (sha256 differs)"]

@@ -1,0 +1,267 @@
+"""Helpers the analysis notebooks import: display set-up, figures, tables, data quality.
+
+A notebook calls :func:`setup` once, then :func:`show` for each plotly figure and
+:func:`table` for each frame. Figures are displayed as one bundle that works in
+both places a report is read:
+
+* ``application/vnd.plotly.v1+json`` — JupyterLab renders it with its plotly
+  extension (interactive, no HTML needed);
+* ``text/html`` — what nbconvert picks for the exported report (its display
+  priority ignores the plotly mimetype). The first figure after :func:`setup`
+  carries plotly.js inline (``include_plotlyjs=True``); later figures use the
+  global ``Plotly`` it defines. No CDN, no require.js, no MathJax: the exported
+  HTML opens offline. :mod:`workbench.report.render` keeps the nbconvert template
+  from adding CDN scripts of its own.
+
+``fig.show()`` goes through the same path: :func:`setup` registers the bundle as
+the plotly renderer ``"workbench"`` and makes it the default.
+
+:func:`data_quality` is plain library code (unit-tested), not display code.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import polars as pl
+from plotly.io.base_renderers import MimetypeRenderer
+
+from workbench.contract import TABLES
+from workbench.periods import Period, parse_period
+
+#: Font stack that renders Simplified Chinese on Windows, macOS and Linux.
+CJK_FONT_STACK = (
+    '"Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", '
+    '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
+    "Helvetica, Arial, sans-serif"
+)
+RENDERER = "workbench"
+PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
+
+#: The column that dates a table's rows ("rows in period"); tables not listed
+#: (subsidiaries, tier_benefits) are undated.
+DATE_COLUMNS: dict[str, str] = {
+    "customers": "signup_date",
+    "tier_policy": "published_at",
+    "tier_assignments": "assigned_at",
+    "benefit_grants": "granted_at",
+    "orders": "ordered_at",
+    "promotions": "starts_at",
+    "complaints": "received_at",
+    "complaint_events": "at",
+    "registry_snapshots": "snapshot_date",
+    "registry_events": "event_date",
+    "receivables": "issued_at",
+}
+
+_state: dict[str, Any] = {"plotlyjs_sent": False}
+
+
+# ----------------------------------------------------------------------- display
+def setup(period_label: str) -> None:
+    """Prepare a notebook kernel for a report of ``period_label``.
+
+    Registers and selects the ``"workbench"`` plotly renderer (offline HTML +
+    JupyterLab), a plotly template with a CJK-capable font, and polars display
+    settings. Resets the "plotly.js already embedded" flag, so that re-running a
+    notebook from the top embeds plotly.js again in its first figure.
+    """
+    parse_period(period_label)  # a bad label fails here, before any figure
+    _state["plotlyjs_sent"] = False
+    pio.renderers[RENDERER] = _WorkbenchRenderer()
+    pio.renderers.default = RENDERER
+    pio.templates["workbench"] = go.layout.Template(
+        layout={"font": {"family": CJK_FONT_STACK}, "margin": {"t": 60}}
+    )
+    pio.templates.default = "plotly_white+workbench"
+    pl.Config.set_tbl_rows(20)
+    pl.Config.set_tbl_cols(-1)
+    pl.Config.set_fmt_str_lengths(80)
+    pl.Config.set_tbl_hide_column_data_types(True)
+
+
+def figure_bundle(fig: Any, *, include_plotlyjs: bool) -> dict[str, Any]:
+    """The display bundle for a plotly figure (or figure dict).
+
+    ``include_plotlyjs=True`` inlines the plotly.js bundle in the HTML part; only
+    the first figure of a notebook needs it.
+    """
+    fig_json = pio.to_json(fig, validate=False, remove_uids=False)
+    fig_dict = json.loads(fig_json)
+    fig_dict.setdefault("config", {}).update({"displaylogo": False, "responsive": True})
+    html = pio.to_html(
+        fig,
+        config={"displaylogo": False, "responsive": True},
+        include_plotlyjs=include_plotlyjs,
+        include_mathjax=False,
+        full_html=False,
+        default_width="100%",
+        default_height=480,
+        validate=False,
+    )
+    title = (fig_dict.get("layout", {}).get("title") or {}).get("text") or "figure"
+    return {
+        PLOTLY_MIMETYPE: fig_dict,
+        "text/html": html,
+        "text/plain": f"<plotly figure: {title}>",
+    }
+
+
+def _next_bundle(fig: Any) -> dict[str, Any]:
+    first = not _state["plotlyjs_sent"]
+    bundle = figure_bundle(fig, include_plotlyjs=first)
+    _state["plotlyjs_sent"] = True
+    return bundle
+
+
+def show(fig: Any) -> None:
+    """Display a plotly figure for JupyterLab and for the offline HTML report."""
+    from IPython.display import display
+
+    display(_next_bundle(fig), raw=True)
+
+
+class _WorkbenchRenderer(MimetypeRenderer):
+    """plotly renderer so that ``fig.show()`` behaves like :func:`show`."""
+
+    def to_mimebundle(self, fig_dict: dict[str, Any]) -> dict[str, Any]:
+        return _next_bundle(fig_dict)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def frame_html(df: pl.DataFrame) -> str:
+    """A plain HTML table of ``df``: no quotes around strings, nulls empty, numbers
+    right-aligned (polars' own HTML repr quotes strings and prints ``null``).
+
+    >>> frame_html(pl.DataFrame({"名称": ["客户"], "n": [1200], "p": [None]})).split("<tbody>")[1]
+    '<tr><td>客户</td><td style="text-align:right">1,200</td><td></td></tr></tbody></table>'
+    """
+    numeric = [dtype.is_numeric() for dtype in df.dtypes]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
+    rows = [
+        "<tr>"
+        + "".join(
+            f'<td style="text-align:right">{html.escape(_cell(v))}</td>' if num
+            else f"<td>{html.escape(_cell(v))}</td>"
+            for v, num in zip(row, numeric, strict=True)
+        )
+        + "</tr>"
+        for row in df.iter_rows()
+    ]
+    return f'<table class="wb-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def table(df: pl.DataFrame | pl.LazyFrame, n: int = 20) -> None:
+    """Display the first ``n`` rows of a polars frame (with the total row count)."""
+    from IPython.display import display
+
+    frame = df.collect() if isinstance(df, pl.LazyFrame) else df
+    shown = frame.head(n)
+    note = f"{frame.height:,} rows" if frame.height <= n else f"first {n} of {frame.height:,} rows"
+    if frame.height == 0:
+        note = "no rows"
+    display(
+        {
+            "text/html": f'{frame_html(shown)}<p style="color:#666"><em>{note}</em></p>',
+            "text/plain": f"{shown}\n{note}",
+        },
+        raw=True,
+    )
+
+
+# ------------------------------------------------------------------ data quality
+DATA_QUALITY_SCHEMA: dict[str, pl.DataType] = {
+    "table": pl.String(),
+    "rows": pl.Int64(),
+    "date_column": pl.String(),
+    "rows_in_period": pl.Int64(),
+    "rows_after_period": pl.Int64(),
+    "min_date": pl.Date(),
+    "max_date": pl.Date(),
+    "null_share": pl.String(),
+    "max_null_share": pl.Float64(),
+}
+
+
+def _nullable_columns(name: str, schema: Mapping[str, pl.DataType]) -> list[str]:
+    if name in TABLES:
+        return [c.name for c in TABLES[name].columns if c.nullable and c.name in schema]
+    return list(schema)
+
+
+def data_quality(frames: Mapping[str, pl.LazyFrame], period: Period | str) -> pl.DataFrame:
+    """One row per table: how much data there is and how complete it is.
+
+    Columns: ``table``, ``rows``, ``date_column`` (see :data:`DATE_COLUMNS`),
+    ``rows_in_period`` and ``rows_after_period`` (dated on or after the end of the
+    period: present in the source, never used), ``min_date``/``max_date``,
+    ``null_share`` (``"col 12.5%"`` for each nullable column, contract order) and
+    ``max_null_share`` (0–1). Undated tables have nulls in the date columns.
+
+    >>> import datetime as dt
+    >>> frames = {"orders": pl.LazyFrame({"ordered_at": [dt.datetime(2026, 7, 2),
+    ...     dt.datetime(2026, 10, 2)], "device_os": ["ios", None]})}
+    >>> data_quality(frames, "2026-Q3").select("rows", "rows_in_period", "null_share").row(0)
+    (2, 1, 'device_os 50.0%')
+    """
+    p = period if isinstance(period, Period) else parse_period(period)
+    names = list(frames)
+    queries: list[pl.LazyFrame] = []
+    meta: list[tuple[str, str | None, list[str]]] = []
+    for name in names:
+        lf = frames[name]
+        schema = lf.collect_schema()
+        date_col = DATE_COLUMNS.get(name)
+        if date_col not in schema:
+            date_col = None
+        nullable = _nullable_columns(name, schema)
+        exprs: list[pl.Expr] = [pl.len().cast(pl.Int64).alias("rows")]
+        if date_col is not None:
+            col = pl.col(date_col)
+            if schema[date_col] == pl.Date:
+                start, end = p.start.date(), p.end.date()
+            else:
+                start, end = p.start, p.end  # type: ignore[assignment]
+            exprs += [
+                ((col >= start) & (col < end)).sum().cast(pl.Int64).alias("rows_in_period"),
+                (col >= end).sum().cast(pl.Int64).alias("rows_after_period"),
+                col.min().cast(pl.Date).alias("min_date"),
+                col.max().cast(pl.Date).alias("max_date"),
+            ]
+        exprs += [pl.col(c).null_count().cast(pl.Int64).alias(f"_null_{c}") for c in nullable]
+        queries.append(lf.select(exprs))
+        meta.append((name, date_col, nullable))
+
+    rows: list[dict[str, Any]] = []
+    for (name, date_col, nullable), result in zip(meta, pl.collect_all(queries), strict=True):
+        r = result.row(0, named=True)
+        n = r["rows"]
+        shares = {c: (r[f"_null_{c}"] / n if n else 0.0) for c in nullable}
+        rows.append(
+            {
+                "table": name,
+                "rows": n,
+                "date_column": date_col,
+                "rows_in_period": r.get("rows_in_period"),
+                "rows_after_period": r.get("rows_after_period"),
+                "min_date": r.get("min_date"),
+                "max_date": r.get("max_date"),
+                "null_share": ", ".join(f"{c} {s:.1%}" for c, s in shares.items()),
+                "max_null_share": max(shares.values(), default=0.0),
+            }
+        )
+    return pl.DataFrame(rows, schema=DATA_QUALITY_SCHEMA)
