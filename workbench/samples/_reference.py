@@ -431,13 +431,19 @@ def registry_truth(t: dict[str, pl.LazyFrame], period: Period) -> dict[str, obje
     customers = t["customers"].collect()
     snaps = t["registry_snapshots"].collect()
     events = t["registry_events"].collect()
-    ent = customers.filter(pl.col("customer_type") == "enterprise")
+    # Only enterprises that are customers by the period end are judged (no look-ahead).
+    ent = customers.filter(
+        (pl.col("customer_type") == "enterprise") & (pl.col("signup_date") < period.end.date())
+    )
+    in_scope = ent["uscc"].drop_nulls().unique()
     invalid = sorted({u for u in ent["uscc"].to_list() if not is_valid_uscc(u)})
     dates = sorted(d for d in snaps["snapshot_date"].unique().to_list() if d < period.end.date())
     latest, before = dates[-1], dates[-2] if len(dates) > 1 else None
 
     def state(d: dt.date) -> pl.DataFrame:
-        s = snaps.filter(pl.col("snapshot_date") == d).select("uscc", "status", "last_annual_report_year")
+        s = snaps.filter((pl.col("snapshot_date") == d) & pl.col("uscc").is_in(in_scope)).select(
+            "uscc", "status", "last_annual_report_year"
+        )
         return s.join(list_membership(events, d), on="uscc", how="left").with_columns(
             pl.col("abnormal").fill_null(False), pl.col("serious_illegal").fill_null(False)
         )
