@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from workbench.contract import CREDIT_GRADES_SCHEMA
+from workbench.credit.grades import (
+    band_thresholds,
+    load_policy,
+    migration_matrix,
+    rescale,
+    worse,
+)
+from workbench.credit.grades import assign_grades as grade
+
+POLICY = load_policy()
+
+
+def _scored(**cols: list) -> pl.DataFrame:
+    n = len(next(iter(cols.values())))
+    base = {
+        "customer_id": [f"C{i}" for i in range(n)],
+        "uscc": [f"U{i}" for i in range(n)],
+        "score": [650.0] * n,
+        "pd": [0.004] * n,
+        "score_reasons": [["late (−10 pts)"]] * n,
+    }
+    base.update(cols)
+    return pl.DataFrame(base)
+
+
+def test_default_policy() -> None:
+    assert [(b.grade, b.payment_terms_days, b.credit_limit_cny) for b in POLICY.bands] == [
+        ("AAA", 60, 10_000_000), ("AA", 45, 5_000_000), ("A", 30, 2_000_000),
+        ("BBB", 15, 1_000_000), ("BB", 0, 500_000),
+    ]
+    assert POLICY.table().height == len(POLICY.bands) + len(POLICY.reject_when) + len(POLICY.caps)
+
+
+@pytest.mark.parametrize(
+    ("score", "grade"),
+    [(700.0, "AAA"), (640.0, "AAA"), (639.99, "AA"), (620.0, "AA"), (600.0, "A"),
+     (572.0, "BBB"), (571.9, "BB"), (100.0, "BB"), (None, "BB")],
+)
+def test_score_bands(score: float | None, grade: str) -> None:
+    out = grade_one(score=[score])
+    assert out["grade"] == grade
+    band = next(b for b in POLICY.bands if b.grade == grade)
+    assert (out["payment_terms_days"], out["credit_limit_cny"]) == (
+        band.payment_terms_days, band.credit_limit_cny)
+
+
+def grade_one(**cols: list) -> dict:
+    return grade(_scored(**cols), POLICY).row(0, named=True)
+
+
+@pytest.mark.parametrize("condition", ["registry_knockout", "invalid_uscc", "not_in_registry"])
+def test_knockouts_and_unverified_identity_are_rejected(condition: str) -> None:
+    out = grade_one(score=[700.0], **{condition: [True]})
+    assert (out["grade"], out["credit_limit_cny"], out["payment_terms_days"]) == ("reject", 0.0, 0)
+    assert out["reasons"].startswith(POLICY.reject_when[condition])
+
+
+@pytest.mark.parametrize(
+    ("condition", "cap"),
+    [("suspended", "BB"), ("moved_out", "BBB"), ("abnormal_list", "BBB"),
+     ("annual_report_overdue", "A")],
+)
+def test_caps(condition: str, cap: str) -> None:
+    out = grade_one(score=[700.0], **{condition: [True]})
+    assert out["grade"] == cap and out["band_grade"] == "AAA"
+    assert out["reasons"].split("; ")[0].startswith(f"capped at {cap}")
+    assert out["reasons"].endswith("late (−10 pts)")  # score reasons follow policy reasons
+    low = grade_one(score=[100.0], **{condition: [True]})
+    assert low["grade"] == "BB"  # a cap never raises a grade
+
+
+def test_output_schema() -> None:
+    out = grade(_scored(score=[650.0, 560.0]), POLICY)
+    assert out.select(list(CREDIT_GRADES_SCHEMA)).schema == pl.Schema(CREDIT_GRADES_SCHEMA)
+
+
+def test_bands_follow_the_scaling() -> None:
+    same_odds = rescale(640, POLICY.scaling, {"base_score": 500, "base_odds": 50, "pdo": 40})
+    assert same_odds == pytest.approx(580.0)
+    t = band_thresholds(POLICY, base_score=500, base_odds=50, pdo=40)
+    assert t[0] == pytest.approx(580.0) and t[-1] == float("-inf")
+    out = grade(_scored(score=[580.0]), POLICY, base_score=500, base_odds=50, pdo=40)
+    assert out["grade"].item() == "AAA"
+
+
+def test_worse() -> None:
+    assert worse("AAA", "BB") == "BB" and worse("reject", "AA") == "reject"
+
+
+def test_bad_policy_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "scaling: {base_score: 600, base_odds: 50, pdo: 20}\n"
+        "bands:\n  - {grade: AA, min_score: 600, payment_terms_days: 30, credit_limit_cny: 1}\n"
+        "  - {grade: AAA, min_score: null, payment_terms_days: 0, credit_limit_cny: 1}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="out of order"):
+        load_policy(path)
+    path.write_text("scaling: {base_score: 600}\nbands: []\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no bands"):
+        load_policy(path)
+
+
+def test_migration_matrix() -> None:
+    prev = pl.DataFrame({"customer_id": ["a", "b", "c"], "grade": ["AAA", "BB", "A"]})
+    cur = pl.DataFrame({"customer_id": ["a", "b", "c", "d"], "grade": ["AA", "BB", "reject", "A"]})
+    m = migration_matrix(prev, cur)
+    cell = {(r["previous"], g): r[g] for r in m.iter_rows(named=True) for g in m.columns[1:]}
+    assert cell[("AAA", "AA")] == 1 and cell[("BB", "BB")] == 1
+    assert cell[("A", "reject")] == 1 and cell[("new", "A")] == 1
+    assert sum(cell.values()) == 4
