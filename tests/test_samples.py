@@ -12,7 +12,13 @@ import stdnum.cn.uscc as stdnum_uscc
 
 from workbench.contract import ENUMS, ROW_CHECKS, RULES, TABLES
 from workbench.periods import parse_period
-from workbench.samples import GROUND_TRUTH_FILE, corrupt_uscc, generate, is_valid_uscc, org_code_check
+from workbench.samples import (
+    GROUND_TRUTH_FILE,
+    corrupt_uscc,
+    generate,
+    is_valid_uscc,
+    org_code_check,
+)
 from workbench.samples import _reference as R
 from workbench.samples._uscc import make_usccs
 

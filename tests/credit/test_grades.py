@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from workbench.contract import CREDIT_GRADES_SCHEMA
+from workbench.credit.grades import assign_grades as grade
 from workbench.credit.grades import (
     band_thresholds,
     load_policy,
@@ -13,7 +14,6 @@ from workbench.credit.grades import (
     rescale,
     worse,
 )
-from workbench.credit.grades import assign_grades as grade
 
 POLICY = load_policy()
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sla_helpers import Build, build
 
+from tests.sla.sla_helpers import Build, build
 from workbench.workdays import WorkCalendar
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 import pytest
-from sla_helpers import D, build
 
+from tests.sla.sla_helpers import D, build
 from workbench import sla
 from workbench.contract import FINDINGS_SCHEMA
 from workbench.findings import finding_id

@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
-from sla_helpers import D, build
 
+from tests.sla.sla_helpers import D, build
 from workbench.periods import parse_period
 from workbench.sla import load_policy
 from workbench.sla.clocks import judge

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.sla.sla_helpers import D, build
 from workbench.periods import parse_period
-from workbench.sla import clocks, policy as P
+from workbench.sla import clocks
+from workbench.sla import policy as P
 from workbench.sla.policy import PolicyError, load_policy
-
-from sla_helpers import D, build
 
 
 def test_default_policy_states_the_contract_targets() -> None:

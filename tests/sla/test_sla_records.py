@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sla_helpers import D, build
 
+from tests.sla.sla_helpers import D, build
 from workbench.periods import parse_period
 from workbench.sla.records import CHECKS, record_checks
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import polars as pl
 import pytest
-from conftest import D, T, assignment, customer, orders_for
 from fairlearn.metrics import MetricFrame, false_negative_rate, selection_rate
 from scipy import stats as st
 
+from tests.tiering.conftest import T, assignment, customer, orders_for
+from workbench.attributes import group_label
 from workbench.stats import benjamini_hochberg, bootstrap_ci, rate_difference_test
 from workbench.tiering import (
     METRICS,
@@ -22,7 +21,6 @@ from workbench.tiering import (
     metric_frame,
     under_tiered_rate,
 )
-from workbench.tiering._disparity import group_label
 
 UNDER = METRICS[0]
 

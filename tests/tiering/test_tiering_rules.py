@@ -7,8 +7,8 @@ import json
 
 import polars as pl
 import pytest
-from conftest import D, T, assignment, customer, orders_for
 
+from tests.tiering.conftest import POLICY, D, T, assignment, customer, orders_for
 from workbench.tiering import analyze, current_tiers, tenure_months, tier_counts
 from workbench.tiering._analysis import MSG_BAD_PARAMETER
 
@@ -203,7 +203,7 @@ def test_dormant_top_tier(make_frames) -> None:
 
 
 def test_unpublished_policy(make_frames) -> None:
-    policy = [dict(p) for p in __import__("conftest").POLICY]
+    policy = [dict(p) for p in POLICY]
     policy.append({"tier": "staff", "rank": 0, "min_spend_12m": 0.0, "min_orders_12m": 0,
                    "min_tenure_months": 0, "review_cycle_days": 365, "published_at": None})
     policy.append({"tier": "gold", "rank": 4, "min_spend_12m": 1e9, "min_orders_12m": 0,

@@ -24,6 +24,7 @@ The semantics chosen where the contract leaves room are stated in
 True
 """
 
+from workbench.attributes import age_band, tenure_band, tenure_months
 from workbench.tiering._analysis import (
     ANALYSIS,
     TABLES,
@@ -38,15 +39,12 @@ from workbench.tiering._disparity import (
     METRICS,
     SUPPORTED_ATTRIBUTES,
     Metric,
-    age_band,
     fisher_one_sided,
     group_disparity,
     hidden_benefit_rate,
     metric_frame,
-    tenure_band,
     under_tiered_rate,
 )
-from workbench.tiering._status import tenure_months
 
 __all__ = [
     "ANALYSIS",

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from workbench.analysis import AnalysisResult, as_period
+from workbench.attributes import age_band, tenure_band
 from workbench.findings import empty_findings, make_findings
 from workbench.periods import Period
 from workbench.tiering import _benefits, _disparity, _figures, _findings, _status
@@ -125,8 +126,8 @@ def _units(
         )
         .join(people, on="customer_id", how="left")
         .with_columns(
-            _disparity.age_band(pl.col("birth_year"), period.last_day.year).alias("age_band"),
-            _disparity.tenure_band(pl.col("tenure_months")).alias("tenure_band"),
+            age_band(pl.col("birth_year"), period.last_day.year).alias("age_band"),
+            tenure_band(pl.col("tenure_months")).alias("tenure_band"),
             pl.col("customer_id")
             .is_in(hidden_customers["customer_id"].implode())
             .alias("has_hidden_benefit"),

@@ -33,16 +33,19 @@ second on 50,000 customers.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from fairlearn.metrics import MetricFrame, false_negative_rate, selection_rate
+from fairlearn.metrics import MetricFrame
 from scipy import sparse
 from scipy import stats as _st
 
+from workbench.attributes import (
+    attribute_sets,
+    group_label,
+)
 from workbench.stats import benjamini_hochberg
 
 #: The contract's customer-level audit attributes the tiering analysis can group by.
@@ -61,18 +64,6 @@ DEFAULT_ATTRIBUTES: tuple[str, ...] = (
     "customer_type",
     "subsidiary_id",
 )
-#: Age bands (inclusive bounds; None = open). Labels show the bounds: ``25-34``, ``65+``.
-AGE_BANDS: tuple[tuple[int, int | None], ...] = (
-    (0, 17),
-    (18, 24),
-    (25, 34),
-    (35, 44),
-    (45, 54),
-    (55, 64),
-    (65, None),
-)
-#: Tenure bands in whole months: ``0-11m`` … ``36m+``.
-TENURE_BANDS: tuple[tuple[int, int | None], ...] = ((0, 11), (12, 23), (24, 35), (36, None))
 #: The four-fifths rule: a favourable-outcome ratio below this is a reference breach.
 FOUR_FIFTHS = 0.8
 
@@ -101,29 +92,7 @@ METRICS: tuple[Metric, ...] = (
 
 
 # --------------------------------------------------------------------- attributes
-def _band_expr(value: pl.Expr, bands: Sequence[tuple[int, int | None]], suffix: str) -> pl.Expr:
-    expr = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
-    for low, high in bands:
-        if high is None:
-            expr = expr.when(value >= low).then(pl.lit(f"{low}{suffix}+"))
-        else:
-            expr = expr.when(value.is_between(low, high)).then(pl.lit(f"{low}-{high}{suffix}"))
-    return expr.otherwise(pl.lit(None, pl.String))
 
-
-def age_band(birth_year: pl.Expr, year: int) -> pl.Expr:
-    """Age band label from a birth year, age taken as ``year − birth_year``.
-
-    >>> df = pl.DataFrame({"b": [2000, 1990, 1950, None]})
-    >>> df.select(age_band(pl.col("b"), 2026).alias("band"))["band"].to_list()
-    ['25-34', '35-44', '65+', None]
-    """
-    return _band_expr(birth_year.mul(-1).add(year), AGE_BANDS, "")  # keeps the input name
-
-
-def tenure_band(months: pl.Expr) -> pl.Expr:
-    """Tenure band label from whole months: ``0-11m``, ``12-23m``, ``24-35m``, ``36m+``."""
-    return _band_expr(months, TENURE_BANDS, "m")
 
 
 def check_attributes(attributes: Sequence[str]) -> tuple[str, ...]:
@@ -134,22 +103,6 @@ def check_attributes(attributes: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(attributes))
 
 
-def attribute_sets(attributes: Sequence[str], intersections: bool) -> list[tuple[str, ...]]:
-    """Single attributes, then each pair in alphabetical order (the contract's
-    intersection naming)."""
-    singles = [(a,) for a in attributes]
-    if not intersections:
-        return singles
-    pairs = [tuple(sorted(p)) for p in itertools.combinations(attributes, 2)]
-    return singles + pairs
-
-
-def group_label(attrs: Sequence[str]) -> pl.Expr:
-    """``attr=value`` joined with ``&`` (null when any value is null)."""
-    parts: list[pl.Expr] = []
-    for i, a in enumerate(attrs):
-        parts += [pl.lit(("&" if i else "") + f"{a}="), pl.col(a).cast(pl.String)]
-    return pl.concat_str(parts)
 
 
 # -------------------------------------------------------------------- the engine

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from workbench.attributes import tenure_months
 from workbench.periods import Period
 
 #: Half a cent: spend is a sum of float products, compared with a CNY threshold.
@@ -18,22 +19,6 @@ SPEND_EPSILON_CNY = 0.005
 
 
 # ------------------------------------------------------------------ expressions
-def tenure_months(signup: pl.Expr, end: dt.datetime) -> pl.Expr:
-    """Whole calendar months from ``signup`` (a date) to the instant ``end``.
-
-    A month counts once its anniversary day has been reached; ``end`` of a period
-    is midnight after its last day, so signing up on 2025-10-01 gives 12 months at
-    the end of 2026-Q3 and signing up on 2025-10-02 gives 11.
-
-    >>> import datetime as dt
-    >>> df = pl.DataFrame({"s": [dt.date(2025, 10, 1), dt.date(2025, 10, 2), dt.date(2025, 9, 30)]})
-    >>> df.select(tenure_months(pl.col("s"), dt.datetime(2026, 10, 1)))["s"].to_list()
-    [12, 11, 12]
-    """
-    index = signup.dt.year().cast(pl.Int64) * 12 + signup.dt.month().cast(pl.Int64)
-    months = (index - (end.year * 12 + end.month)) * -1  # keeps the name of ``signup``
-    return (months - (signup.dt.day() > end.day).cast(pl.Int64)).cast(pl.Int64)
-
 
 def is_blank(text: pl.Expr) -> pl.Expr:
     """True where ``text`` is null or only whitespace (a missing reason)."""

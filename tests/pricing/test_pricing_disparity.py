@@ -1,0 +1,155 @@
+"""The matched audit on cheap synthetic frames: planted premiums, clean data, confounding."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+
+from workbench.pricing import (
+    REFUND_COLUMNS,
+    Settings,
+    analyze,
+    matched_metric_frame,
+    model_check,
+    order_units,
+    permutation_p,
+    write_refund_lists,
+)
+from workbench.pricing._matched import _set_stats
+from workbench.pricing._synthetic import ios_sku_mask, sku_ids, synthetic_frames, tenure_sku_mask
+
+FAST = {"n_bootstrap": 100, "n_permutations": 100, "n_placebo": 10, "model_check": False}
+IOS, TENURE = 0.04, 0.03
+
+
+@pytest.fixture(scope="module")
+def planted():
+    fr = synthetic_frames(seed=1, ios_premium=IOS, tenure_premium=TENURE, tenure_months=36)
+    return analyze(fr, "2026-Q3", intersections=False, **{**FAST, "n_bootstrap": 200})
+
+
+def disparity_ids(res) -> list[str]:
+    return sorted(res.findings.filter(pl.col("rule") == "price_disparity")["entity_id"].to_list())
+
+
+def test_planted_premiums_are_found_and_nothing_else(planted):
+    # channel=app carries most iOS orders: an echo, removed by the stepwise audit.
+    assert disparity_ids(planted) == ["device_os=ios", "tenure_band=36m+"]
+    echoes = planted.tables["groups"].filter(pl.col("echo_of").is_not_null())
+    assert "channel=app" in echoes["group"].to_list()
+
+
+def test_tenure_of_24_months_and_more_flags_both_bands_above_24_months():
+    fr = synthetic_frames(seed=4, customers=1000, orders=15000, tenure_premium=TENURE, tenure_months=24)
+    res = analyze(fr, "2026-Q3", intersections=False, attributes=("tenure_band", "device_os", "gender"), **FAST)
+    assert disparity_ids(res) == ["tenure_band=24-35m", "tenure_band=36m+"]
+
+
+@pytest.mark.parametrize(("group", "effect", "mask"), [
+    ("device_os=ios", IOS, ios_sku_mask(40)),
+    ("tenure_band=36m+", TENURE, tenure_sku_mask(40, 8)),
+])
+def test_planted_effect_has_the_right_sign_and_size_within_its_interval(planted, group, effect, mask):
+    row = planted.tables["groups"].filter((pl.col("group") == group) & (pl.col("metric") == "log_premium")).row(
+        0, named=True)
+    assert row["beta"] > 0 and row["flagged"]
+    # The all-sku β is the planted log-premium diluted by the b-weight the planted skus carry.
+    skus = planted.disparity.sku_effects.filter((pl.col("label") == group) & (pl.col("metric") == "log_premium"))
+    on = skus["sku"].is_in([s for s, m in zip(sku_ids(40), mask, strict=True) if m])
+    expected = np.log1p(effect) * float(skus.filter(on)["b"].sum() / skus["b"].sum())
+    assert row["ci_low"] <= expected <= row["ci_high"]
+    # On the affected skus the premium is the planted one.
+    assert row["affected_effect"] == pytest.approx(np.log1p(effect), abs=0.004)
+    detail = json.loads(planted.findings.filter(pl.col("entity_id") == group)["detail"].item())
+    found = {s["sku"] for s in detail["affected_skus"]}
+    planted_skus = {s for s, m in zip(sku_ids(40), mask, strict=True) if m}
+    assert found and found <= planted_skus
+
+
+def test_money_refunds_mitigation_model_and_figures(planted, tmp_path):
+    f = planted.findings.filter(pl.col("rule") == "price_disparity")
+    ios = planted.orders.filter(pl.col("device_os") == "ios")
+    assert f.filter(pl.col("entity_id") == "device_os=ios")["amount_cny"].item() == pytest.approx(
+        round(float(ios["overcharge_cny"].sum()), 2))
+    refunds = planted.tables["refund_list"]
+    assert tuple(refunds.columns) == REFUND_COLUMNS
+    assert refunds.select(pl.struct("customer_id", "subsidiary_id").is_unique().all()).item()
+    paths = write_refund_lists(refunds, tmp_path)
+    assert {p.name for p in paths} == {f"refunds_{s}.csv" for s in refunds["subsidiary_id"].unique()}
+    assert pl.read_csv(paths[0], schema_overrides={"subsidiary_id": pl.String}).columns == list(REFUND_COLUMNS)
+    mit = planted.tables["mitigation"].filter(pl.col("group") == "device_os=ios")
+    assert abs(mit["beta_after"].item()) < 0.25 * mit["beta_before"].item()
+    assert all(isinstance(fig, go.Figure) for fig in planted.figures.values())
+    assert {"premium_distribution", "forest", "sku_heatmap", "overcharge_by_subsidiary",
+            "refund_exposure", "mitigation"} <= set(planted.figures)
+
+
+def test_model_check_sees_the_audited_attributes():
+    fr = synthetic_frames(seed=1, customers=600, orders=8000, ios_premium=IOS)
+    summary, imp = model_check(order_units(fr, "2026-Q3"), ["device_os", "gender", "province"], seed=0,
+                               max_rows=6000, n_repeats=2)
+    assert summary["rmse"][1] < summary["rmse"][0]
+    assert imp["attribute"][0] == "device_os" and imp["importance_mean"][0] > 0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_clean_data_raises_no_price_disparity(seed):
+    fr = synthetic_frames(seed=100 + seed, customers=600, orders=8000)
+    res = analyze(fr, "2026-Q3", intersections=False, seed=seed, **FAST)
+    assert disparity_ids(res) == []
+
+
+def test_a_group_paying_more_only_through_published_factors_is_not_flagged():
+    fr = synthetic_frames(seed=5, confounded=True)
+    res = analyze(fr, "2026-Q3", intersections=False, **FAST)
+    u = res.orders
+    # Raw prices: Android users pay more relative to list price (no tier discount, no promotion) ...
+    raw = u.group_by(pl.col("device_os") == "android").agg((pl.col("charged_price") / pl.col("list_price")).mean())
+    by = dict(raw.rows())
+    assert by[True] > by[False] + 0.02
+    # ... which the published factors explain entirely.
+    assert disparity_ids(res) == []
+    row = res.tables["groups"].filter((pl.col("group") == "device_os=android") & (pl.col("metric") == "log_premium"))
+    assert abs(row["beta"].item()) < 0.003
+
+
+def test_polars_matched_estimate_agrees_with_metricframe():
+    fr = synthetic_frames(seed=2, customers=400, orders=5000, ios_premium=0.04)
+    u = order_units(fr, "2026-Q3").with_columns(pl.lit(0.0).alias("adj_log_premium"))
+    st = _set_stats(u, ("device_os",), "log_premium", Settings())
+    ours = {r["label"]: r["a"] / r["b"] for r in st.groups.iter_rows(named=True) if r["b"] > 0}
+    mf = matched_metric_frame(u, ["device_os"], "log_premium", "cell_ch")
+    theirs = {str(k): float(v) for k, v in mf.by_group.items()}
+    assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
+
+
+def test_group_metric_frame_matches_polars_means(planted):
+    mf = planted.tables["metric_frame"].filter(pl.col("attribute") == "device_os")
+    u = planted.orders.filter(pl.col("device_os").is_not_null())
+    direct = u.group_by(pl.format("device_os={}", "device_os").alias("group")).agg(
+        pl.col("log_premium").mean(), pl.col("is_unexplained").mean(), pl.col("overcharge_cny").sum(), pl.len())
+    j = mf.join(direct, on="group")
+    assert j["mean_log_premium"].to_list() == pytest.approx(j["log_premium"].to_list())
+    assert j["share_above_tolerance"].to_list() == pytest.approx(j["is_unexplained"].to_list())
+    assert j["overpaid_cny"].to_list() == pytest.approx(j["overcharge_cny"].to_list(), abs=0.01)
+    assert j["orders"].to_list() == j["len"].to_list()
+
+
+def test_permutation_variance_matches_monte_carlo():
+    rng = np.random.default_rng(3)
+    cells = np.repeat(np.arange(300), 5)
+    member = (rng.random(cells.size) < 0.4).astype(int)
+    y = rng.normal(0, 0.01, cells.size)
+    e = y - np.bincount(cells, y)[cells] / 5
+    n_g = np.bincount(cells, member)
+    v = np.sum(n_g * (5 - n_g) / (5 * 4) * np.bincount(cells, e**2))
+    sims = []
+    for _ in range(400):
+        key = cells + rng.random(cells.size)
+        sims.append(float((member[np.argsort(key)] * e).sum()))
+    assert np.std(sims) == pytest.approx(np.sqrt(v), rel=0.12)
+    assert permutation_p(cells, member, e, 10.0, 50, rng) == pytest.approx(1 / 51)
