@@ -103,3 +103,14 @@ def test_setup_rejects_a_bad_period(restore_plotly):
 def test_frame_html_escapes_and_formats():
     html = wn.frame_html(pl.DataFrame({"name": ["<b>x</b>"], "amount": [1234.5], "p": [0.000123]}))
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "1,234.50" in html and "0.000123" in html
+
+
+def test_frame_html_cuts_long_text_and_keeps_it_as_tooltip():
+    from workbench.notebook import frame_html
+
+    text = '{"evidence": "' + "x" * 300 + '"}'
+    out = frame_html(pl.DataFrame({"detail": [text], "n": [1]}), max_chars=40)
+    cell = out.split("<tbody>")[1]
+    assert "…" in cell and 'title="' in cell
+    assert cell.count("x") > 300  # the whole text survives in the tooltip
+    assert "x" * 50 not in cell.split('">', 1)[1].split("</td>")[0]

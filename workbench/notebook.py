@@ -143,9 +143,20 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def frame_html(df: pl.DataFrame) -> str:
+def _td(value: object, numeric: bool, max_chars: int) -> str:
+    text = _cell(value)
+    style = ' style="text-align:right"' if numeric else ""
+    if len(text) <= max_chars:
+        return f"<td{style}>{html.escape(text)}</td>"
+    # Long evidence JSON stays readable: the start is shown, the whole is a tooltip.
+    short = text[: max_chars - 1] + "…"
+    return f'<td{style} title="{html.escape(text)}">{html.escape(short)}</td>'
+
+
+def frame_html(df: pl.DataFrame, max_chars: int = 160) -> str:
     """A plain HTML table of ``df``: no quotes around strings, nulls empty, numbers
-    right-aligned (polars' own HTML repr quotes strings and prints ``null``).
+    right-aligned (polars' own HTML repr quotes strings and prints ``null``); text
+    longer than ``max_chars`` is cut, with the whole text as the cell's tooltip.
 
     >>> frame_html(pl.DataFrame({"名称": ["客户"], "n": [1200], "p": [None]})).split("<tbody>")[1]
     '<tr><td>客户</td><td style="text-align:right">1,200</td><td></td></tr></tbody></table>'
@@ -154,18 +165,14 @@ def frame_html(df: pl.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
     rows = [
         "<tr>"
-        + "".join(
-            f'<td style="text-align:right">{html.escape(_cell(v))}</td>' if num
-            else f"<td>{html.escape(_cell(v))}</td>"
-            for v, num in zip(row, numeric, strict=True)
-        )
+        + "".join(_td(v, num, max_chars) for v, num in zip(row, numeric, strict=True))
         + "</tr>"
         for row in df.iter_rows()
     ]
     return f'<table class="wb-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def table(df: pl.DataFrame | pl.LazyFrame, n: int = 20) -> None:
+def table(df: pl.DataFrame | pl.LazyFrame, n: int = 20, max_chars: int = 160) -> None:
     """Display the first ``n`` rows of a polars frame (with the total row count)."""
     from IPython.display import display
 
@@ -176,7 +183,7 @@ def table(df: pl.DataFrame | pl.LazyFrame, n: int = 20) -> None:
         note = "no rows"
     display(
         {
-            "text/html": f'{frame_html(shown)}<p style="color:#666"><em>{note}</em></p>',
+            "text/html": f'{frame_html(shown, max_chars)}<p style="color:#666"><em>{note}</em></p>',
             "text/plain": f"{shown}\n{note}",
         },
         raw=True,
