@@ -27,7 +27,8 @@ NOTEBOOKS = default_notebooks_dir()
 PERIOD = "2026-Q3"
 CONTRACT_OUTPUTS = {
     "manifest.json", "findings.parquet", "findings.csv", "credit_grades.parquet",
-    "dashboard.html", *(f"{a}.{ext}" for a in ANALYSES for ext in ("ipynb", "html")),
+    "dashboard.html", "metrics.json",
+    *(f"{a}.{ext}" for a in ANALYSES for ext in ("ipynb", "html")),
 }
 notebook_run = [pytest.mark.slow, pytest.mark.xdist_group("notebooks")]
 
@@ -118,7 +119,7 @@ def test_cli_report_end_to_end(tiny, tmp_path, capsys):
     assert "[4/4] credit … ok" in printed.out
     folder = out / PERIOD
     assert {p.name for p in folder.iterdir()} == CONTRACT_OUTPUTS
-    assert {p.name for p in out.iterdir()} == {PERIOD}
+    assert {p.name for p in out.iterdir()} == {PERIOD, "chain-head.json", ".locks"}
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     for name, digest in manifest["outputs"].items():

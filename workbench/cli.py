@@ -1,4 +1,4 @@
-"""``workbench`` command line: validate | samples | report | verify.
+"""``workbench`` command line: validate | samples | report | verify | prune.
 
 The CLI only parses arguments and calls the library; each subcommand's logic lives
 in its module so that notebooks, tests and scheduled runs share it.
@@ -42,6 +42,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             replace=args.replace,
             analyses=args.analyses or None,
             progress=lambda line: print(line, flush=True),
+            lang=args.lang,
         )
     except ReportError as exc:
         print(f"report failed: {exc}", file=sys.stderr)
@@ -51,11 +52,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from workbench.report.manifest import verify_reports
+    from workbench.report.verify import verify_reports
 
-    result = verify_reports(Path(args.reports))
+    result = verify_reports(Path(args.reports), strict=args.strict)
     print(result.render())
     return 0 if result.ok else 1
+
+
+def _cmd_prune(args: argparse.Namespace) -> int:
+    from workbench.report.prune import prune_reports
+
+    try:
+        result = prune_reports(Path(args.out), args.keep_years, dry_run=args.dry_run)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"prune failed: {exc}", file=sys.stderr)
+        return 1
+    print(result.render())
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,11 +93,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports")
     p.add_argument("--replace", action="store_true", help="replace an existing report of the period")
     p.add_argument("--analyses", nargs="*", choices=["tiering", "pricing", "sla", "credit"])
+    p.add_argument("--lang", choices=["zh", "en"], default="zh",
+                   help="language of the dashboard and report summaries (default zh)")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("verify", help="re-hash reports and check the manifest chain")
+    p = sub.add_parser("verify", help="re-hash reports and inputs, and check the manifest chain")
     p.add_argument("reports", nargs="?", default="reports")
+    p.add_argument("--strict", action="store_true",
+                   help="also fail when an input file changed since its report")
     p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("prune", help="delete reports older than the retention period")
+    p.add_argument("--out", default="reports", help="the reports folder")
+    p.add_argument("--keep-years", type=int, required=True,
+                   help="keep every report whose period ended within this many years")
+    p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    p.set_defaults(func=_cmd_prune)
     return parser
 
 

@@ -7,13 +7,20 @@ the analyses or the sample data. Variants fail, sleep or write nothing.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
+import polars as pl
 import pytest
 
 from workbench.contract import ANALYSES
+from workbench.periods import parse_period
+from workbench.report import chain
+from workbench.report import manifest as mf
 from workbench.report import run as run_module
 
 ONE_RULE = {
@@ -54,6 +61,8 @@ BODIES = {
     "sleep": "import time\ntime.sleep(120)\n",
     "silent": "x = 1  # runs fine but writes no findings\n",
     "foreign": OK_BODY,  # writes another analysis' findings
+    # prints a complaint note with a phone number, as an analysis showing free text would
+    "leaky": OK_BODY + 'print("备注：客户要求回电 13812345678")\n',
 }
 
 
@@ -103,4 +112,56 @@ def fake_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(
         run_module, "_validate_source", lambda source: {"orders": Path(source) / "orders.csv"}
     )
+    monkeypatch.setattr(run_module, "_load_frames", lambda source: stub_frames())
     return src
+
+
+def stub_frames() -> dict[str, pl.LazyFrame]:
+    """The few source columns the headline metrics count (stand-in notebooks' world)."""
+    return {
+        "customers": pl.LazyFrame({"customer_id": ["Z9", "A1", "C3", "C4"],
+                                   "signup_date": [dt.date(2020, 1, 1)] * 4}),
+        "orders": pl.LazyFrame({"order_id": ["Z9", "A1"],
+                                "ordered_at": [dt.datetime(2026, 8, 1)] * 2}),
+        "complaints": pl.LazyFrame({"complaint_id": ["Z9", "A1", "K3", "K4"],
+                                    "received_at": [dt.datetime(2026, 8, 1)] * 4}),
+        "receivables": pl.LazyFrame({"customer_id": ["C1", "C2"], "issued_at": [dt.date(2026, 8, 1)] * 2,
+                                     "amount_cny": [300.0, 100.0], "paid_at": [None, None],
+                                     "paid_amount_cny": [0.0, 0.0]},
+                                    schema_overrides={"paid_at": pl.Date}),
+        "subsidiaries": pl.LazyFrame({"subsidiary_id": ["S1"], "name": ["测试子公司"]}),
+    }
+
+
+def publish_fake(
+    out: Path,
+    label: str,
+    files: dict[str, str | bytes] | None = None,
+    *,
+    replace: bool = False,
+    inputs: dict[str, Path] | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> Path:
+    """A report folder appended to the chain exactly as run_report does, without
+    notebooks: staging → chain.publish (manifest, supersede, head)."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = out / f".staging-{label}-test"
+    staging.mkdir()
+    for name, content in (files or {"findings.csv": f"findings of {label}\n"}).items():
+        target = staging / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    if metrics is not None:
+        (staging / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
+
+    def make(**link: Any) -> dict[str, Any]:
+        return mf.build_manifest(
+            period=parse_period(label), parameters={"period": label, "lang": "zh"},
+            source_uri="sqlite:///x.db", input_files=inputs or {}, folder=staging,
+            analyses={"sla": {"status": "ok", "seconds": 1.0, "findings": 0}}, **link,
+        )
+
+    chain.publish(out, staging, out / label, make, replace=replace)
+    return out / label

@@ -122,3 +122,41 @@ def test_charts_really_render_offline_in_a_browser(tmp_path):
     dom = done.stdout
     # plotly draws each figure into an <svg class="main-svg">; 2 figures → ≥ 2
     assert dom.count('class="main-svg"') >= 2, done.stderr[-2000:]
+
+
+# ------------------------------------------------- summary and rules table
+def _findings():
+    import polars as pl
+
+    from workbench.findings import make_findings
+
+    return make_findings(
+        pl.DataFrame({"rule": ["hidden_benefit", "hidden_benefit", "stale_tier"],
+                      "severity": ["high", "low", "low"],
+                      "entity_type": ["grant", "grant", "customer"],
+                      "entity_id": ["G1", "G2", "C3"], "amount_cny": [100.0, 23.45, None]}),
+        analysis="tiering", period="2026-Q3",
+    )
+
+
+def test_report_opens_with_a_summary_and_ends_with_the_rules(tmp_path):
+    html = notebook_to_html(executed_notebook(), findings=_findings(), analysis="tiering",
+                            period="2026-Q3")
+    summary = html.index('id="wb-summary"')
+    assert summary < html.index("会员分级合规") < html.index('id="wb-rules"')
+    text = re.sub(r"<[^>]+>", "", html[summary: html.index("</section>", summary)])
+    assert "本期（2026-Q3）会员分级分析共发现 3 项问题（高 1、中 0、低 2），涉及金额 ¥123.45" in text
+    assert "未公布的权益（hidden_benefit）2 项，涉及 ¥123.45；等级未按周期复核（stale_tier）1 项" in text
+    rules = html[html.index('id="wb-rules"'):]
+    assert rules.count("<tr>") == 1 + 7  # header + every tiering rule, found or not
+    assert "《消费者权益保护法》第十条" in rules and "<code>dormant_top_tier</code>" in rules
+    assert "<td class='n'>2</td><td class='n'>1/0/1</td><td class='n'>¥123.45</td>" in rules
+    assert external_references(html) == [] and "SECRET_CODE" not in html
+
+
+def test_summary_in_english_and_for_no_findings():
+    html = notebook_to_html(executed_notebook(), findings=_findings().head(0), analysis="sla",
+                            period="2026-Q3", lang="en")
+    assert '<html lang="en"' in html
+    assert "In 2026-Q3 the complaint SLA analysis found nothing to report." in html
+    assert "Rules and their legal basis" in html

@@ -26,6 +26,7 @@ CONTRACT_OUTPUTS = {
     "findings.csv",
     "credit_grades.parquet",
     "dashboard.html",
+    "metrics.json",
     *(f"{a}.{ext}" for a in ("tiering", "pricing", "sla", "credit") for ext in ("ipynb", "html")),
 }
 kernels = [pytest.mark.slow, pytest.mark.xdist_group("report-kernels")]
@@ -104,7 +105,7 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
 
     assert folder == (out / PERIOD).resolve()
     assert {p.name for p in folder.iterdir()} == CONTRACT_OUTPUTS
-    assert hidden(out) == set()  # no staging left behind
+    assert hidden(out) == {".locks"}  # no staging left behind
     runs = [line for line in lines if line.startswith("[")]
     assert len(runs) == 4
     assert re.fullmatch(r"\[2/4\] pricing … ok \(\d+\.\d s, 2 findings\)", runs[1])
@@ -132,7 +133,10 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
         ("tiering", "pricing", "sla", "credit"), "ok"
     )
     assert manifest["analyses"]["sla"]["findings"] == 2
-    assert manifest["previous_manifest"] is None
+    assert manifest["previous_manifest"] is None and manifest["sequence"] == 1
+    assert manifest["parameters"]["lang"] == "zh"
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["analyses"]["sla"]["headline"]["adherence_ack"] == 0.5  # Z9, A1 of 4
     assert manifest["packages"]["papermill"] and manifest["packages"]["python"]
     assert verify_reports(out).ok
 
@@ -158,7 +162,7 @@ def test_replace_moves_the_old_report_to_superseded(tmp_path, fake_source, noteb
     assert (folder / "manifest.json").is_file() and not (folder / "old.txt").exists()
     old = only_child(out / ".superseded")
     assert old.name.startswith(f"{PERIOD}-") and (old / "old.txt").read_text() == "old report"
-    assert hidden(out) == {".superseded"}
+    assert hidden(out) == {".superseded", ".locks"}
 
 
 @pytest.mark.slow
@@ -177,7 +181,7 @@ def test_a_failing_notebook_publishes_nothing(tmp_path, fake_source, notebooks):
     assert "pricing" not in message.split("executed notebooks")[0]  # pricing itself was fine
     # the existing report is untouched, nothing staged or superseded remains
     assert [p.name for p in (out / PERIOD).iterdir()] == ["old.txt"]
-    assert hidden(out) == {".failed"}
+    assert hidden(out) == {".failed", ".locks"}
     failed = only_child(out / ".failed")
     assert failed.name.startswith(f"{PERIOD}-")
     assert {p.name for p in failed.iterdir()} == {
@@ -197,7 +201,7 @@ def test_a_cell_over_the_timeout_fails_the_report(tmp_path, fake_source, noteboo
             notebooks_dir=notebooks(sla="sleep"),
         )
     assert not (out / PERIOD).exists()
-    assert hidden(out) == {".failed"}
+    assert hidden(out) == {".failed", ".locks"}
     partial = only_child(out / ".failed") / "sla.ipynb"
     # The trap: papermill saved the timed-out notebook looking successful.
     nb = nbformat.read(partial, as_version=4)
@@ -237,7 +241,8 @@ def test_manifests_chain_to_the_previous_period(tmp_path, fake_source, notebooks
     q2 = run_report(fake_source, "2026-Q2", out, analyses=["sla"], notebooks_dir=nb_dir)
     q3 = run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=nb_dir)
     link = json.loads((q3 / "manifest.json").read_text(encoding="utf-8"))["previous_manifest"]
-    assert link == {"path": "2026-Q2/manifest.json", "sha256": sha256_file(q2 / "manifest.json")}
+    assert link == {"path": "2026-Q2/manifest.json", "sha256": sha256_file(q2 / "manifest.json"),
+                    "sequence": 1}
     # a subset run still writes every shared output (empty credit grades)
     assert pl.read_parquet(q3 / "credit_grades.parquet").height == 0
     assert verify_reports(out).ok
@@ -246,3 +251,45 @@ def test_manifests_chain_to_the_previous_period(tmp_path, fake_source, notebooks
     result = verify_reports(out)
     assert not result.ok
     assert result.problems == ["2026-Q2: findings.csv has changed (sha256 differs)"]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_personal_data_in_an_export_publishes_nothing(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    good = run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=notebooks())
+    before = {p.name: sha256_file(p) for p in good.iterdir()}
+    with pytest.raises(ReportError) as err:
+        run_report(fake_source, PERIOD, out, replace=True, analyses=["sla"],
+                   notebooks_dir=notebooks(sla="leaky"))
+    message = str(err.value)
+    assert "privacy check" in message and "nothing was published" in message
+    assert "sla.ipynb: mobile phone number (13*******78)" in message
+    assert "sla.html: mobile phone number" in message
+    assert "13812345678" not in message
+    # the last good report is untouched and the chain still verifies
+    assert {p.name: sha256_file(p) for p in good.iterdir()} == before
+    assert not (out / ".superseded").exists()
+    assert verify_reports(out).ok
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_replace_and_failure_keep_the_chain_green(tmp_path, fake_source, notebooks):
+    out = tmp_path / "reports"
+    nb_dir = notebooks()
+    first = run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=nb_dir)
+    first_manifest = sha256_file(first / "manifest.json")
+    second = run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=nb_dir,
+                        replace=True, lang="en")
+    m = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
+    assert m["sequence"] == 2 and m["parameters"]["lang"] == "en"
+    assert m["supersedes"]["sha256"] == first_manifest == m["previous_manifest"]["sha256"]
+    assert m["supersedes"]["path"].startswith(f".superseded/{PERIOD}-")
+    assert 'lang="en"' in (second / "dashboard.html").read_text(encoding="utf-8")
+    with pytest.raises(ReportError):
+        run_report(fake_source, PERIOD, out, analyses=["sla"], replace=True,
+                   notebooks_dir=notebooks(sla="fail"))
+    result = verify_reports(out)
+    assert result.ok, result.render()
+    assert [c.split()[1] for c in result.chain] == ["report", "superseded"]

@@ -101,6 +101,36 @@ def extracts(snapshots: pl.LazyFrame, end: dt.date) -> pl.LazyFrame:
     return latest.join(before, on="uscc", how="left")
 
 
+#: Statutory listing reasons (企业经营异常名录管理办法 art. 8; 严重违法失信名单管理办法),
+#: each recognised by keywords in the registry's free-text reason.
+STATUTORY_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("年度报告", "年报"), "未按照规定期限公示年度报告"),
+    (("责令",), "未在责令期限内公示有关企业信息"),
+    (("隐瞒", "弄虚作假"), "公示企业信息隐瞒真实情况、弄虚作假"),
+    (("无法联系",), "通过登记的住所或者经营场所无法联系"),
+    (("届满3年", "届满三年"), "列入经营异常名录届满3年仍未履行相关义务"),
+    (("虚假材料",), "提交虚假材料取得登记"),
+)
+OTHER_REASON = "其他（详见国家企业信用信息公示系统）"
+
+
+def statutory_reason(reason: pl.Expr) -> pl.Expr:
+    """The statutory category of a free-text listing reason, never the text itself.
+
+    Registry reasons are free text and may carry names, phone numbers or addresses;
+    evidence and exports cite the statutory reason they fall under instead.
+
+    >>> pl.DataFrame({"r": ["因未按照规定期限公示年度报告被列入", "张三 13812345678", None]}).select(
+    ...     statutory_reason(pl.col("r")).alias("r"))["r"].to_list()
+    ['未按照规定期限公示年度报告', '其他（详见国家企业信用信息公示系统）', None]
+    """
+    expr = pl.when(reason.is_null()).then(pl.lit(None, pl.String))  # named after the first branch
+    for keywords, label in STATUTORY_REASONS:
+        hit = pl.any_horizontal([reason.str.contains(k, literal=True) for k in keywords])
+        expr = expr.when(hit).then(pl.lit(label))
+    return expr.otherwise(pl.lit(OTHER_REASON))
+
+
 def list_membership(events: pl.LazyFrame, at: pl.LazyFrame, date_col: str) -> pl.LazyFrame:
     """Abnormal and serious-illegal list membership of each ``(uscc, date_col)`` row of
     ``at``, on that date inclusive: the latest in/out event decides.
@@ -120,7 +150,7 @@ def list_membership(events: pl.LazyFrame, at: pl.LazyFrame, date_col: str) -> pl
             .agg(
                 (pl.col("event_type").last() == ins).alias(name),
                 pl.col("event_date").last().alias(f"{name}_since"),
-                pl.col("reason").last().alias(f"{name}_reason"),
+                statutory_reason(pl.col("reason")).last().alias(f"{name}_reason"),
             )
             .with_columns(
                 pl.when(pl.col(name)).then(pl.col(f"{name}_since")).alias(f"{name}_since"),
@@ -152,7 +182,7 @@ def _abnormal_history(events: pl.LazyFrame, end: dt.date) -> pl.LazyFrame:
         .cast(pl.Int64)
         .alias("abnormal_days"),
         (pl.col("event_type") == ins).sum().cast(pl.Int64).alias("abnormal_listings"),
-        pl.col("reason")
+        statutory_reason(pl.col("reason"))
         .filter((pl.col("event_type") == ins) & pl.col("reason").is_not_null())
         .unique(maintain_order=True)
         .alias("abnormal_reasons"),

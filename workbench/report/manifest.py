@@ -1,18 +1,21 @@
-"""The report manifest (what ran, on what, producing what) and ``workbench verify``.
+"""The report manifest: what ran, on what, producing what, and its place in the chain.
 
 Every published report folder ``reports/<period>/`` holds a ``manifest.json``
 (keys sorted) with:
 
-``manifest_version``, ``period`` (label, start, end), ``parameters``,
-``source`` (uri and the sha256/bytes of every input file), ``packages``
-(versions), ``code`` (git commit, dirty flag, workbench version), ``outputs``
-(sha256 of every other file in the folder), ``analyses`` (status, seconds,
-findings per notebook), ``previous_manifest`` (path relative to the reports
-folder and sha256 of the latest earlier period's manifest, or null) and
+``manifest_version``, ``kind`` (``"report"``), ``sequence`` (the run's position
+in the reports folder's hash chain, 1 for the first), ``period`` (label, start,
+end), ``parameters`` (including ``lang``), ``source`` (uri and the sha256/bytes
+of every input file), ``packages`` (versions), ``code`` (git commit, dirty flag,
+workbench version), ``outputs`` (sha256 of every other file in the folder),
+``analyses`` (status, seconds, findings per notebook), ``previous_manifest``
+(the chain link: path relative to the reports folder, sha256 and sequence of
+the entry written just before this one, by run order, whatever its period —
+null for the first), ``supersedes`` (the report this one replaced, or null) and
 ``created_at`` (UTC).
 
-:func:`verify_reports` re-hashes every period folder against its manifest and
-checks that each ``previous_manifest`` link still matches the file it names.
+The chain itself (head file, locks, tombstones) is :mod:`workbench.report.chain`;
+``workbench verify`` is :mod:`workbench.report.verify`.
 """
 
 from __future__ import annotations
@@ -23,14 +26,13 @@ import json
 import platform
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from workbench.periods import Period, parse_period
+from workbench.periods import Period
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 MANIFEST_FILE = "manifest.json"
 
 #: Distributions whose versions a manifest records (plus ``python``).
@@ -124,41 +126,6 @@ def output_hashes(folder: str | Path) -> dict[str, str]:
     }
 
 
-def _period_folders(reports_dir: Path) -> list[tuple[Period, Path]]:
-    found = []
-    if not reports_dir.is_dir():
-        return found
-    for child in reports_dir.iterdir():
-        if not child.is_dir() or child.name.startswith("."):
-            continue
-        try:
-            period = parse_period(child.name)
-        except ValueError:
-            continue
-        if period.label == child.name:
-            found.append((period, child))
-    return sorted(found, key=lambda pf: (pf[0].start, pf[0].end, pf[0].label))
-
-
-def previous_manifest(reports_dir: str | Path, period: Period | str) -> dict[str, str] | None:
-    """Link to the latest manifest of another period that precedes ``period``.
-
-    Periods are ordered by (start, end). Returns ``{"path", "sha256"}`` with the
-    path relative to ``reports_dir``, or None when there is none.
-    """
-    p = period if isinstance(period, Period) else parse_period(period)
-    earlier = [
-        folder
-        for q, folder in _period_folders(Path(reports_dir))
-        if q.label != p.label and (q.start, q.end) < (p.start, p.end)
-        and (folder / MANIFEST_FILE).is_file()
-    ]
-    if not earlier:
-        return None
-    path = earlier[-1] / MANIFEST_FILE
-    return {"path": f"{earlier[-1].name}/{MANIFEST_FILE}", "sha256": sha256_file(path)}
-
-
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -171,12 +138,16 @@ def build_manifest(
     input_files: Mapping[str, str | Path],
     folder: str | Path,
     analyses: Mapping[str, Mapping[str, Any]],
-    previous: Mapping[str, str] | None,
+    previous: Mapping[str, Any] | None,
+    sequence: int = 1,
+    supersedes: Mapping[str, Any] | None = None,
     created_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Assemble the manifest of a report whose outputs are already in ``folder``."""
     return {
         "manifest_version": MANIFEST_VERSION,
+        "kind": "report",
+        "sequence": int(sequence),
         "period": {
             "label": period.label,
             "start": period.start.isoformat(),
@@ -192,6 +163,7 @@ def build_manifest(
         "outputs": output_hashes(folder),
         "analyses": {k: dict(v) for k, v in analyses.items()},
         "previous_manifest": dict(previous) if previous else None,
+        "supersedes": dict(supersedes) if supersedes else None,
         "created_at": (created_at or utc_now()).isoformat().replace("+00:00", "Z"),
     }
 
@@ -210,70 +182,11 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-# ------------------------------------------------------------------------ verify
-@dataclass
-class VerifyResult:
-    """Outcome of :func:`verify_reports`: ``ok`` when no problem was found."""
-
-    reports_dir: Path
-    checked: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def render(self) -> str:
-        lines = [f"verified {len(self.checked)} report(s) in {self.reports_dir}"]
-        lines += [f"  ok  {name}" for name in self.checked if not self._bad(name)]
-        lines += [f"  BAD {p}" for p in self.problems]
-        lines.append("ok" if self.ok else f"{len(self.problems)} problem(s)")
-        return "\n".join(lines)
-
-    def _bad(self, name: str) -> bool:
-        return any(p.startswith(f"{name}:") for p in self.problems)
 
 
-def verify_reports(reports_dir: str | Path) -> VerifyResult:
-    """Re-hash every ``<period>/`` folder against its manifest and check the links
-    to previous manifests. Hidden folders (staging, failed, superseded) are skipped."""
-    reports_dir = Path(reports_dir)
-    result = VerifyResult(reports_dir)
-    if not reports_dir.is_dir():
-        result.problems.append(f"{reports_dir}: no such folder")
-        return result
-    for _, folder in _period_folders(reports_dir):
-        name = folder.name
-        result.checked.append(name)
-        mpath = folder / MANIFEST_FILE
-        if not mpath.is_file():
-            result.problems.append(f"{name}: no {MANIFEST_FILE}")
-            continue
-        try:
-            manifest = read_manifest(mpath)
-        except (OSError, ValueError) as exc:
-            result.problems.append(f"{name}: {MANIFEST_FILE} is unreadable ({exc})")
-            continue
-        if manifest.get("period", {}).get("label") != name:
-            result.problems.append(
-                f"{name}: manifest is for period {manifest.get('period', {}).get('label')!r}"
-            )
-        expected: dict[str, str] = manifest.get("outputs") or {}
-        actual = output_hashes(folder)
-        for fname, digest in sorted(expected.items()):
-            if fname not in actual:
-                result.problems.append(f"{name}: {fname} is missing")
-            elif actual[fname] != digest:
-                result.problems.append(f"{name}: {fname} has changed (sha256 differs)")
-        for fname in sorted(set(actual) - set(expected)):
-            result.problems.append(f"{name}: {fname} is not in the manifest")
-        prev = manifest.get("previous_manifest")
-        if prev:
-            target = reports_dir / prev["path"]
-            if not target.is_file():
-                result.problems.append(f"{name}: previous manifest {prev['path']} is missing")
-            elif sha256_file(target) != prev["sha256"]:
-                result.problems.append(
-                    f"{name}: previous manifest {prev['path']} has changed since this report"
-                )
-    return result
+def __getattr__(name: str) -> Any:  # pragma: no cover - backwards compatibility
+    if name in ("verify_reports", "VerifyResult"):
+        from workbench.report import verify
+
+        return getattr(verify, name)
+    raise AttributeError(name)

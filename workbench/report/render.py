@@ -12,11 +12,14 @@ points at the network; :func:`notebook_to_html` refuses to return such HTML.
 
 from __future__ import annotations
 
+import html as _html
 import re
 from pathlib import Path
 
 import nbformat
+import polars as pl
 
+from workbench.contract import rules_for
 from workbench.notebook import CJK_FONT_STACK
 
 _TEMPLATE_KEY = "workbench_offline.html.j2"
@@ -37,6 +40,10 @@ OFFLINE_TEMPLATE = (
 }
 body { font-family: FONTS; max-width: 1200px; margin: 0 auto; }
 .jp-Cell.jp-mod-noOutputs.jp-mod-noInput { display: none; }
+.wb-summary { background: #f1f5fb; border-left: 4px solid #1f3a5f; padding: 12px 16px; margin: 16px 0; line-height: 1.6; }
+.wb-rules { border-collapse: collapse; width: 100%; font-size: .9em; }
+.wb-rules th, .wb-rules td { border-bottom: 1px solid #ddd; padding: 5px 8px; text-align: left; vertical-align: top; }
+.wb-rules td.n { text-align: right; white-space: nowrap; }
 </style>
 {%- endblock extra_css -%}
 """
@@ -84,25 +91,137 @@ def _exporter():  # type: ignore[no-untyped-def]
     )
 
 
-def notebook_to_html(nb: nbformat.NotebookNode | str | Path, *, title: str | None = None) -> str:
+_SEV = {"zh": {"high": "高", "medium": "中", "low": "低"},
+        "en": {"high": "high", "medium": "medium", "low": "low"}}
+_NAMES = {"tiering": ("会员分级", "customer tiering"), "pricing": ("价格公平", "price fairness"),
+          "sla": ("投诉处理时效", "complaint SLA"), "credit": ("客户信用", "customer credit")}
+
+
+def _by_rule(findings: pl.DataFrame) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for r in (
+        findings.group_by("rule")
+        .agg(pl.len().alias("n"), pl.col("amount_cny").fill_null(0.0).sum().alias("amount"),
+             *[(pl.col("severity") == s).sum().alias(s) for s in ("high", "medium", "low")])
+        .iter_rows(named=True)
+    ):
+        out[r["rule"]] = r
+    return out
+
+
+def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: str = "zh") -> str:
+    """One paragraph: how many findings by severity and rule, and the money at stake."""
+    e = _html.escape
+    name = _NAMES.get(analysis, (analysis, analysis))[0 if lang == "zh" else 1]
+    by_rule = _by_rule(findings)
+    sev = _SEV[lang]
+    counts = {s: findings.filter(pl.col("severity") == s).height for s in sev}
+    money = float(findings["amount_cny"].fill_null(0.0).sum())
+    titles = {r.code: (r.title_zh if lang == "zh" else r.title_en) for r in rules_for(analysis)}
+    rules = sorted(by_rule.values(), key=lambda r: (-r["n"], r["rule"]))
+    if lang == "zh":
+        if not findings.height:
+            text = f"本期（{e(period)}）{e(name)}分析未发现问题。"
+        else:
+            parts = "；".join(
+                f"{e(titles.get(r['rule'], r['rule']))}（<code>{e(r['rule'])}</code>）{r['n']:,} 项"
+                + (f"，涉及 ¥{r['amount']:,.2f}" if r["amount"] else "") for r in rules)
+            text = (f"本期（{e(period)}）{e(name)}分析共发现 <b>{findings.height:,}</b> 项问题"
+                    f"（{'、'.join(f'{sev[s]} {counts[s]:,}' for s in sev)}），"
+                    f"涉及金额 <b>¥{money:,.2f}</b>。按规则：{parts}。详见下文及文末规则与法律依据表。")
+    else:
+        if not findings.height:
+            text = f"In {e(period)} the {e(name)} analysis found nothing to report."
+        else:
+            parts = "; ".join(
+                f"{e(titles.get(r['rule'], r['rule']))} (<code>{e(r['rule'])}</code>) {r['n']:,}"
+                + (f", ¥{r['amount']:,.2f}" if r["amount"] else "") for r in rules)
+            text = (f"In {e(period)} the {e(name)} analysis raised <b>{findings.height:,}</b> findings "
+                    f"({', '.join(f'{counts[s]:,} {sev[s]}' for s in sev)}) with "
+                    f"<b>¥{money:,.2f}</b> at stake. By rule: {parts}. The rules and their legal "
+                    "basis are listed at the end.")
+    heading = "摘要" if lang == "zh" else "Summary"
+    return f'<section class="wb-summary" id="wb-summary"><b>{heading}</b> · {text}</section>'
+
+
+def rules_table_html(findings: pl.DataFrame, analysis: str, *, lang: str = "zh") -> str:
+    """Every rule of ``analysis`` with its legal basis and this period's counts."""
+    e = _html.escape
+    by_rule = _by_rule(findings)
+    zh = lang == "zh"
+    head = ("规则", "内容", "法律依据", "发现", "高/中/低", "涉及金额") if zh else (
+        "Rule", "What", "Legal basis", "Findings", "High/medium/low", "Money at stake")
+    rows = []
+    for rule in rules_for(analysis):
+        r = by_rule.get(rule.code, {"n": 0, "amount": 0.0, "high": 0, "medium": 0, "low": 0})
+        rows.append(
+            f"<tr><td><code>{e(rule.code)}</code></td><td>{e(rule.title_zh if zh else rule.title_en)}</td>"
+            f"<td>{e(rule.legal_basis)}</td><td class='n'>{r['n']:,}</td>"
+            f"<td class='n'>{r['high']:,}/{r['medium']:,}/{r['low']:,}</td>"
+            f"<td class='n'>¥{r['amount']:,.2f}</td></tr>"
+        )
+    title = "规则与法律依据" if zh else "Rules and their legal basis"
+    cells = "".join(f"<th>{h}</th>" for h in head)
+    return (f'<section class="wb-rules-section" id="wb-rules"><h2>{title}</h2>'
+            f'<table class="wb-rules"><tr>{cells}</tr>{"".join(rows)}</table></section>')
+
+
+def _insert(html: str, top: str, bottom: str) -> str:
+    m = re.search(r"<main[^>]*>", html) or re.search(r"<body[^>]*>", html)
+    if m is None:
+        raise RenderError("the exported HTML has no <body>")
+    html = html[: m.end()] + "\n" + top + html[m.end():]
+    close = html.rfind("</main>") if "</main>" in html else html.rfind("</body>")
+    return html[:close] + bottom + "\n" + html[close:]
+
+
+def notebook_to_html(
+    nb: nbformat.NotebookNode | str | Path,
+    *,
+    title: str | None = None,
+    findings: pl.DataFrame | None = None,
+    analysis: str | None = None,
+    period: str = "",
+    lang: str = "zh",
+) -> str:
     """Export an executed notebook (node or path) to offline HTML without code.
 
-    Raises :class:`RenderError` if the result would still load anything from the
-    network.
+    With ``findings`` and ``analysis``, the report opens with :func:`summary_html`
+    and ends with :func:`rules_table_html`. Raises :class:`RenderError` if the
+    result would still load anything from the network.
     """
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
     if title:
         nb.metadata["title"] = title
     html, _ = _exporter().from_notebook_node(nb)
+    if lang != "zh":
+        html = html.replace('<html lang="zh"', f'<html lang="{lang}"', 1)
+    if findings is not None and analysis:
+        mine = findings.filter(pl.col("analysis") == analysis)
+        html = _insert(html, summary_html(mine, analysis, period, lang=lang),
+                       rules_table_html(mine, analysis, lang=lang))
     refs = external_references(html)
     if refs:
         raise RenderError(f"the HTML would load from the network: {sorted(set(refs))[:5]}")
     return html
 
 
-def render_notebook(notebook: str | Path, html_path: str | Path, *, title: str | None = None) -> Path:
+def render_notebook(
+    notebook: str | Path,
+    html_path: str | Path,
+    *,
+    title: str | None = None,
+    findings: pl.DataFrame | None = None,
+    analysis: str | None = None,
+    period: str = "",
+    lang: str = "zh",
+) -> Path:
     """Write ``notebook`` (executed) as offline HTML to ``html_path`` (UTF-8)."""
     html_path = Path(html_path)
-    html_path.write_text(notebook_to_html(notebook, title=title), encoding="utf-8")
+    html_path.write_text(
+        notebook_to_html(notebook, title=title, findings=findings, analysis=analysis,
+                         period=period, lang=lang),
+        encoding="utf-8",
+    )
     return html_path

@@ -14,13 +14,18 @@ is published unless every notebook succeeded and every output was written:
   itself and also requires the findings file the notebook must write: a notebook
   that "succeeded" without writing it has failed;
 * an existing ``out/<period>/`` is refused unless ``replace=True``, which moves
-  it to ``out/.superseded/<period>-<UTC>/`` in the publish step.
+  it to ``out/.superseded/<period>-<UTC>/`` in the publish step; it stays in the
+  hash chain (:mod:`workbench.report.chain`);
+* a second run of the same period while one is running is refused at once
+  (``out/.locks/<period>.lock``, an exclusive ``flock`` the kernel releases if
+  the run dies); appending to the chain is serialised by ``out/.locks/chain.lock``;
+* every file is scanned for personal data (:mod:`workbench.report.privacy`)
+  before anything is published; a hit fails the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import shutil
 import time
@@ -34,6 +39,7 @@ import polars as pl
 from workbench.contract import ANALYSES, CREDIT_GRADES_SCHEMA
 from workbench.findings import FINDINGS_FILE, read_findings, validate_findings
 from workbench.periods import Period, parse_period
+from workbench.report import chain
 from workbench.report import manifest as mf
 
 NOTEBOOKS_ENV = "WORKBENCH_NOTEBOOKS"
@@ -42,8 +48,9 @@ CREDIT_GRADES_FILE = "credit_grades.parquet"
 FINDINGS_CSV = "findings.csv"
 DASHBOARD_FILE = "dashboard.html"
 STAGING_PREFIX = ".staging-"
-FAILED_DIR = ".failed"
-SUPERSEDED_DIR = ".superseded"
+FAILED_DIR = chain.FAILED_DIR
+SUPERSEDED_DIR = chain.SUPERSEDED_DIR
+LANGS = ("zh", "en")
 
 Progress = Callable[[str], None]
 
@@ -106,6 +113,18 @@ def _validate_source(source: str) -> dict[str, Path]:
     try:
         load(source)
         return {k: Path(v) for k, v in open_source(source).input_files().items()}
+    except ContractError as exc:
+        raise ReportError(f"source {source} is not valid input, nothing was run:\n{exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"source {source} could not be read: {exc}") from exc
+
+
+def _load_frames(source: str) -> dict[str, pl.LazyFrame]:
+    """The validated contract frames, for the headline metrics' denominators."""
+    from workbench.sources import ContractError, load
+
+    try:
+        return load(source)
     except ContractError as exc:
         raise ReportError(f"source {source} is not valid input, nothing was run:\n{exc}") from exc
     except (OSError, ValueError) as exc:
@@ -240,24 +259,6 @@ def _fail(out: Path, staging: Path, period: Period, message: str) -> None:
     raise ReportError(f"{message}{where}\nnothing was published")
 
 
-def _publish(staging: Path, final: Path, out: Path, period: Period, replace: bool) -> Path | None:
-    """Atomically move staging to final; returns where a replaced report went."""
-    superseded = None
-    if final.exists():
-        if not replace:
-            raise ReportError(f"{final} already exists; pass replace=True (--replace) to replace it")
-        superseded = _unique(out / SUPERSEDED_DIR / f"{period.label}-{_utc_stamp()}")
-        superseded.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(final, superseded)
-    try:
-        os.rename(staging, final)
-    except OSError:
-        if superseded is not None:
-            os.rename(superseded, final)
-        raise
-    return superseded
-
-
 def run_report(
     source: str | Path,
     period: str,
@@ -269,6 +270,7 @@ def run_report(
     timeout_s: int = 900,
     notebooks_dir: Path | None = None,
     kernel_name: str = KERNEL_NAME,
+    lang: str = "zh",
 ) -> Path:
     """Render the report of ``period`` from ``source`` into ``out/<period>/``.
 
@@ -291,6 +293,9 @@ def run_report(
         Execution time limit per notebook cell, in seconds.
     notebooks_dir
         Where ``<analysis>.ipynb`` live (default :func:`default_notebooks_dir`).
+    lang
+        ``zh`` (default) or ``en``: the language of the dashboard and of the
+        summaries added to each report; recorded in the manifest's parameters.
 
     Returns
     -------
@@ -300,7 +305,8 @@ def run_report(
     Raises
     ------
     ReportError
-        Bad period, bad input, a failed notebook or an existing report; nothing is
+        Bad period, bad input, a failed notebook, an existing report, another run
+        of the period in progress, or personal data in an export; nothing is
         published and an existing report is left untouched.
     """
     say = progress or (lambda line: None)
@@ -309,6 +315,8 @@ def run_report(
         p = parse_period(period)
     except ValueError as exc:
         raise ReportError(str(exc)) from exc
+    if lang not in LANGS:
+        raise ReportError(f"lang must be one of {list(LANGS)}, not {lang!r}")
     chosen = list(dict.fromkeys(analyses or ANALYSES))
     unknown = [a for a in chosen if a not in ANALYSES]
     if unknown:
@@ -323,10 +331,30 @@ def run_report(
     if final.exists() and not replace:
         raise ReportError(f"{final} already exists; pass replace=True (--replace) to replace it")
     src = resolve_source(source)
-    input_files = _validate_source(src)
+    input_files = _validate_source(src)  # read-only: bad input never touches `out`
     say(f"source ok: {src} ({len(input_files)} input files)")
-
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = chain.period_lock(out, p.label)
+        lock.__enter__()
+    except chain.LockedError as exc:
+        raise ReportError(f"another run of {p.label} is in progress, not starting: {exc}") from exc
+    try:
+        return _run_locked(
+            src, input_files, p, out, final, chosen, nb_dir, say=say, started=started, replace=replace,
+            timeout_s=timeout_s, kernel_name=kernel_name, lang=lang,
+        )
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _run_locked(
+    src: str, input_files: dict[str, Path], p: Period, out: Path, final: Path, chosen: list[str], nb_dir: Path, *,
+    say: Progress, started: float, replace: bool, timeout_s: int, kernel_name: str, lang: str,
+) -> Path:
+    if final.exists() and not replace:  # another run may have published it meanwhile
+        raise ReportError(f"{final} already exists; pass replace=True (--replace) to replace it")
+
     staging = out / f"{STAGING_PREFIX}{p.label}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     parts = staging / ".parts"
@@ -364,6 +392,7 @@ def run_report(
                 + "; ".join(f"{r.analysis} notebook {r.status}: {r.error}" for r in failures),
             )
 
+        from workbench.report import headlines, privacy
         from workbench.report.dashboard import write_dashboard
         from workbench.report.render import render_notebook
 
@@ -371,40 +400,57 @@ def run_report(
             findings = _gather_findings(parts, chosen)
             findings.write_parquet(staging / FINDINGS_FILE)
             findings.write_csv(staging / FINDINGS_CSV, include_bom=True)
-            _credit_grades(parts, chosen).write_parquet(staging / CREDIT_GRADES_FILE)
+            grades = _credit_grades(parts, chosen)
+            grades.write_parquet(staging / CREDIT_GRADES_FILE)
             for analysis in chosen:
                 render_notebook(
                     staging / f"{analysis}.ipynb",
                     staging / f"{analysis}.html",
                     title=f"{analysis} · {p.label}",
+                    findings=findings,
+                    analysis=analysis,
+                    period=p.label,
+                    lang=lang,
                 )
-            write_dashboard(findings, p, chosen, staging / DASHBOARD_FILE)
+            metrics = headlines.compute_metrics(findings, grades, _load_frames(src), p, chosen)
+            headlines.write_metrics(metrics, staging / headlines.METRICS_FILE)
+            write_dashboard(
+                metrics, p, chosen, staging / DASHBOARD_FILE,
+                history=headlines.history(out, p, metrics), lang=lang,
+            )
         except Exception as exc:  # noqa: BLE001 - keep the notebooks, publish nothing
             _fail(out, staging, p, f"report failed while assembling the outputs: {exc}")
         shutil.rmtree(parts)
-
-        manifest = mf.build_manifest(
-            period=p,
-            parameters={
-                "source": src,
-                "period": p.label,
-                "analyses": chosen,
-                "timeout_s": timeout_s,
-                "kernel": kernel_name,
-            },
-            source_uri=src,
-            input_files=input_files,
-            folder=staging,
-            analyses={r.analysis: r.manifest_entry() for r in runs},
-            previous=mf.previous_manifest(out, p),
-        )
-        mf.write_manifest(manifest, staging / mf.MANIFEST_FILE)
         try:
-            superseded = _publish(staging, final, out, p, replace)
-        except (OSError, ReportError) as exc:
+            privacy.assert_clean(staging, privacy.personal_values(src))
+        except privacy.PrivacyError as exc:
+            _fail(out, staging, p, f"report failed the privacy check: {exc}")
+        say("privacy check ok: no phone numbers, ID-card numbers, emails, addresses or names")
+
+        def make_manifest(**link: Any) -> dict[str, Any]:
+            return mf.build_manifest(
+                period=p,
+                parameters={
+                    "source": src,
+                    "period": p.label,
+                    "analyses": chosen,
+                    "timeout_s": timeout_s,
+                    "kernel": kernel_name,
+                    "lang": lang,
+                },
+                source_uri=src,
+                input_files=input_files,
+                folder=staging,
+                analyses={r.analysis: r.manifest_entry() for r in runs},
+                **link,
+            )
+
+        try:
+            superseded = chain.publish(out, staging, final, make_manifest, replace=replace)
+        except (OSError, ValueError) as exc:
             raise ReportError(f"could not publish {final}: {exc}; nothing was published") from exc
         if superseded is not None:
-            say(f"previous report moved to {superseded}")
+            say(f"previous report moved to {superseded} (kept in the chain)")
         say(f"{len(findings)} findings, {time.perf_counter() - started:.1f} s in all")
         return final
     finally:

@@ -1,0 +1,117 @@
+"""The dashboard and a report in a real headless browser: no console errors, no
+network requests, every figure drawn, the first screen complete, Chinese fonts.
+
+Skips with the reason when no chromium is installed (Debian: ``apt-get install
+-y chromium``); the Makefile does not install it.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+
+import pytest
+
+from tests.report.browser import colour_stats, find_chromium, open_page
+from tests.report.conftest import publish_fake
+from tests.report.test_dashboard import ALL, Q3, findings, grades
+from tests.report.test_dashboard import metrics as dashboard_metrics  # noqa: F401 - fixture
+from workbench.report import headlines as hl
+from workbench.report import run_report, verify_reports
+from workbench.report.dashboard import dashboard_html
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.skipif(find_chromium() is None,
+                       reason="no chromium found (Debian: apt-get install -y chromium)"),
+    pytest.mark.skipif(importlib.util.find_spec("websocket") is None,
+                       reason="websocket-client (installed with jupyter) is missing"),
+]
+
+FIRST_SCREEN_JS = """JSON.stringify({
+  headlines: [...document.querySelectorAll('.hl')].map(e => {
+      const r = e.getBoundingClientRect();
+      return {key: e.dataset.key, status: e.dataset.status, bottom: r.bottom, right: r.right,
+              visible: r.width > 0 && r.height > 0}; }),
+  viewport: [window.innerWidth, window.innerHeight],
+  links: [...document.querySelectorAll('a')].map(a => a.getAttribute('href')),
+  title: document.title,
+})"""
+
+CJK_FONTS = ("WenQuanYi", "Noto Sans CJK", "Noto Serif CJK", "Source Han", "Droid Sans Fallback",
+             "AR PL", "PingFang", "Microsoft YaHei")
+
+
+def quarter(metrics: dict, label: str, k: float) -> dict:
+    m = copy.deepcopy(metrics)
+    m["period"]["label"] = label
+    h = m["analyses"]
+    h["tiering"]["headline"]["correctly_tiered_share"] = min(1.0, 0.75 + k * 0.08)
+    h["sla"]["headline"]["adherence_ack"] = 0.6 + k * 0.1
+    h["pricing"]["headline"]["overcharge_cny"] = 30.0 * (4 - k)
+    return m
+
+
+def check_clean(report) -> None:
+    assert report.console_errors == [], report.console_errors
+    assert report.exceptions == [], report.exceptions
+    assert report.network == [], report.network
+
+
+@pytest.fixture
+def _metrics(dashboard_metrics):  # noqa: F811
+    return dashboard_metrics
+
+
+def test_dashboard_with_four_quarters_in_chromium(tmp_path, _metrics):
+    history = [quarter(_metrics, q, k) for k, q in enumerate(("2025-Q4", "2026-Q1", "2026-Q2"))]
+    history.append(_metrics)
+    page = tmp_path / "dashboard.html"
+    page.write_text(dashboard_html(_metrics, Q3, ALL, history=history), encoding="utf-8")
+    report = open_page(page, tmp_path / "profile", eval_js=FIRST_SCREEN_JS)
+    check_clean(report)
+    assert report.requests and all(u.startswith("file:") for u in report.requests)
+    assert report.plots == report.drawn == 2  # trends (10 small multiples) + league table
+    info = report.info
+    assert info["viewport"] == [1366, 768]
+    assert len(info["headlines"]) == 10
+    # the first screen: every headline visible without scrolling
+    assert all(h["visible"] and h["bottom"] <= 768 and h["right"] <= 1366
+               for h in info["headlines"]), info["headlines"]
+    assert {"tiering.html", "pricing.html", "sla.html", "credit.html"} <= set(info["links"])
+    assert info["title"] == "合规证据仪表板 · 2026-Q3"
+    assert any(f.startswith(CJK_FONTS) for f in report.fonts), report.fonts
+    colours, not_background = colour_stats(report.screenshot)
+    assert colours > 50 and not_background > 0.3, (colours, not_background)
+    (tmp_path / "first-screen.png").write_bytes(report.screenshot)
+
+
+def test_a_published_report_in_chromium(tmp_path, fake_source, notebooks):
+    """Four quarters in one reports folder (three built directly, the last by
+    run_report with stand-in notebooks): the dashboard shows four trend points,
+    the report HTML opens clean, and the chain verifies."""
+    out = tmp_path / "reports"
+    base = hl.compute_metrics(findings(), grades(), __import__(
+        "tests.report.conftest", fromlist=["stub_frames"]).stub_frames(), Q3, ALL)
+    for k, label in enumerate(("2025-Q4", "2026-Q1", "2026-Q2")):
+        publish_fake(out, label, metrics=quarter(base, label, k))
+    folder = run_report(fake_source, "2026-Q3", out, notebooks_dir=notebooks())
+    assert verify_reports(out).ok
+
+    dash = open_page(folder / "dashboard.html", tmp_path / "p1")
+    check_clean(dash)
+    assert dash.plots == dash.drawn == 2
+    trend_points = (folder / "dashboard.html").read_text(encoding="utf-8")
+    assert all(q in trend_points for q in ('"2025-Q4"', '"2026-Q1"', '"2026-Q2"', '"2026-Q3"'))
+
+    page = open_page(folder / "tiering.html", tmp_path / "p2",
+                     eval_js="JSON.stringify({summary: !!document.getElementById('wb-summary'),"
+                             " rules: document.querySelectorAll('#wb-rules tr').length})")
+    check_clean(page)
+    assert page.plots == page.drawn == 1
+    assert page.info == {"summary": True, "rules": 8}
+    colours, not_background = colour_stats(page.screenshot)
+    assert colours > 20 and not_background > 0.05
+    assert json.loads((folder / "manifest.json").read_text())["parameters"]["lang"] == "zh"
