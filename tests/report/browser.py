@@ -3,12 +3,16 @@ happened: console errors, uncaught exceptions, network requests, rendered plotly
 figures, the fonts used for Chinese text and a screenshot of the first screen.
 
 Used by the browser tests only; they skip (with the reason) when no chromium
-is found. On Debian: ``apt-get install -y chromium``.
+is found. On Debian: ``apt-get install -y chromium``. On CI (``CI`` set), running
+as root with ``apt-get`` (a fresh machine), :func:`ensure_chromium` installs it
+first, so the dashboard is checked in a real browser there too.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
+import os
 import json
 import shutil
 import struct
@@ -30,6 +34,30 @@ def find_chromium() -> str | None:
         if path:
             return path
     return None
+
+
+def ensure_chromium(timeout_s: int = 900) -> str | None:
+    """The chromium binary; on CI as root, install Debian's package when it is missing.
+
+    A file lock keeps two xdist workers from running apt-get at once.
+    """
+    found = find_chromium()
+    if found or not os.environ.get("CI") or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    with open("/tmp/workbench-apt.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if find_chromium() is None:
+            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+            for cmd in (
+                ["apt-get", "update", "-q"],
+                ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=600", "--no-install-recommends",
+                 "chromium", "fonts-wqy-microhei"],
+            ):
+                try:
+                    subprocess.run(cmd, env=env, capture_output=True, timeout=timeout_s, check=False)
+                except (OSError, subprocess.TimeoutExpired):
+                    break
+    return find_chromium()
 
 
 @dataclass

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.report.browser import colour_stats, find_chromium, open_page
+from tests.report.browser import colour_stats, ensure_chromium, open_page
 from tests.report.conftest import publish_fake
 from tests.report.test_dashboard import ALL, Q3, findings, grades
 from tests.report.test_dashboard import metrics as dashboard_metrics  # noqa: F401 - fixture
@@ -24,7 +24,7 @@ from workbench.report.dashboard import dashboard_html
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.xdist_group("browser"),
-    pytest.mark.skipif(find_chromium() is None,
+    pytest.mark.skipif(ensure_chromium() is None,
                        reason="no chromium found (Debian: apt-get install -y chromium)"),
     pytest.mark.skipif(importlib.util.find_spec("websocket") is None,
                        reason="websocket-client (installed with jupyter) is missing"),
