@@ -239,3 +239,94 @@ def test_policy_path_override_changes_the_limits(tmp_path, calendar) -> None:
     f = build([c("A", D(2026, 8, 3, 9))], [("A", D(2026, 8, 3, 14), "acknowledged")])
     out = judge(f["complaints"], f["complaint_events"], Q3, policy=load_policy(path), calendar=calendar)
     assert out.filter(pl.col("target") == "ack")["state"].to_list() == ["breached"]
+
+
+# ------------------------------------------------------------------ hand-computed calendar cases
+# Official calendar facts (State Council notices; chinesecalendar agrees, first test):
+# 2025: National Day + Mid-Autumn 10-01..10-08 off, make-up workdays Sun 09-28 and Sat 10-11.
+# 2026: Mid-Autumn Fri 09-25 off, National Day 10-01..10-07 off, make-up workdays
+#       Sun 09-20 and Sat 10-10.
+Y2025 = parse_period("2025")
+
+
+def test_golden_week_calendar_facts(calendar) -> None:
+    off = [dt.date(2025, 10, d) for d in range(1, 9)] + [dt.date(2026, 9, 25)] + [dt.date(2026, 10, d) for d in range(1, 8)]
+    make_up = [dt.date(2025, 9, 28), dt.date(2025, 10, 11), dt.date(2026, 9, 20), dt.date(2026, 10, 10)]
+    assert not calendar.is_workday(off).any()
+    assert calendar.is_workday(make_up).all()
+    assert [d.weekday() for d in make_up] == [6, 5, 6, 5]  # Sun, Sat, Sun, Sat
+
+
+def test_received_the_afternoon_before_golden_week_2026(calendar) -> None:
+    # Received Wed 2026-09-30 15:00 (medium). Acceptance, day of receipt not counted:
+    # 10-08 (1), 10-09 (2), Sat 10-10 make-up (3), 10-12 (4), 10-13 (5), 10-14 (6),
+    # 10-15 (7) -> deadline = end of Thu 10-15 = 2026-10-16 00:00. A Mon–Fri calendar
+    # minus the holidays skips the make-up Saturday and says end of 10-16.
+    # Acknowledgement 48 calendar hours straight through the holiday: 10-02 15:00.
+    # Resolution 15 calendar days (360 h): 10-15 15:00, moved by a customer wait of
+    # 10-02 09:00 .. 10-05 09:00 (72 h) to 10-18 15:00.
+    r = D(2026, 9, 30, 15)
+    complaints = [c("ON", r), c("LATE", r), c("ACK", r)]
+    events = [
+        ("ON", D(2026, 10, 1, 10), "acknowledged"),
+        ("ON", D(2026, 10, 15, 16), "accepted"),  # 7th official working day: met
+        ("ON", D(2026, 10, 2, 9), "waiting_customer"),
+        ("ON", D(2026, 10, 5, 9), "resumed"),
+        ("ON", D(2026, 10, 18, 14), "resolved"),  # 431 h gross - 72 h paused = 359 h net: met
+        ("LATE", D(2026, 10, 1, 10), "acknowledged"),
+        ("LATE", D(2026, 10, 16, 9), "accepted"),  # 8th official working day (7th on Mon–Fri)
+        ("LATE", D(2026, 10, 15, 16), "resolved"),  # 360 h + 1 h, no pause: breached
+        ("ACK", D(2026, 10, 2, 15, 1), "acknowledged"),  # 48 h + 1 min
+    ]
+    acc = clock(calendar, complaints, events, "acceptance", period=Y2026)
+    assert acc["ON"]["deadline_at"] == D(2026, 10, 16) and acc["ON"]["state"] == "met" and acc["ON"]["elapsed"] == 7
+    assert acc["LATE"]["deadline_at"] == D(2026, 10, 16) and acc["LATE"]["state"] == "breached"
+    assert acc["LATE"]["overrun"] == 1 and acc["LATE"]["overrun_h"] == pytest.approx(9)
+    ack = clock(calendar, complaints, events, "ack", period=Y2026)
+    assert ack["ACK"]["deadline_at"] == D(2026, 10, 2, 15) and ack["ACK"]["state"] == "breached"
+    assert ack["ACK"]["overrun_h"] == pytest.approx(1 / 60)
+    res = clock(calendar, complaints, events, "resolution", period=Y2026)
+    assert res["ON"]["paused_h"] == pytest.approx(72)
+    assert res["ON"]["deadline_at"] == D(2026, 10, 18, 15) and res["ON"]["state"] == "met"
+    assert res["ON"]["elapsed_h"] == pytest.approx(18 * 24 - 1 - 72)  # 09-30 15:00 -> 10-18 14:00 = 431 h
+    assert res["LATE"]["deadline_at"] == D(2026, 10, 15, 15) and res["LATE"]["state"] == "breached"
+    assert res["LATE"]["overrun_h"] == pytest.approx(1)
+
+
+def test_received_on_the_make_up_sunday_2026_09_20(calendar) -> None:
+    # Received Sun 2026-09-20 10:00, a make-up working day (the day of receipt is not
+    # counted even so): 09-21 (1), 09-22 (2), 09-23 (3), 09-24 (4), Fri 09-25 is
+    # Mid-Autumn (off), 09-28 (5), 09-29 (6), 09-30 (7) -> deadline 2026-10-01 00:00.
+    # A Mon–Fri calendar without holidays would end on Tue 09-29.
+    r = D(2026, 9, 20, 10)
+    events = [
+        ("A", D(2026, 9, 20, 11), "acknowledged"),
+        ("A", D(2026, 9, 30, 17), "accepted"),
+        ("B", D(2026, 9, 20, 11), "acknowledged"),
+        ("B", D(2026, 10, 8, 9), "rejected"),  # after the holiday: 1 working day late
+    ]
+    got = clock(calendar, [c("A", r), c("B", r)], events, "acceptance", period=Y2026)
+    assert got["A"]["deadline_at"] == D(2026, 10, 1) and got["A"]["state"] == "met" and got["A"]["elapsed"] == 7
+    assert got["B"]["state"] == "breached" and got["B"]["overrun"] == 1
+    assert np.busday_offset(np.datetime64("2026-09-20"), 7, roll="backward") == np.datetime64("2026-09-29")
+
+
+def test_received_the_afternoon_before_golden_week_2025(calendar) -> None:
+    # Received Tue 2025-09-30 15:00: 10-09 (1), 10-10 (2), Sat 10-11 make-up (3),
+    # 10-13 (4), 10-14 (5), 10-15 (6), 10-16 (7) -> deadline 2025-10-17 00:00.
+    r = D(2025, 9, 30, 15)
+    events = [("A", D(2025, 10, 16, 18), "accepted"), ("B", D(2025, 10, 17, 8), "accepted")]
+    got = clock(calendar, [c("A", r), c("B", r)], events, "acceptance", period=Y2025)
+    assert got["A"]["deadline_at"] == D(2025, 10, 17) and got["A"]["state"] == "met"
+    assert got["B"]["state"] == "breached" and got["B"]["overrun_h"] == pytest.approx(8)
+
+
+def test_received_on_the_make_up_sunday_2025_09_28(calendar) -> None:
+    # Received Sun 2025-09-28 11:00 (make-up workday): 09-29 (1), 09-30 (2), holiday
+    # 10-01..10-08, 10-09 (3), 10-10 (4), Sat 10-11 make-up (5), 10-13 (6), 10-14 (7)
+    # -> deadline 2025-10-15 00:00.
+    r = D(2025, 9, 28, 11)
+    events = [("A", D(2025, 10, 14, 17), "accepted"), ("B", D(2025, 10, 15, 10), "rejected")]
+    got = clock(calendar, [c("A", r), c("B", r)], events, "acceptance", period=Y2025)
+    assert got["A"]["deadline_at"] == D(2025, 10, 15) and got["A"]["state"] == "met" and got["A"]["elapsed"] == 7
+    assert got["B"]["deadline_at"] == D(2025, 10, 15) and got["B"]["state"] == "breached"

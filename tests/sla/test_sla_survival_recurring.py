@@ -1,14 +1,21 @@
-"""Kaplan–Meier against a hand computation; recurring_cause on planted vs clean counts."""
+"""Kaplan–Meier against a hand computation; recurring_cause and the Pareto on planted vs clean counts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
 import polars as pl
 import pytest
 
-from workbench.sla.recurring import cause_rates, recurring_findings
+from workbench.sla.recurring import (
+    monthly_volumes,
+    pareto,
+    recurring_causes,
+    recurring_findings,
+    window_months,
+)
 from workbench.sla.survival import kaplan_meier, km_by_group, median_time
 
 
@@ -42,35 +49,85 @@ def test_kaplan_meier_edge_cases() -> None:
     assert curves.filter(pl.col("severity") == "high")["survival"].to_list() == [0.5, 0.0]
 
 
-def _known(counts: dict[tuple[str, str], int]) -> pl.DataFrame:
-    rows = [{"subsidiary_id": s, "root_cause": c} for (s, c), n in counts.items() for _ in range(n)]
+MONTHS = [dt.date(2025, 10, 1), dt.date(2025, 11, 1), dt.date(2025, 12, 1), dt.date(2026, 1, 1),
+          dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 1),
+          dt.date(2026, 6, 1), dt.date(2026, 7, 1), dt.date(2026, 8, 1), dt.date(2026, 9, 1)]
+CAUSES = ("courier_delay", "damaged_in_transit", "invoice_error", "rude_staff", "long_wait",
+          "lost_parcel", "refund_delay", "no_callback", "wrong_address", "double_charge")
+
+
+def _known(monthly: dict[tuple[str, str], list[int]]) -> pl.DataFrame:
+    """One row per complaint from monthly counts per (subsidiary, cause)."""
+    rows = [
+        {"subsidiary_id": s, "root_cause": cause, "received_at": dt.datetime.combine(m, dt.time(10)) + dt.timedelta(days=j % 27)}
+        for (s, cause), counts in monthly.items()
+        for m, k in zip(MONTHS, counts, strict=True)
+        for j in range(k)
+    ]
     return pl.DataFrame(rows)
 
 
-CAUSES = ("courier_delay", "damaged_in_transit", "invoice_error", "rude_staff")
+def _clean() -> dict[tuple[str, str], list[int]]:
+    # 10 causes x 2 a month: every cause 10 % of the subsidiary's complaints
+    return {(s, cause): [2] * 12 for s in ("A", "B", "C") for cause in CAUSES}
 
 
-def test_recurring_cause_flags_the_planted_subsidiary_only() -> None:
-    counts = {(s, cause): 10 for s in ("A", "B", "C", "D") for cause in CAUSES}
-    counts[("D", "damaged_in_transit")] = 40  # planted: 40 of 70 vs 10 of 40 elsewhere
-    rates = cause_rates(_known(counts), min_count=5, alpha=0.05)
-    flagged = rates.filter(pl.col("flagged"))
-    assert flagged.select("subsidiary_id", "root_cause").rows() == [("D", "damaged_in_transit")]
-    row = flagged.row(0, named=True)
-    assert row["count"] == 40 and row["n"] == 70
-    assert row["rest_rate"] == pytest.approx(30 / 120) and row["group_rate"] == pytest.approx(70 / 190)
-    raw = recurring_findings(rates, min_count=5, alpha=0.05, legal_basis="basis")
-    assert raw["entity_id"].to_list() == ["D"] and raw["entity_type"].to_list() == ["subsidiary"]
-    detail = raw["detail"][0]
-    assert detail["root_cause"] == "damaged_in_transit" and detail["causes"][0]["count"] == 40
+def test_window_months_are_the_12_ending_with_the_period() -> None:
+    assert window_months(dt.date(2026, 9, 30), 12) == MONTHS
+
+
+def _flag(monthly: dict[tuple[str, str], list[int]], **kw) -> pl.DataFrame:
+    return recurring_causes(monthly_volumes(_known(monthly), MONTHS), **kw)
+
+
+def test_recurring_cause_flags_a_cause_that_does_not_fall_after_its_trigger() -> None:
+    m = _clean()
+    m[("C", "damaged_in_transit")] = [2, 2, 2, 2, 2, 2, 12, 10, 9, 11, 10, 12]  # planted: stays up
+    m[("B", "courier_delay")] = [2, 2, 2, 2, 2, 2, 12, 2, 1, 2, 2, 1]  # rectified: falls back
+    m[("A", "rude_staff")] = [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 14]  # too early to tell
+    r = _flag(m, threshold=0.3, min_count=4, min_months_after=2)
+    assert r.filter(pl.col("flagged")).select("subsidiary_id", "root_cause").rows() == [("C", "damaged_in_transit")]
+    c = r.filter((pl.col("subsidiary_id") == "C") & (pl.col("root_cause") == "damaged_in_transit")).row(0, named=True)
+    # 2026-04: 12 of 12 + 9 * 2 = 30 -> 40 %; after: 52 of 52 + 5 * 18 = 142, mean 10.4
+    assert c["trigger_month"] == dt.date(2026, 4, 1) and c["trigger_count"] == 12
+    assert c["trigger_share"] == pytest.approx(12 / 30)
+    assert c["months_after"] == 5 and c["mean_count_after"] == pytest.approx(10.4)
+    assert c["share_after"] == pytest.approx(52 / 142)
+    b = r.filter((pl.col("subsidiary_id") == "B") & (pl.col("root_cause") == "courier_delay")).row(0, named=True)
+    assert b["trigger_month"] == dt.date(2026, 4, 1) and b["judged"] and not b["flagged"]
+    a = r.filter((pl.col("subsidiary_id") == "A") & (pl.col("root_cause") == "rude_staff")).row(0, named=True)
+    assert a["trigger_month"] == dt.date(2026, 9, 1) and not a["judged"] and not a["flagged"]
+    raw = recurring_findings(r, monthly_volumes(_known(m), MONTHS), threshold=0.3, min_count=4,
+                             min_months_after=2, legal_basis="basis")
+    assert raw["entity_id"].to_list() == ["C"] and raw["entity_type"].to_list() == ["subsidiary"]
+    d = raw["detail"][0]
+    assert d["root_cause"] == "damaged_in_transit"
+    months = d["causes"][0]["months"]
+    assert [x["month"] for x in months] == [f"{x:%Y-%m}" for x in MONTHS]
+    assert [x["count"] for x in months] == m[("C", "damaged_in_transit")]
+    assert d["causes"][0]["trigger_month"] == "2026-04"
 
 
 def test_recurring_cause_silent_on_clean_data_and_below_min_count() -> None:
-    clean = {(s, cause): 10 for s in ("A", "B", "C", "D") for cause in CAUSES}
-    assert not cause_rates(_known(clean))["flagged"].any()
-    # A big relative excess that happens only 4 times is not "recurring" at min_count 5.
-    small = {(s, cause): 1 for s in ("A", "B", "C", "D") for cause in CAUSES}
-    small[("D", "rude_staff")] = 4
-    rates = cause_rates(_known(small), min_count=5)
-    assert not rates["flagged"].any() and rates["p_value"].is_null().all()
-    assert recurring_findings(rates, min_count=5, alpha=0.05, legal_basis="x").height == 0
+    assert not _flag(_clean())["flagged"].any()
+    assert _flag(_clean())["trigger_month"].is_null().all()
+    # a big share that is only 3 complaints a month never triggers at min_count 4
+    small = {(s, cause): [1] * 12 for s in ("A", "B") for cause in CAUSES[:4]}
+    small[("B", "rude_staff")] = [3] * 12
+    r = _flag(small, threshold=0.3, min_count=4)
+    assert not r["flagged"].any() and r["trigger_month"].is_null().all()
+    assert recurring_findings(r, monthly_volumes(_known(small), MONTHS), threshold=0.3, min_count=4,
+                              min_months_after=2, legal_basis="x").height == 0
+
+
+def test_pareto_orders_causes_and_marks_the_vital_few() -> None:
+    known = pl.DataFrame(
+        {"subsidiary_id": ["A"] * 10 + ["B"] * 2,
+         "root_cause": ["x"] * 5 + ["y"] * 3 + ["z", "w"] + ["x", "y"]}
+    )
+    p = pareto(known)
+    a = p.filter(pl.col("subsidiary_id") == "A")
+    assert a["root_cause"].to_list() == ["x", "y", "w", "z"]  # ties by name
+    assert a["cumulative_share"].to_list() == pytest.approx([0.5, 0.8, 0.9, 1.0])
+    assert a["vital_few"].to_list() == [True, True, False, False]
+    assert p.filter(pl.col("subsidiary_id") == "B")["rank"].to_list() == [1, 2]

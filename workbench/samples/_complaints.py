@@ -10,6 +10,15 @@ than 54 hours. The complaints table is derived from the events as an extract at
 Clean complaints meet every SLA, including near-misses a naive calendar gets
 wrong: acceptance decisions on the 6th/7th official working day across holidays
 (late on a Monday–Friday calendar) and decisions on make-up working days.
+
+Planted mode only: complaints received before the period are resolved late with a
+probability (:func:`slow_probability`, ``SLOW_LOGIT``) that depends on what is known
+about them — pricing/privacy categories, 12315 regulator transfers and subsidiary
+``C.SLOW_SUBSIDIARY`` slower, high severity a little slower, low faster — and late
+ones are escalated more often. The planted ``breach_risk`` complaints of the period
+are drawn with the same weights. These draws use their own random stream, so every
+other planted complaint of the period (the five breach/record rules) is unchanged.
+Clean mode is not affected.
 """
 
 from __future__ import annotations
@@ -60,6 +69,17 @@ NOTES = {
     "closed": "客户确认，结案",
     "reopened": "客户不满意，重新打开",
 }
+# Natural resolution delays before the period (planted mode): logit of being late.
+SLOW_LOGIT = {
+    "base": -3.2,
+    "category_pricing_privacy": 1.6,
+    "channel_regulator": 1.7,
+    "subsidiary_slow": 1.4,
+    "severity_high": 0.5,
+    "severity_low": -0.6,
+}
+SLOW_OVERRUN = (1.08, 1.7)  # a late resolution takes this multiple of the limit
+SLOW_ESCALATE_P = 0.5  # late complaints are escalated this often (others: ESCALATE_P)
 MISSING_VARIANTS = ("no_ack", "no_resolution", "closed_before_resolved", "status_mismatch", "timestamp_mismatch")
 
 
@@ -137,7 +157,13 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
         gap_b = pick("update_gap", in_p & ~crit & before("2026-09-12"), k_rule)
         miss = pick("missing_record", in_p & ~crit & before("2026-09-01"), max(len(MISSING_VARIANTS), int(round(C.MISSING_RECORD_RATE * n_p))))
         late = in_p & ~crit & (r_s >= to_s(dt.datetime(2026, 9, 17))) & before("2026-09-29")
-        risk = pick("breach_risk", late, max(C.MIN_PLANTED, int(round(C.BREACH_RISK_RATE * late.sum()))))
+        # breach_risk: drawn below, once subsidiaries are known, weighted by the same
+        # drivers as the natural delays before the period. This draw only keeps the
+        # main stream where it was (the other rules' planted complaints stay the same).
+        risk_pool = late & ~taken
+        k_risk = min(int(risk_pool.sum()), max(C.MIN_PLANTED, int(round(C.BREACH_RISK_RATE * late.sum()))))
+        if k_risk:
+            rng.choice(np.flatnonzero(risk_pool), size=k_risk, replace=False)
         # Tricky acceptance breaches: receipt dates whose official 7th working day comes
         # before the naive one, decided in between (breach only on the official calendar).
         cand = _tricky_dates(period)
@@ -154,6 +180,18 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
         rec = sub_recurring[ci] & (r_s >= to_s(dt.datetime(2026, 4, 1))) & (rng.random(n) < C.RECURRING_SHARE)
         cat = np.where(rec, "delivery", cat)
         root = np.where(rec, C.RECURRING_ROOT_CAUSE, root)
+        # Natural delays: their own stream, so that nothing else moves.
+        rng_slow = rng_for(seed, "complaints-natural-delays")
+        sub_of = np.array([s[0] for s in C.SUBSIDIARIES], dtype=object)[cust.sub[ci]]
+        p_slow = slow_probability(sev, chan, cat, sub_of)
+        ridx = np.flatnonzero(risk_pool)
+        risk = np.zeros(n, dtype=bool)
+        if k_risk:
+            w = p_slow[ridx] / p_slow[ridx].sum()
+            risk[rng_slow.choice(ridx, size=k_risk, replace=False, p=w)] = True
+        taken |= risk
+        planted["breach_risk"] = risk
+        u_slow, u_esc, u_over = rng_slow.random(n), rng_slow.random(n), rng_slow.random(n)
 
     ack_lim = np.array([ACK_LIMIT_H[s] for s in sev], dtype=float)
     res_lim = np.array([RESOLVE_LIMIT_H[s] for s in sev], dtype=float)
@@ -184,6 +222,9 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
     dec_h = np.maximum(dec_h, ack_h + rng.uniform(0.2, 2, size=n))
     special = ack_b | acc_b | tricky | res_b | gap_b | miss | risk | forced
     rejected = ~crit & ~special & (rng.random(n) < REJECT_P)
+    # Before the period (planted mode only): some complaints are resolved late, more
+    # often for the drivers in ``slow_probability`` — history a breach model can learn.
+    slow = (r_s < p0) & ~rejected & (u_slow < p_slow) if not clean else empty
 
     # ---- resolution (net hours from receipt)
     room = np.maximum(0.0, 0.95 * res_lim - dec_h - 1)
@@ -193,12 +234,16 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
     t_net = np.where(nm_res, np.maximum(dec_h + 1, rng.uniform(0.93, 0.985, size=n) * res_lim), t_net)
     t_net = np.where(res_b, np.maximum(dec_h + 1, res_lim * np.where(crit, rng.uniform(1.3, 2.5, size=n), rng.uniform(1.1, 1.6, size=n))), t_net)
     t_net = np.where(risk, 360 * rng.uniform(1.15, 1.5, size=n), t_net)
+    if not clean:
+        t_net = np.where(slow, np.maximum(dec_h + 1, res_lim * (SLOW_OVERRUN[0] + u_over * (SLOW_OVERRUN[1] - SLOW_OVERRUN[0]))), t_net)
     silence = np.where(gap_b, dec_h + rng.uniform(80, 110, size=n), np.nan)
     t_net = np.where(gap_b, np.maximum(t_net, silence + rng.uniform(20, 60, size=n)), t_net)
     pause = ~crit & ~rejected & ~gap_b & (rng.random(n) < PAUSE_P)
     p_len = np.where(pause, rng.uniform(6, 60, size=n), 0.0)
     s_net = dec_h + rng.uniform(0.1, 0.9, size=n) * (t_net - dec_h)
     escal = ~rejected & ((rng.random(n) < ESCALATE_P) | ((chan == "regulator") & (rng.random(n) < 0.35)) | risk)
+    if not clean:
+        escal = escal | (slow & (u_esc < SLOW_ESCALATE_P))
     e_net = dec_h + rng.uniform(0.05, 0.5, size=n) * (t_net - dec_h)
     e_h = np.where(pause & (e_net > s_net), e_net + p_len, e_net)
     res_h = t_net + p_len
@@ -331,6 +376,17 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
         {k: sorted(str(ids[i]) for i in np.flatnonzero(v)) for k, v in planted.items()},
         variants,
     )
+
+
+def slow_probability(sev: np.ndarray, chan: np.ndarray, cat: np.ndarray, sub: np.ndarray) -> np.ndarray:
+    """Probability that a complaint is resolved late (planted mode, before the period),
+    from what is known about it on receipt: logistic in ``SLOW_LOGIT``'s effects."""
+    z = np.full(len(sev), SLOW_LOGIT["base"])
+    z += np.isin(cat, ("pricing", "privacy")) * SLOW_LOGIT["category_pricing_privacy"]
+    z += (chan == "regulator") * SLOW_LOGIT["channel_regulator"]
+    z += (sub == C.SLOW_SUBSIDIARY) * SLOW_LOGIT["subsidiary_slow"]
+    z += (sev == "high") * SLOW_LOGIT["severity_high"] + (sev == "low") * SLOW_LOGIT["severity_low"]
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def _hour_p() -> np.ndarray:

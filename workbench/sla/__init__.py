@@ -17,8 +17,12 @@ called by ``notebooks/sla.ipynb``. Rules:
   complaints table (:data:`workbench.sla.records.CHECKS`);
 * ``breach_risk`` — open at the end of P, not yet breached, predicted probability of
   breaching ≥ ``risk_threshold`` (:mod:`workbench.sla.risk`);
-* ``recurring_cause`` — a subsidiary where a root cause recurs significantly above
-  the rest of the group (:mod:`workbench.sla.recurring`).
+* ``recurring_cause`` — a subsidiary where a root cause's monthly volume did not
+  fall after the month it first exceeded a threshold (:mod:`workbench.sla.recurring`).
+
+Time to resolution: Kaplan–Meier by severity and by subsidiary, open complaints
+censored at the end of P, with median and 90th percentile and their intervals
+(:mod:`workbench.sla.survival`, checked against lifelines in the tests).
 
 >>> from workbench.sla import load_policy
 >>> load_policy().version_for(__import__("datetime").date(2026, 7, 1)).version
@@ -27,6 +31,7 @@ called by ``notebooks/sla.ipynb``. Rules:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -46,9 +51,19 @@ from workbench.sla.adherence import (
 from workbench.sla.clocks import CLOCK_SCHEMA, complaints_in_period, events_until, judge, judge_at
 from workbench.sla.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
 from workbench.sla.records import CHECKS, record_checks
-from workbench.sla.recurring import DEFAULT_MIN_COUNT, cause_rates, recurring_findings
+from workbench.sla.recurring import (
+    DEFAULT_MIN_COUNT,
+    DEFAULT_MIN_MONTHS_AFTER,
+    DEFAULT_MONTHS,
+    DEFAULT_THRESHOLD,
+    monthly_volumes,
+    pareto,
+    recurring_causes,
+    recurring_findings,
+    window_months,
+)
 from workbench.sla.risk import RiskModel, fit_breach_risk
-from workbench.sla.survival import kaplan_meier, km_by_group, median_time, resolution_times
+from workbench.sla.survival import kaplan_meier, km_by_group, km_summary, resolution_times
 from workbench.workdays import WorkCalendar
 
 __all__ = [
@@ -92,20 +107,25 @@ def complaints_by_month(
     )
 
 
-def _root_causes_known(frames: Mapping[str, pl.LazyFrame], p: Period) -> pl.DataFrame:
-    """Complaints received in P with a root cause established by the end of P."""
+def _root_causes_known(frames: Mapping[str, pl.LazyFrame], p: Period, start: dt.datetime | None = None) -> pl.DataFrame:
+    """Complaints received from ``start`` (None: the start of P) to the end of P with a
+    root cause established by the end of P."""
     settled = (
         events_until(frames["complaint_events"], p.end)
         .filter(pl.col("event").is_in(["resolved", "closed"]))
         .select("complaint_id")
         .unique()
     )
-    return (
+    received = (
         complaints_in_period(frames["complaints"], p)
-        .join(settled, on="complaint_id", how="semi")
+        if start is None
+        else frames["complaints"].filter(pl.col("received_at").is_between(start, p.end, closed="left"))
+    )
+    return (
+        received.join(settled, on="complaint_id", how="semi")
         .with_columns(pl.col("root_cause").str.strip_chars())
         .filter(pl.col("root_cause").is_not_null() & (pl.col("root_cause") != ""))
-        .select("complaint_id", "subsidiary_id", "root_cause")
+        .select("complaint_id", "subsidiary_id", "root_cause", "received_at")
         .collect()
     )
 
@@ -117,8 +137,10 @@ def analyze(
     policy_path: str | Path | None = None,
     calendar_files: Iterable[str | Path] = (),
     risk_threshold: float = 0.5,
+    recurring_threshold: float = DEFAULT_THRESHOLD,
     recurring_min_count: int = DEFAULT_MIN_COUNT,
-    alpha: float = 0.05,
+    recurring_months: int = DEFAULT_MONTHS,
+    recurring_min_months_after: int = DEFAULT_MIN_MONTHS_AFTER,
     seed: int = 0,
     with_risk: bool = True,
 ) -> AnalysisResult:
@@ -136,10 +158,15 @@ def analyze(
         Working-day calendar extension files (years ``chinesecalendar`` does not know).
     risk_threshold
         ``breach_risk`` is raised when the predicted probability is at least this.
+    recurring_threshold
+        ``recurring_cause``: a month exceeds when the cause is at least this share of
+        the subsidiary's complaints with a known cause that month …
     recurring_min_count
-        A root cause must occur at least this often in a subsidiary in P.
-    alpha
-        False discovery rate for ``recurring_cause`` (Benjamini–Hochberg).
+        … and occurs at least this many times in it.
+    recurring_months
+        ``recurring_cause``: the window, in calendar months ending with P.
+    recurring_min_months_after
+        ``recurring_cause``: months needed after the trigger month to judge a cause.
     seed
         Seed of the breach-risk model.
     with_risk
@@ -149,9 +176,11 @@ def analyze(
     -------
     AnalysisResult
         ``findings``; ``tables``: ``clocks``, ``adherence`` (by dimension), ``adherence_by_subsidiary``,
-        ``monthly``, ``record_problems``, ``km``, ``km_medians``, ``risk_scores``, ``risk_metrics``,
-        ``cause_rates``, ``policy``; ``figures``: ``adherence_heatmap``, ``adherence_by_<dimension>``,
-        ``monthly_trend``, ``km``, ``worklist``, ``recurring``.
+        ``monthly``, ``record_problems``, ``km`` (by severity), ``km_subsidiary``, ``km_summary``
+        (median and p90 with intervals), ``risk_scores``, ``risk_metrics``, ``risk_holdout``,
+        ``worklist``, ``pareto``, ``cause_months``, ``recurring``, ``policy``; ``figures``:
+        ``adherence_heatmap``, ``adherence_by_<dimension>``, ``monthly_trend``, ``km``,
+        ``km_subsidiary``, ``calibration``, ``worklist``, ``pareto``, ``recurring``.
     """
     p = as_period(period)
     policy = load_policy(policy_path)
@@ -178,24 +207,28 @@ def analyze(
     by_sub = adherence(clocks, "subsidiary_id")
     times = resolution_times(clocks)
     km = km_by_group(times, "severity")
-    medians = pl.DataFrame(
-        [
-            {"severity": s, "complaints": part.height, "resolved": int(part["resolved"].sum()),
-             "median_days": (m / 24 if (m := median_time(kaplan_meier(part["hours"].to_numpy(), part["resolved"].to_numpy()))) is not None else None)}
-            for (s,), part in times.group_by(["severity"], maintain_order=True)
-        ],
-        schema={"severity": pl.String, "complaints": pl.Int64, "resolved": pl.Int64, "median_days": pl.Float64},
-    ).sort("severity")
+    km_sub = km_by_group(times, "subsidiary_id")
+    summary = pl.concat(
+        [km_summary(km_by_group(times, "all"), "all"), km_summary(km, "severity"), km_summary(km_sub, "subsidiary_id")]
+    )
 
     raw: list[pl.DataFrame] = [breach_findings(clocks, policy), record_findings(problems, versions, basis)]
 
-    rates = cause_rates(_root_causes_known(frames, p), min_count=recurring_min_count, alpha=alpha)
+    month_starts = window_months(p.last_day, recurring_months)
+    known = _root_causes_known(frames, p, dt.datetime.combine(min(month_starts[0], p.start.date()), dt.time()))
+    volumes = monthly_volumes(known, month_starts)
+    recurring = recurring_causes(
+        volumes, threshold=recurring_threshold, min_count=recurring_min_count, min_months_after=recurring_min_months_after
+    )
+    pareto_table = pareto(known.filter(pl.col("received_at") >= p.start))
     current_basis = policy.version_for(p.last_day)
     raw.append(
         recurring_findings(
-            rates,
+            recurring,
+            volumes,
+            threshold=recurring_threshold,
             min_count=recurring_min_count,
-            alpha=alpha,
+            min_months_after=recurring_min_months_after,
             legal_basis=(current_basis or policy.versions[0]).legal_basis,
         )
     )
@@ -222,7 +255,7 @@ def analyze(
                         age_days=(pl.col("age_h") / 24).round(2),
                         complaint_severity=pl.col("severity"),
                         channel=pl.col("channel"),
-                        model=pl.lit("calibrated logistic regression on landmark snapshots"),
+                        model=pl.lit("calibrated logistic regression on landmark snapshots (probability of breaching resolution)"),
                         roc_auc_oot=pl.lit(risk.metrics.get("roc_auc_oot")),
                         brier_oot=pl.lit(risk.metrics.get("brier_oot")),
                         policy_version=pl.col("_v"),
@@ -265,18 +298,25 @@ def analyze(
         "monthly": monthly,
         "record_problems": problems,
         "km": km,
-        "km_medians": medians,
+        "km_subsidiary": km_sub,
+        "km_summary": summary,
         "risk_scores": risk.scores,
         "risk_metrics": risk_metrics,
+        "risk_holdout": risk.holdout,
         "worklist": worklist,
-        "cause_rates": rates,
+        "pareto": pareto_table,
+        "cause_months": volumes,
+        "recurring": recurring,
     }
     figs = {
         "adherence_heatmap": figures.adherence_heatmap(by_sub),
         **{f"adherence_by_{d}": figures.adherence_bars(by_dim, d) for d in ("channel", "category", "severity")},
         "monthly_trend": figures.monthly_trend_figure(monthly),
         "km": figures.km_curves(km),
-        "recurring": figures.recurring_figure(rates),
+        "km_subsidiary": figures.km_curves(km_sub, "subsidiary_id"),
+        "calibration": figures.calibration_figure(risk.holdout, risk.metrics),
+        "pareto": figures.pareto_figure(pareto_table),
+        "recurring": figures.recurring_figure(volumes, recurring, recurring_threshold),
     }
     if worklist.height:
         figs["worklist"] = figures.worklist_figure(worklist, risk_threshold)

@@ -6,14 +6,17 @@ customer ids or names.
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
 __all__ = [
     "adherence_bars",
     "adherence_heatmap",
+    "calibration_figure",
     "km_curves",
     "monthly_trend_figure",
+    "pareto_figure",
     "recurring_figure",
     "worklist_figure",
 ]
@@ -109,16 +112,28 @@ def monthly_trend_figure(monthly: pl.DataFrame) -> go.Figure:
 
 
 def km_curves(curves: pl.DataFrame, group: str = "severity") -> go.Figure:
-    """Kaplan–Meier share of complaints still unresolved vs days on the resolution clock."""
+    """Kaplan–Meier share of complaints still unresolved vs days on the resolution clock,
+    one curve per value of ``group`` with its log(−log) Greenwood 95 % band (shaded)."""
     fig = go.Figure()
-    for (value,), part in curves.sort(group, "time").group_by([group], maintain_order=True):
+    from plotly.colors import hex_to_rgb
+    from plotly.colors import qualitative as _q
+
+    for i, ((value,), part) in enumerate(curves.sort(group, "time").group_by([group], maintain_order=True)):
+        colour = _q.Plotly[i % len(_q.Plotly)]
+        band = "rgba({},{},{},0.15)".format(*hex_to_rgb(colour))
         days = [0.0, *(part["time"] / 24).to_list()]
         surv = [1.0, *part["survival"].to_list()]
-        fig.add_scatter(name=str(value), x=days, y=surv, mode="lines", line_shape="hv")
+        fig.add_scatter(x=days, y=[1.0, *part["ci_high"].to_list()], mode="lines", line_shape="hv",
+                        line={"width": 0, "color": colour}, showlegend=False, legendgroup=str(value), hoverinfo="skip")
+        fig.add_scatter(x=days, y=[1.0, *part["ci_low"].to_list()], mode="lines", line_shape="hv", fill="tonexty",
+                        fillcolor=band, line={"width": 0, "color": colour}, showlegend=False,
+                        legendgroup=str(value), hoverinfo="skip")
+        fig.add_scatter(name=str(value), x=days, y=surv, mode="lines", line_shape="hv", legendgroup=str(value),
+                        line={"color": colour})
     fig.add_vline(x=15, line_dash="dot", annotation_text="15 days")
     fig.add_vline(x=3, line_dash="dot", annotation_text="72 h (critical)")
     fig.update_layout(
-        title="办结时间生存曲线 · Kaplan–Meier: share still unresolved (net of customer waits)",
+        title=f"办结时间生存曲线 · Kaplan–Meier by {group}: share still unresolved (net of customer waits; open = censored)",
         xaxis={"title": "days on the resolution clock"},
         yaxis={"title": "share unresolved", "tickformat": ".0%", "range": [0, 1.02]},
     )
@@ -147,22 +162,111 @@ def worklist_figure(worklist: pl.DataFrame, threshold: float) -> go.Figure:
     return fig
 
 
-def recurring_figure(rates: pl.DataFrame, top: int = 15) -> go.Figure:
-    """Root-cause rate per subsidiary against the rest of the group, flagged pairs highlighted."""
-    df = rates.sort(["flagged", "q_value"], descending=[True, False], nulls_last=True).head(top)
-    labels = [f"{s} · {c}" for s, c in zip(df["subsidiary_id"].to_list(), df["root_cause"].to_list(), strict=True)]
+def calibration_figure(holdout: pl.DataFrame, metrics: dict[str, object] | None = None, bins: int = 10) -> go.Figure:
+    """Reliability diagram of the breach-risk model on the held-out later landmarks:
+    observed breach rate (Wilson 95 % interval) against mean predicted probability in
+    equal-count bins of the prediction; the diagonal is perfect calibration."""
     fig = go.Figure()
-    fig.add_bar(
-        name="subsidiary rate",
-        x=labels,
-        y=df["rate"].to_list(),
-        marker_color=["crimson" if f else "steelblue" for f in df["flagged"].to_list()],
-        customdata=df.select("count", "n", "q_value").to_numpy(),
-        hovertemplate="%{x}: %{y:.1%} (%{customdata[0]}/%{customdata[1]}, q=%{customdata[2]:.3g})<extra></extra>",
-    )
-    fig.add_scatter(name="rest of group", x=labels, y=df["rest_rate"].to_list(), mode="markers", marker_symbol="line-ew-open", marker_size=24)
+    fig.add_scatter(name="perfect calibration", x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"})
+    m = metrics or {}
+    title = "校准图 · Calibration of P(breach resolution) on the held-out later period"
+    if "roc_auc_oot" in m:
+        title += f" — ROC AUC {m['roc_auc_oot']}, Brier {m['brier_oot']} (base rate {m.get('brier_base_rate')})"
+    if holdout.height:
+        df = holdout.sort("probability").with_columns(
+            _bin=(pl.int_range(0, pl.len()) * bins // pl.len()).cast(pl.Int64)
+        )
+        g = df.group_by("_bin").agg(
+            predicted=pl.col("probability").mean(), n=pl.len(), k=pl.col("y").sum()
+        ).sort("_bin")
+        n, k = g["n"].to_numpy().astype(float), g["k"].to_numpy().astype(float)
+        z = 1.959964
+        phat = k / n
+        centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        fig.add_scatter(
+            name="observed (Wilson 95 %)",
+            x=g["predicted"].to_list(),
+            y=phat.tolist(),
+            mode="markers+lines",
+            error_y={"type": "data", "symmetric": False, "array": (centre + half - phat).tolist(),
+                     "arrayminus": (phat - (centre - half)).tolist()},
+            customdata=np.stack([n, k], axis=1),
+            hovertemplate="predicted %{x:.1%}, observed %{y:.1%} (%{customdata[1]:.0f}/%{customdata[0]:.0f})<extra></extra>",
+        )
+        fig.add_histogram(name="predictions", x=df["probability"].to_list(), yaxis="y2", opacity=0.3,
+                          xbins={"start": 0, "end": 1, "size": 0.05}, marker_color="grey")
+    else:
+        title += " — not evaluated (one class only)"
     fig.update_layout(
-        title="反复出现的根本原因 · Root causes: subsidiary rate vs rest of group (red = flagged)",
+        title=title,
+        xaxis={"title": "predicted probability", "range": [0, 1], "tickformat": ".0%"},
+        yaxis={"title": "observed share breached", "range": [0, 1], "tickformat": ".0%"},
+        yaxis2={"title": "snapshots", "overlaying": "y", "side": "right", "showgrid": False},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def pareto_figure(table: pl.DataFrame, cols: int = 3) -> go.Figure:
+    """Pareto chart per subsidiary: root-cause counts (bars, vital few darker) and the
+    cumulative share (line, right axis) with the 80 % line."""
+    from plotly.subplots import make_subplots
+
+    subs = table["subsidiary_id"].unique().sort().to_list() if table.height else []
+    rows = max(1, -(-len(subs) // cols))
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=subs or ["no root cause known"],
+        specs=[[{"secondary_y": True}] * cols for _ in range(rows)], vertical_spacing=0.25, horizontal_spacing=0.08,
+    )
+    for i, s in enumerate(subs):
+        r, c = i // cols + 1, i % cols + 1
+        part = table.filter(pl.col("subsidiary_id") == s).sort("rank")
+        fig.add_bar(
+            x=part["root_cause"].to_list(), y=part["count"].to_list(), showlegend=False, row=r, col=c,
+            marker_color=["#1f4e79" if v else "#9dc3e6" for v in part["vital_few"].to_list()],
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        )
+        fig.add_scatter(
+            x=part["root_cause"].to_list(), y=part["cumulative_share"].to_list(), mode="lines+markers",
+            showlegend=False, line={"color": "crimson"}, row=r, col=c, secondary_y=True,
+            hovertemplate="cumulative %{y:.0%}<extra></extra>",
+        )
+        fig.add_hline(y=0.8, line_dash="dot", line_color="grey", row=r, col=c, secondary_y=True)
+        fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=r, col=c, secondary_y=True)
+    fig.update_xaxes(tickangle=45, tickfont={"size": 8})
+    fig.update_layout(
+        title="根本原因帕累托图 · Pareto of root causes by subsidiary (complaints received in the period, cause known; dark = vital few to 80 %)",
+        height=380 * rows,
+    )
+    return fig
+
+
+def recurring_figure(volumes: pl.DataFrame, causes: pl.DataFrame, threshold: float, top: int = 8) -> go.Figure:
+    """Monthly share of each (subsidiary, root cause) that exceeded the threshold at some
+    month: flagged pairs (volume did not fall) in red, others grey; threshold dotted."""
+    fig = go.Figure()
+    trig = causes.filter(pl.col("trigger_month").is_not_null()).sort(
+        ["flagged", "share_after"], descending=[True, True], nulls_last=True
+    ).head(top)
+    for r in trig.iter_rows(named=True):
+        part = volumes.filter(
+            (pl.col("subsidiary_id") == r["subsidiary_id"]) & (pl.col("root_cause") == r["root_cause"])
+        ).sort("month")
+        fig.add_scatter(
+            name=f"{r['subsidiary_id']} · {r['root_cause']}" + (" (flagged)" if r["flagged"] else ""),
+            x=part["month"].to_list(), y=part["share"].to_list(), mode="lines+markers",
+            line={"color": "crimson" if r["flagged"] else "lightgrey"},
+            customdata=part.select("count", "n").to_numpy(),
+            hovertemplate="%{x|%Y-%m}: %{y:.0%} (%{customdata[0]}/%{customdata[1]})<extra></extra>",
+        )
+        fig.add_vline(x=r["trigger_month"], line_dash="dash",
+                      line_color="crimson" if r["flagged"] else "lightgrey")
+    fig.add_hline(y=threshold, line_dash="dot", annotation_text=f"threshold {threshold:.0%}")
+    fig.update_layout(
+        title="反复出现的根本原因 · Causes that exceeded the threshold: monthly share of the subsidiary's complaints "
+        "(dashed = trigger month)",
         yaxis={"title": "share of complaints with a known cause", "tickformat": ".0%"},
+        xaxis={"title": "month received"},
     )
     return fig

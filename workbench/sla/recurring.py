@@ -1,105 +1,236 @@
-"""``recurring_cause``: a subsidiary where one root cause keeps coming back.
+"""Closed loop: root-cause Pareto and ``recurring_cause``.
 
-Rule. Among complaints received in P whose root cause was established by the end
-of P (a ``resolved`` or ``closed`` event by then, and ``root_cause`` not blank), for
-each subsidiary *s* and root cause *c*:
+Input: complaints received in the window whose root cause was established by the
+end of P (a ``resolved`` or ``closed`` event by then and ``root_cause`` not blank);
+the root cause of a complaint still open at the end of P is not known yet.
 
-* ``count`` = complaints of *s* with cause *c*; ``n`` = complaints of *s* with a
-  known cause; rate = count / n;
-* compared with the rest of the group (the other subsidiaries' complaints with a
-  known cause) by a one-sided Fisher exact test (H1: *s*'s rate is higher);
-* tested only when ``count ≥ min_count`` (a cause must actually recur); the
-  p-values of all tested pairs are adjusted together with Benjamini–Hochberg;
-* flagged when ``count ≥ min_count`` and the adjusted p-value < ``alpha``.
+Pareto (:func:`pareto`). Per subsidiary, the root causes of the complaints received
+in P, largest first, with each cause's share and the cumulative share; ``vital_few``
+marks the causes up to and including the one that takes the cumulative share to
+80 %.
 
-A subsidiary with at least one flagged cause gets one finding listing its flagged
-causes (count, rate, group rate, rest-of-group rate, p and q).
+Rule ``recurring_cause`` (:func:`recurring_causes`) — "a cause whose volume does not
+fall after the month it first exceeded a threshold: the rectification did not work".
+For every subsidiary *s* and root cause *c*, over the ``months`` calendar months
+ending with P (by month of receipt):
+
+* volume ``count_m`` = complaints of *s* with cause *c* received in month *m*;
+  ``n_m`` = complaints of *s* with a known cause received in *m*;
+* month *m* **exceeds** the threshold when ``count_m ≥ min_count`` and
+  ``count_m / n_m ≥ threshold`` (a share, so the rule means the same at every
+  company size; ``min_count`` keeps a handful of complaints from counting);
+* the **trigger month** is the first month of the window that exceeds;
+* the pair is **judged** when at least ``min_months_after`` months of the window
+  follow the trigger month (otherwise it is too early to say whether the volume
+  fell);
+* the volume **did not fall** — flag — when the months after the trigger, taken
+  together, still exceed the same threshold: mean monthly count ≥ ``min_count``
+  and pooled share (Σ count / Σ n) ≥ ``threshold``.
+
+A rectified cause falls back to its ordinary share (a few per cent) in the months
+after; one whose rectification did not work stays above the threshold. A
+subsidiary with at least one flagged cause gets one finding; the evidence lists, per
+flagged cause, the trigger month and every month of the window with its count and
+share.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import datetime as dt
+
 import polars as pl
 
-from workbench.stats import benjamini_hochberg, rate_difference_test
+__all__ = [
+    "DEFAULT_MIN_COUNT",
+    "DEFAULT_MIN_MONTHS_AFTER",
+    "DEFAULT_MONTHS",
+    "DEFAULT_THRESHOLD",
+    "RECURRING_SCHEMA",
+    "monthly_volumes",
+    "pareto",
+    "recurring_causes",
+    "recurring_findings",
+    "window_months",
+]
 
-__all__ = ["DEFAULT_MIN_COUNT", "cause_rates", "recurring_findings"]
+DEFAULT_THRESHOLD = 0.3
+DEFAULT_MIN_COUNT = 4
+DEFAULT_MONTHS = 12
+DEFAULT_MIN_MONTHS_AFTER = 2
+VITAL_FEW = 0.8
 
-DEFAULT_MIN_COUNT = 5
+RECURRING_SCHEMA: dict[str, pl.DataType] = {
+    "subsidiary_id": pl.String(),
+    "root_cause": pl.String(),
+    "total": pl.Int64(),
+    "trigger_month": pl.Date(),
+    "trigger_count": pl.Int64(),
+    "trigger_share": pl.Float64(),
+    "months_after": pl.Int64(),
+    "mean_count_after": pl.Float64(),
+    "share_after": pl.Float64(),
+    "judged": pl.Boolean(),
+    "flagged": pl.Boolean(),
+}
 
 
-def cause_rates(known: pl.DataFrame, *, min_count: int = DEFAULT_MIN_COUNT, alpha: float = 0.05) -> pl.DataFrame:
-    """Every (subsidiary, root cause) pair with its counts, rates, test and flag.
+def window_months(last_month: dt.date, months: int) -> list[dt.date]:
+    """First days of the ``months`` calendar months ending with the month of ``last_month``."""
+    y, m = last_month.year, last_month.month
+    out = []
+    for _ in range(months):
+        out.append(dt.date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
 
-    ``known`` has one row per complaint with ``subsidiary_id`` and ``root_cause``.
+
+def monthly_volumes(known: pl.DataFrame, month_starts: list[dt.date]) -> pl.DataFrame:
+    """``subsidiary_id``, ``root_cause``, ``month``, ``count``, ``n``, ``share`` for every
+    pair seen in ``known`` and every month in ``month_starts`` (zeros included).
+
+    ``known`` has ``subsidiary_id``, ``root_cause`` and ``received_at``.
     """
-    schema = {
-        "subsidiary_id": pl.String,
-        "root_cause": pl.String,
-        "count": pl.Int64,
-        "n": pl.Int64,
-        "rate": pl.Float64,
-        "group_rate": pl.Float64,
-        "rest_rate": pl.Float64,
-        "p_value": pl.Float64,
-        "q_value": pl.Float64,
-        "flagged": pl.Boolean,
-    }
+    schema = {"subsidiary_id": pl.String, "root_cause": pl.String, "month": pl.Date,
+              "count": pl.Int64, "n": pl.Int64, "share": pl.Float64}
     if known.height == 0:
         return pl.DataFrame(schema=schema)
-    pairs = known.group_by("subsidiary_id", "root_cause").agg(count=pl.len().cast(pl.Int64))
-    n_sub = known.group_by("subsidiary_id").agg(n=pl.len().cast(pl.Int64))
-    n_cause = known.group_by("root_cause").agg(_cause_total=pl.len().cast(pl.Int64))
-    total = known.height
-    df = (
-        pairs.join(n_sub, on="subsidiary_id")
-        .join(n_cause, on="root_cause")
-        .with_columns(
-            rate=pl.col("count") / pl.col("n"),
-            group_rate=pl.col("_cause_total") / total,
-            _k_rest=pl.col("_cause_total") - pl.col("count"),
-            _n_rest=total - pl.col("n"),
-        )
-        .with_columns(rest_rate=pl.when(pl.col("_n_rest") > 0).then(pl.col("_k_rest") / pl.col("_n_rest")))
-        .sort("subsidiary_id", "root_cause")
+    k = known.with_columns(month=pl.col("received_at").dt.truncate("1mo").dt.date()).filter(
+        pl.col("month").is_in(month_starts)
     )
-    tested = (df["count"] >= min_count).to_numpy()
-    # One Fisher test per (subsidiary, cause) pair — a handful of pairs, not rows.
-    p = np.full(df.height, np.nan)
-    for i in np.flatnonzero(tested):
-        r = df.row(int(i), named=True)
-        p[i] = rate_difference_test(r["count"], r["n"], r["_k_rest"], r["_n_rest"])
-    q = np.full(df.height, np.nan)
-    if tested.any():
-        q[tested] = benjamini_hochberg(p[tested])
+    months = pl.DataFrame({"month": month_starts}, schema={"month": pl.Date})
+    pairs = k.select("subsidiary_id", "root_cause").unique()
+    counts = k.group_by("subsidiary_id", "root_cause", "month").agg(count=pl.len().cast(pl.Int64))
+    n = k.group_by("subsidiary_id", "month").agg(n=pl.len().cast(pl.Int64))
     return (
-        df.with_columns(
-            p_value=pl.Series(p).fill_nan(None),
-            q_value=pl.Series(q).fill_nan(None),
+        pairs.join(months, how="cross")
+        .join(counts, on=["subsidiary_id", "root_cause", "month"], how="left")
+        .join(n, on=["subsidiary_id", "month"], how="left")
+        .with_columns(pl.col("count").fill_null(0), pl.col("n").fill_null(0))
+        .with_columns(share=pl.when(pl.col("n") > 0).then(pl.col("count") / pl.col("n")).otherwise(0.0))
+        .select(list(schema))
+        .sort("subsidiary_id", "root_cause", "month")
+    )
+
+
+def recurring_causes(
+    volumes: pl.DataFrame,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_count: int = DEFAULT_MIN_COUNT,
+    min_months_after: int = DEFAULT_MIN_MONTHS_AFTER,
+) -> pl.DataFrame:
+    """One row per (subsidiary, root cause) of :func:`monthly_volumes` (see the module
+    doc for the rule); columns :data:`RECURRING_SCHEMA`."""
+    if volumes.height == 0:
+        return pl.DataFrame(schema=RECURRING_SCHEMA)
+    v = volumes.sort("subsidiary_id", "root_cause", "month").with_columns(
+        _exceeds=(pl.col("count") >= min_count) & (pl.col("share") >= threshold)
+    )
+    trig = (
+        v.filter(pl.col("_exceeds"))
+        .group_by("subsidiary_id", "root_cause")
+        .agg(
+            trigger_month=pl.col("month").min(),
+            trigger_count=pl.col("count").sort_by("month").first(),
+            trigger_share=pl.col("share").sort_by("month").first(),
         )
-        .with_columns(flagged=(pl.col("count") >= min_count) & (pl.col("q_value") < alpha).fill_null(False))
+    )
+    after = (
+        v.join(trig.select("subsidiary_id", "root_cause", "trigger_month"), on=["subsidiary_id", "root_cause"])
+        .filter(pl.col("month") > pl.col("trigger_month"))
+        .group_by("subsidiary_id", "root_cause")
+        .agg(
+            months_after=pl.len().cast(pl.Int64),
+            mean_count_after=pl.col("count").mean(),
+            _c=pl.col("count").sum(),
+            _n=pl.col("n").sum(),
+        )
+        .with_columns(share_after=pl.when(pl.col("_n") > 0).then(pl.col("_c") / pl.col("_n")))
+        .drop("_c", "_n")
+    )
+    total = v.group_by("subsidiary_id", "root_cause").agg(total=pl.col("count").sum().cast(pl.Int64))
+    out = (
+        total.join(trig, on=["subsidiary_id", "root_cause"], how="left")
+        .join(after, on=["subsidiary_id", "root_cause"], how="left")
+        .with_columns(pl.col("months_after").fill_null(0))
+        .with_columns(judged=pl.col("trigger_month").is_not_null() & (pl.col("months_after") >= min_months_after))
+        .with_columns(
+            flagged=pl.col("judged")
+            & (pl.col("mean_count_after") >= min_count).fill_null(False)
+            & (pl.col("share_after") >= threshold).fill_null(False)
+        )
+    )
+    return out.select([pl.col(c).cast(t) for c, t in RECURRING_SCHEMA.items()]).sort("subsidiary_id", "root_cause")
+
+
+def pareto(known_in_period: pl.DataFrame) -> pl.DataFrame:
+    """Root causes per subsidiary, largest first: ``rank``, ``count``, ``share``,
+    ``cumulative_share``, ``vital_few`` (up to and including the cause reaching 80 %)."""
+    schema = {"subsidiary_id": pl.String, "rank": pl.Int64, "root_cause": pl.String, "count": pl.Int64,
+              "share": pl.Float64, "cumulative_share": pl.Float64, "vital_few": pl.Boolean}
+    if known_in_period.height == 0:
+        return pl.DataFrame(schema=schema)
+    return (
+        known_in_period.group_by("subsidiary_id", "root_cause")
+        .agg(count=pl.len().cast(pl.Int64))
+        .sort(["subsidiary_id", "count", "root_cause"], descending=[False, True, False])
+        .with_columns(
+            rank=pl.int_range(1, pl.len() + 1).over("subsidiary_id").cast(pl.Int64),
+            share=pl.col("count") / pl.col("count").sum().over("subsidiary_id"),
+        )
+        .with_columns(cumulative_share=pl.col("share").cum_sum().over("subsidiary_id"))
+        .with_columns(
+            vital_few=(pl.col("cumulative_share") - pl.col("share")) < VITAL_FEW - 1e-12,
+        )
         .select(list(schema))
     )
 
 
-def recurring_findings(rates: pl.DataFrame, *, min_count: int, alpha: float, legal_basis: str) -> pl.DataFrame:
+def recurring_findings(
+    causes: pl.DataFrame,
+    volumes: pl.DataFrame,
+    *,
+    threshold: float,
+    min_count: int,
+    min_months_after: int,
+    legal_basis: str,
+) -> pl.DataFrame:
     """Raw ``recurring_cause`` findings, one per subsidiary with a flagged cause."""
-    flagged = rates.filter(pl.col("flagged"))
+    flagged = causes.filter(pl.col("flagged"))
     if flagged.height == 0:
         return pl.DataFrame()
+    months = (
+        volumes.join(flagged.select("subsidiary_id", "root_cause"), on=["subsidiary_id", "root_cause"], how="semi")
+        .sort("month")
+        .group_by("subsidiary_id", "root_cause", maintain_order=True)
+        .agg(
+            months=pl.struct(
+                month=pl.col("month").dt.strftime("%Y-%m"),
+                count=pl.col("count"),
+                complaints_with_known_cause=pl.col("n"),
+                share=pl.col("share").round(4),
+            )
+        )
+    )
+    rule = (
+        f"first month with count >= {min_count} and share >= {threshold:g} of the subsidiary's complaints "
+        f"(trigger); flagged when the {min_months_after}+ months after it together still have a mean count "
+        f">= {min_count} and a share >= {threshold:g}: the volume did not fall"
+    )
     return (
-        flagged.sort("subsidiary_id", "q_value")
+        flagged.join(months, on=["subsidiary_id", "root_cause"])
+        .sort(["subsidiary_id", "share_after", "root_cause"], descending=[False, True, False])
         .group_by("subsidiary_id", maintain_order=True)
         .agg(
             causes=pl.struct(
                 root_cause=pl.col("root_cause"),
-                count=pl.col("count"),
-                complaints_with_known_cause=pl.col("n"),
-                rate=pl.col("rate").round(4),
-                group_rate=pl.col("group_rate").round(4),
-                rest_of_group_rate=pl.col("rest_rate").round(4),
-                p_value=pl.col("p_value"),
-                q_value_bh=pl.col("q_value"),
+                trigger_month=pl.col("trigger_month").dt.strftime("%Y-%m"),
+                trigger_count=pl.col("trigger_count"),
+                trigger_share=pl.col("trigger_share").round(4),
+                months_after=pl.col("months_after"),
+                mean_count_after=pl.col("mean_count_after").round(2),
+                share_after=pl.col("share_after").round(4),
+                months=pl.col("months"),
             ),
             _top=pl.col("root_cause").first(),
         )
@@ -112,12 +243,10 @@ def recurring_findings(rates: pl.DataFrame, *, min_count: int, alpha: float, leg
             detail=pl.struct(
                 root_cause=pl.col("_top"),
                 causes=pl.col("causes"),
-                rule=pl.lit(
-                    f"count >= {min_count} in the period and rate above the rest of the group "
-                    f"(one-sided Fisher exact test, Benjamini-Hochberg q < {alpha})"
-                ),
+                rule=pl.lit(rule),
+                threshold=pl.lit(threshold),
                 min_count=pl.lit(min_count),
-                alpha=pl.lit(alpha),
+                min_months_after=pl.lit(min_months_after),
                 legal_basis=pl.lit(legal_basis),
             ),
         )

@@ -8,8 +8,10 @@ end of P is used:
   the record up to L (:func:`snapshot_features`): severity, channel, category,
   subsidiary, age, share of each limit used, events so far, progress updates,
   escalations, pauses (and whether it is paused now), hours since the last event.
-* Its label is 1 when, judged at a later moment X, some target has breached; 0 when
-  every target has been met; unknown (dropped) when a clock is still running at X.
+* Its label is 1 when, judged at a later moment X, the resolution target has
+  breached (the issue asks for the probability of breaching *resolution*;
+  ``label_targets=None`` = any target); 0 when it was met or voided (rejected);
+  unknown (dropped) when that clock is still running at X.
 * Landmarks run every ``landmark_every_days`` over ``history_months`` before the end
   of P. **Out-of-time evaluation**: fit on landmarks before the start of P labelled
   at the start of P, test on landmarks inside P labelled at the end of P (ROC AUC,
@@ -57,6 +59,9 @@ class RiskModel:
     metrics: dict[str, Any] = field(default_factory=dict)
     model: Any = None
     features: tuple[str, ...] = ()
+    #: The held-out later landmarks: ``y`` (breached by the end of P) and ``probability``
+    #: from the model fitted before the split — the data of the calibration plot.
+    holdout: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def snapshot_features(clocks: pl.DataFrame, events: pl.LazyFrame, at: dt.datetime, targets: tuple[str, ...]) -> pl.DataFrame:
@@ -121,12 +126,15 @@ def snapshot_features(clocks: pl.DataFrame, events: pl.LazyFrame, at: dt.datetim
     return out.with_columns([pl.col(c).cast(pl.Float64).fill_null(0.0).round(6) for c in numeric]).sort("complaint_id")
 
 
-def label_at(clocks: pl.DataFrame) -> pl.DataFrame:
-    """Per complaint: 1 if any target breached, 0 if all met, null while any still runs."""
+def label_at(clocks: pl.DataFrame, targets: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Per complaint: 1 if one of ``targets`` (None = any target) breached, null while
+    one of them still runs, else 0 (met, or voided: a rejected complaint has no
+    resolution target)."""
+    mine = pl.lit(True) if targets is None else pl.col("target").is_in(list(targets))
     return clocks.group_by("complaint_id").agg(
-        label=pl.when((pl.col("state") == "breached").any())
+        label=pl.when(((pl.col("state") == "breached") & mine).any())
         .then(pl.lit(1))
-        .when((pl.col("state") == "running").any())
+        .when(((pl.col("state") == "running") & mine).any())
         .then(pl.lit(None, pl.Int64))
         .otherwise(pl.lit(0))
     )
@@ -181,6 +189,7 @@ def fit_breach_risk(
     seed: int = 0,
     landmark_every_days: int = 7,
     history_months: int = 12,
+    label_targets: tuple[str, ...] | None = ("resolution",),
 ) -> RiskModel:
     """Fit, evaluate out of time, and score the open complaints of ``period`` (see module doc)."""
     from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -233,7 +242,7 @@ def fit_breach_risk(
     feature_cols = [c for c in data.columns if c not in ("complaint_id", "_landmark")]
     ids = data["complaint_id"].unique()
     sub = pool.filter(pl.col("complaint_id").is_in(ids.implode()))
-    at_end = label_at(judge_at(sub, ev, period.end, policy=policy, calendar=calendar)).rename({"label": "y_end"})
+    at_end = label_at(judge_at(sub, ev, period.end, policy=policy, calendar=calendar), label_targets).rename({"label": "y_end"})
     # Joins do not keep row order; the cross-validation folds depend on it.
     data = data.join(at_end, on="complaint_id", how="left").sort("_landmark", "complaint_id")
 
@@ -247,7 +256,8 @@ def fit_breach_risk(
     for split in (period.start, period.start + (period.end - period.start) / 2):
         train = data.filter(pl.col("_landmark") < split).drop("y_end")
         at_split = label_at(
-            judge_at(sub.filter(pl.col("received_at") < split), ev, split, policy=policy, calendar=calendar)
+            judge_at(sub.filter(pl.col("received_at") < split), ev, split, policy=policy, calendar=calendar),
+            label_targets,
         ).rename({"label": "y_split"})
         train = train.join(at_split, on="complaint_id", how="left").sort("_landmark", "complaint_id")
         x_tr, y_tr = xy(train, "y_split")
@@ -258,8 +268,10 @@ def fit_breach_risk(
     metrics["oot_split"] = split.isoformat(sep=" ")
     metrics.update(n_train=int(len(y_tr)), positives_train=int(y_tr.sum()), n_test=int(len(y_te)), positives_test=int(y_te.sum()))
     oot = _fit(x_tr, y_tr, seed)
+    holdout = pl.DataFrame(schema={"y": pl.Int64, "probability": pl.Float64})
     if oot is not None and len(np.unique(y_te)) == 2:
         p_te = oot.predict_proba(x_te.to_pandas())[:, 1]
+        holdout = pl.DataFrame({"y": y_te.astype(np.int64), "probability": p_te.astype(float)})
         metrics.update(
             roc_auc_oot=round(float(roc_auc_score(y_te, p_te)), 4),
             brier_oot=round(float(brier_score_loss(y_te, p_te)), 4),
@@ -272,7 +284,7 @@ def fit_breach_risk(
     metrics.update(n_final=int(len(y_all)), positives_final=int(y_all.sum()))
     if model is None or score_x.height == 0:
         metrics.setdefault("note", "no model (one class only)" if model is None else "no open complaint to score")
-        return RiskModel(empty_scores, metrics, model, tuple(feature_cols))
+        return RiskModel(empty_scores, metrics, model, tuple(feature_cols), holdout)
     for c in feature_cols:
         if c not in score_x.columns:
             score_x = score_x.with_columns(pl.lit(0.0).alias(c))
@@ -280,4 +292,4 @@ def fit_breach_risk(
     scores = score_x.select("complaint_id", "subsidiary_id", "severity", "channel", "category", "age_h").with_columns(
         probability=pl.Series(prob, dtype=pl.Float64)
     ).sort("probability", "complaint_id", descending=[True, False])
-    return RiskModel(scores, metrics, model, tuple(feature_cols))
+    return RiskModel(scores, metrics, model, tuple(feature_cols), holdout)

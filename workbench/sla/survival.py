@@ -15,7 +15,16 @@ import numpy as np
 import polars as pl
 from scipy import stats as _st
 
-__all__ = ["KM_SCHEMA", "kaplan_meier", "km_by_group", "median_time", "resolution_times"]
+__all__ = [
+    "KM_SCHEMA",
+    "SUMMARY_SCHEMA",
+    "kaplan_meier",
+    "km_by_group",
+    "km_summary",
+    "median_time",
+    "resolution_times",
+    "survival_quantile",
+]
 
 KM_SCHEMA: dict[str, pl.DataType] = {
     "time": pl.Float64(),
@@ -74,10 +83,26 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray, level: float = 0.9
     )
 
 
+def survival_quantile(km: pl.DataFrame, share_resolved: float, column: str = "survival") -> float | None:
+    """The first time at which ``column`` ≤ 1 − ``share_resolved`` (None if never).
+
+    With ``column="survival"`` this is the time by which ``share_resolved`` of the
+    complaints are resolved (0.5: the median, 0.9: the 90th percentile). With
+    ``ci_low`` / ``ci_high`` it is the lower / upper end of that time's confidence
+    interval: the times at which the pointwise log(−log) Greenwood band crosses the
+    level (Brookmeyer–Crowley's construction with the log(−log) transform, the same
+    as lifelines' ``qth_survival_time`` on ``confidence_interval_``). None = not
+    reached by the end of follow-up (the interval is open to the right).
+    """
+    level = 1.0 - share_resolved
+    # A float tolerance so that 0.9 resolved (S = 1 - 0.9 in floats) hits S = 0.1.
+    hit = km.filter(pl.col(column) <= level + 1e-12)
+    return float(hit["time"][0]) if hit.height else None
+
+
 def median_time(km: pl.DataFrame) -> float | None:
     """The first time at which S(t) ≤ 0.5 (None if the curve never gets there)."""
-    hit = km.filter(pl.col("survival") <= 0.5)
-    return float(hit["time"][0]) if hit.height else None
+    return survival_quantile(km, 0.5)
 
 
 def resolution_times(clocks: pl.DataFrame, target: str = "resolution") -> pl.DataFrame:
@@ -94,7 +119,12 @@ def resolution_times(clocks: pl.DataFrame, target: str = "resolution") -> pl.Dat
 
 
 def km_by_group(times: pl.DataFrame, group: str = "severity", *, level: float = 0.95) -> pl.DataFrame:
-    """A Kaplan–Meier curve per value of ``group`` (columns: ``group`` + :data:`KM_SCHEMA`)."""
+    """A Kaplan–Meier curve per value of ``group`` (columns: ``group`` + :data:`KM_SCHEMA`).
+
+    ``group="all"`` (a column absent from ``times``) gives one curve over everything.
+    """
+    if group not in times.columns:
+        times = times.with_columns(pl.lit("all").alias(group))
     parts = []
     for (value,), sub in times.group_by([group], maintain_order=True):
         km = kaplan_meier(sub["hours"].to_numpy(), sub["resolved"].to_numpy(), level)
@@ -102,3 +132,43 @@ def km_by_group(times: pl.DataFrame, group: str = "severity", *, level: float = 
     if not parts:
         return pl.DataFrame(schema={group: pl.String(), **KM_SCHEMA})
     return pl.concat(parts).select(group, *KM_SCHEMA).sort(group, "time")
+
+
+SUMMARY_SCHEMA: dict[str, pl.DataType] = {
+    "dimension": pl.String(),
+    "group": pl.String(),
+    "complaints": pl.Int64(),
+    "resolved": pl.Int64(),
+    "censored": pl.Int64(),
+    **{
+        f"{q}_{part}": pl.Float64()
+        for q in ("median_days", "p90_days")
+        for part in ("estimate", "ci_low", "ci_high")
+    },
+}
+
+
+def km_summary(curves: pl.DataFrame, group: str) -> pl.DataFrame:
+    """Median and 90th percentile of time to resolution (days) per curve of
+    :func:`km_by_group`, each with its confidence interval (:func:`survival_quantile`).
+
+    Columns :data:`SUMMARY_SCHEMA`; ``dimension`` = ``group``. A null estimate means
+    the curve never reaches that share resolved (too many still open: the quantile is
+    beyond the follow-up); a null ``ci_high`` means the interval is open to the right.
+    """
+    rows = []
+    for (value,), km in curves.group_by([group], maintain_order=True):
+        km = km.sort("time")
+        row: dict[str, object] = {
+            "dimension": group,
+            "group": str(value),
+            "complaints": int(km["events"].sum() + km["censored"].sum()),
+            "resolved": int(km["events"].sum()),
+            "censored": int(km["censored"].sum()),
+        }
+        for name, share in (("median_days", 0.5), ("p90_days", 0.9)):
+            for part, column in (("estimate", "survival"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
+                hours = survival_quantile(km, share, column)
+                row[f"{name}_{part}"] = None if hours is None else hours / 24
+        rows.append(row)
+    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA).sort("dimension", "group")
