@@ -118,3 +118,74 @@ def test_scorecard_is_binary_and_checks_fitted() -> None:
         Scorecard().predict_points(X)
     card = Scorecard().fit(X, np.where(y == 1, "bad", "good"))
     assert list(card.classes_) == ["bad", "good"]  # classes_[1] ("good") is the modelled class
+
+
+def _three_bin_table() -> tuple[np.ndarray, np.ndarray]:
+    """x = 0, 1, 2 with 40/10, 30/20 and 10/40 goods/bads (bad rate 0.2, 0.4, 0.8)."""
+    counts = [(0.0, 40, 10), (1.0, 30, 20), (2.0, 10, 40)]
+    x, y = [], []
+    for value, goods, bads in counts:
+        x += [value] * (goods + bads)
+        y += [0] * goods + [1] * bads
+    return np.array(x).reshape(-1, 1), np.array(y)
+
+
+def test_woe_and_iv_against_a_hand_computation_on_three_bins() -> None:
+    """Convention: WoE = ln(%good / %bad) per bin (higher = safer),
+    IV = Σ (%good − %bad) · WoE. Hand computation with G = 80 goods, B = 70 bads:
+
+    ==== ====== ======== ========= ===================
+    bin  %good  %bad     WoE       IV part
+    ==== ====== ======== ========= ===================
+    x=0  0.500  0.142857  1.252763 0.447415
+    x=1  0.375  0.285714  0.271934 0.024280
+    x=2  0.125  0.571429 −1.519826 0.678494
+    ==== ====== ======== ========= ===================
+    IV = 1.150189 ("very strong" by the usual > 0.5 rule).
+    """
+    X, y = _three_bin_table()
+    b = MonotoneBinner(n_prebins=3, min_bin_share=0.0, smoothing=0.0).fit(X, y)
+    e0, e1 = b.bin_edges_[0]  # interpolated quantile edges: one value per bin
+    assert 0.0 <= e0 < 1.0 <= e1 < 2.0
+    np.testing.assert_allclose(b.woe_[0], [1.252763, 0.271934, -1.519826], atol=5e-7)
+    assert b.iv_[0] == pytest.approx(1.150189, abs=5e-7)
+    table = b.bin_table()
+    assert table["count"].to_list() == [50, 50, 50, 0] and table["bads"].to_list() == [10, 20, 40, 0]
+    np.testing.assert_allclose(table["iv"].to_list()[:3], [0.447415, 0.024280, 0.678494], atol=5e-7)
+    assert b.direction_[0] == -1  # WoE falls as x rises
+    # Independent recomputation with plain Python from the counts alone.
+    import math
+
+    g, bd = [40, 30, 10], [10, 20, 40]
+    woe = [math.log((gi / 80) / (bi / 70)) for gi, bi in zip(g, bd, strict=True)]
+    iv = sum((gi / 80 - bi / 70) * w for gi, bi, w in zip(g, bd, woe, strict=True))
+    np.testing.assert_allclose(b.woe_[0], woe, rtol=1e-12)
+    assert b.iv_[0] == pytest.approx(iv, rel=1e-12)
+    # With smoothing a, every bin gets a pseudo-count: ln(((g+a)/(G+3a)) / ((b+a)/(B+3a))).
+    a = 0.5
+    s = MonotoneBinner(n_prebins=3, min_bin_share=0.0, smoothing=a).fit(X, y)
+    expected = [math.log(((gi + a) / (80 + 3 * a)) / ((bi + a) / (70 + 3 * a))) for gi, bi in zip(g, bd, strict=True)]
+    np.testing.assert_allclose(s.woe_[0], expected, rtol=1e-12)
+    # transform maps each value to its bin's WoE
+    np.testing.assert_allclose(b.transform(np.array([[0.0], [1.0], [2.0], [np.nan]]))[:, 0],
+                               [*woe, 0.0], rtol=1e-12)
+
+
+def test_points_scaling_by_hand() -> None:
+    """factor = pdo / ln 2, offset = base_score − factor · ln(base_odds).
+    For 600 points at 50:1 and pdo 20: factor = 20 / 0.693147 = 28.853901,
+    offset = 600 − 28.853901 · ln 50 (3.912023) = 600 − 112.877124 = 487.122876.
+    Odds 50:1 → 600, 100:1 → 620, 25:1 → 580, 1:1 → 487.12."""
+    X, y = _three_bin_table()
+    card = Scorecard(base_score=600, base_odds=50, pdo=20, n_prebins=3, min_bin_share=0.0).fit(X, y)
+    assert card.factor_ == pytest.approx(28.853901, abs=1e-6)
+    assert card.offset_ == pytest.approx(487.122876, abs=1e-6)
+    for odds_good, points in ((50, 600.0), (100, 620.0), (25, 580.0), (1, 487.122876), (200, 640.0)):
+        log_odds_bad = -np.log(odds_good)
+        assert card.offset_ - card.factor_ * log_odds_bad == pytest.approx(points, abs=1e-6)
+    # The fitted card follows the same arithmetic row by row.
+    d = card.decision_function(X)
+    np.testing.assert_allclose(card.predict_points(X), 487.122876 - 28.853901 * d, atol=1e-4)
+    # Bin points: −factor · coef · WoE, and they add up with the intercept points.
+    np.testing.assert_allclose(card.points_[0][:3], -card.factor_ * card.coef_[0] * card.binner_.woe_[0])
+    assert card.intercept_points_ == pytest.approx(card.offset_ - card.factor_ * card.intercept_)

@@ -79,3 +79,83 @@ def test_agrees_with_the_sample_generator_validator() -> None:
 
     codes = [VALID, "91310115MA0683450T", corrupt_uscc(VALID, "final"), corrupt_uscc(VALID, "org")]
     assert [is_valid_uscc(c) for c in codes] == [reference(c) for c in codes]
+
+
+# --------------------------------------------------------- published valid codes
+#: Real codes published by their holders or in python-stdnum's own tests. Each is
+#: checked here against both check characters (GB 32100 and the embedded GB 11714
+#: one), which a random 18-character string passes with probability 1/341.
+PUBLISHED = {
+    # python-stdnum: stdnum/cn/uscc.py doctest and tests/test_cn_uscc.doctest
+    # ("found online and should all be valid numbers").
+    "91110000600037341L": "stdnum docstring example",
+    "121200004013590816": "stdnum tests (a public institution, authority code 1)",
+    "91110000710926094P": "stdnum tests",
+    "91120224064012553U": "stdnum tests",
+    "91310000631696382C": "stdnum tests",
+    "91310115MA1K3BTP2B": "stdnum tests (post-2015 MA… organisation code)",
+    "9131012056010553X5": "stdnum tests (org check character X)",
+    "913205056082348768": "stdnum tests",
+    "91340600MA2PBM9HXD": "stdnum tests",
+    "91420684MA4927PJ7B": "stdnum tests",
+    "9144030071526726XG": "stdnum tests",
+    "91620105L015101280": "stdnum tests (letter in the org-code body)",
+    "92340602MA2PBMEM24": "stdnum tests (individual business, entity type 2)",
+    # Printed on the holders' own public disclosures (annual reports, licences).
+    "914403001922038216": "华为技术有限公司 Huawei Technologies Co., Ltd.",
+    "91440300708461136T": "深圳市腾讯计算机系统有限公司 Shenzhen Tencent Computer Systems",
+    "91440300100012316L": "中国平安保险（集团）股份有限公司 Ping An Insurance (Group)",
+    "91110108551385082Q": "小米科技有限责任公司 Xiaomi Inc.",
+}
+
+
+@pytest.mark.parametrize("code", sorted(PUBLISHED))
+def test_published_codes_are_valid(code: str) -> None:
+    assert check_uscc(code) is None, PUBLISHED[code]
+    assert stdnum_uscc.is_valid(code)
+    assert code[16] == org_code_check(code[8:16])  # the embedded GB 11714 check holds too
+
+
+def _single_substitutions(code: str) -> list[tuple[int, str, str]]:
+    """Every ``(position, character, corrupted code)`` that changes exactly one
+    character of ``code`` to another character of the GB 32100 alphabet."""
+    from workbench.credit.uscc import USCC_ALPHABET
+
+    return [
+        (i, c, code[:i] + c + code[i + 1 :])
+        for i in range(18)
+        for c in USCC_ALPHABET
+        if c != code[i]
+    ]
+
+
+@pytest.mark.parametrize("code", sorted(PUBLISHED))
+def test_every_single_character_corruption_is_caught(code: str) -> None:
+    """All 18 × 30 single substitutions of a valid code are invalid.
+
+    Why GB 32100 catches every one: the final character is
+    ``c18 = (31 − Σ_{i=1..17} v_i·w_i mod 31) mod 31`` with ``w_i = 3^(i−1) mod 31``
+    and ``v`` the character's index in the 31-character alphabet. Changing
+    position ``i ≤ 17`` from ``v`` to ``v' ≠ v`` changes the sum by
+    ``w_i·(v' − v)``. 31 is prime, ``w_i`` is a power of 3 (never ≡ 0 mod 31) and
+    ``0 < |v' − v| ≤ 30``, so the product is never ≡ 0 mod 31: the expected check
+    character changes while the given one does not. Changing position 18 itself
+    gives a character other than the (unique) expected one. The GB 11714 org
+    check (mod 11) would miss some substitutions in characters 9-16 (values up to
+    35 can differ by 11 or 22), which is why it is the second line, not the first.
+    Letters in characters 1-8 fail the structure check before any arithmetic.
+    """
+    subs = _single_substitutions(code)
+    assert len(subs) == 18 * 30
+    for i, c, bad in subs:
+        failed = check_uscc(bad)
+        assert failed is not None, (i, c, bad)
+        assert not stdnum_uscc.is_valid(bad) or failed == "charset", (i, c, bad)
+        if i >= 8 or c.isdigit():
+            assert failed == "gb32100_check", (i, c, bad, failed)
+        else:
+            assert failed == "charset", (i, c, bad, failed)
+    # Characters outside the alphabet are structure failures at every position.
+    for i in range(18):
+        for c in ("I", "O", "S", "V", "Z", "a", " ", "０"):
+            assert check_uscc(code[:i] + c + code[i + 1 :]) == "charset", (i, c)

@@ -115,6 +115,7 @@ UNPUBLISHED_PROMO_RATE = 0.01  # orders given a non-public promotion
 SLA_BREACH_RATE = 0.03  # per SLA rule, of complaints
 MISSING_RECORD_RATE = 0.03
 BREACH_RISK_RATE = 0.25  # of complaints open at the period end
+SLOW_SUBSIDIARY = "0510"  # resolves late more often (natural delays before the period)
 RECURRING_SUBSIDIARY = "0510"
 RECURRING_ROOT_CAUSE = "damaged_in_transit"
 RECURRING_SHARE = 0.35  # of that subsidiary's complaints from 2026-04 on
@@ -124,3 +125,16 @@ REGISTRY_CHANGE_RATE = 0.03
 ANNUAL_REPORT_OVERDUE_RATE = 0.03
 LOOKAHEAD_RATE = 0.02  # registry changes that happen only after the reference period
 MIN_PLANTED = 2  # every planted rule gets at least this many entities, even at tiny scale
+
+# Credit default (receivables): monthly hazard of a distress spell, logit =
+# base + weight·registry risk z + … + hidden_sd·(an unobserved trait); a spell
+# continues each month with the persistence probability; invoices due in a
+# distressed month are paid > 90 days late with the severe share.
+DISTRESS_BASE_LOGIT = -5.5
+DISTRESS_Z_WEIGHT = 1.2
+DISTRESS_HIDDEN_SD = 1.0
+DISTRESS_PERSISTENCE = 0.8
+DISTRESS_SEVERE_SHARE = 0.5
+BACKGROUND_SEVERE_SHARE = 0.002
+DISTRESS_SCAR = 1.5  # extra hazard logit after a first spell (past default predicts the next)
+NEW_CUSTOMER_LOGIT = 1.0  # extra hazard logit of a new customer, decaying over ~6 months
