@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 SOURCE ?= data/samples
 PERIOD ?= last-quarter
 OUT    ?= reports
+BENCH_ARGS ?=
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
@@ -43,8 +44,8 @@ validate: $(STAMP)  ## validate SOURCE against the data contract
 verify: $(STAMP)  ## re-hash every report under OUT and check the manifest chain
 	$(BIN)/workbench verify $(OUT)
 
-bench: $(STAMP)  ## run the benchmarks (generates large data on first use)
-	$(BIN)/python -m benchmarks
+bench: $(STAMP)  ## speed/memory vs pandas+MetricFrame and a bare polars scan (BENCH_ARGS=--skip report)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 lock:  ## refresh requirements/lock.txt from a fresh resolve
 	rm -rf /tmp/wb-lock && $(PYTHON) -m venv /tmp/wb-lock
