@@ -27,7 +27,7 @@ NOTEBOOKS = default_notebooks_dir()
 PERIOD = "2026-Q3"
 CONTRACT_OUTPUTS = {
     "manifest.json", "findings.parquet", "findings.csv", "credit_grades.parquet",
-    "dashboard.html", "metrics.json",
+    "dashboard.html", "metrics.json", "worklists",
     *(f"{a}.{ext}" for a in ANALYSES for ext in ("ipynb", "html")),
 }
 notebook_run = [pytest.mark.slow, pytest.mark.xdist_group("notebooks")]
@@ -130,6 +130,11 @@ def test_cli_report_end_to_end(tiny, tmp_path, capsys):
     findings = pl.read_parquet(folder / "findings.parquet")
     assert findings.schema == pl.Schema(FINDINGS_SCHEMA)
     assert sum(a["findings"] for a in manifest["analyses"].values()) == findings.height
+    # one remediation workbook per subsidiary of the source, plus the group-level one
+    subs = pl.read_parquet(tiny / "subsidiaries.parquet")["subsidiary_id"].to_list()
+    assert {p.name for p in (folder / "worklists").iterdir()} == {f"{s}.xlsx" for s in subs} | {"group.xlsx"}
+    assert {n for n in manifest["outputs"] if n.startswith("worklists/")} == {
+        f"worklists/{s}.xlsx" for s in [*subs, "group"]}
     for name in (*(f"{a}.html" for a in ANALYSES), "dashboard.html"):
         assert external_references((folder / name).read_text(encoding="utf-8")) == []
 

@@ -126,6 +126,11 @@ def _raw_hits(folder) -> list[str]:
     for path in folder.rglob("*"):
         if path.suffix == ".parquet":
             text = pl.read_parquet(path).write_csv()
+        elif path.suffix == ".xlsx":
+            import zipfile
+
+            with zipfile.ZipFile(path) as z:
+                text = "".join(z.read(m).decode("utf-8", errors="replace") for m in z.namelist())
         elif path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
         else:

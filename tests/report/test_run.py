@@ -27,8 +27,10 @@ CONTRACT_OUTPUTS = {
     "credit_grades.parquet",
     "dashboard.html",
     "metrics.json",
+    "worklists",
     *(f"{a}.{ext}" for a in ("tiering", "pricing", "sla", "credit") for ext in ("ipynb", "html")),
 }
+WORKLISTS = {"worklists/S1.xlsx", "worklists/group.xlsx"}
 kernels = [pytest.mark.slow, pytest.mark.xdist_group("report-kernels")]
 
 
@@ -120,7 +122,7 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
     assert grades.schema == pl.Schema(CREDIT_GRADES_SCHEMA) and grades.height == 1
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert set(manifest["outputs"]) == CONTRACT_OUTPUTS - {"manifest.json"}
+    assert set(manifest["outputs"]) == CONTRACT_OUTPUTS - {"manifest.json", "worklists"} | WORKLISTS
     for name, digest in manifest["outputs"].items():
         assert sha256_file(folder / name) == digest
     assert manifest["period"] == {
@@ -148,6 +150,14 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
     nb = nbformat.read(folder / "credit.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert "credit_grades_out" in injected[0].source
+    # the worklists are in the hash chain like every other output
+    assert "<a href='worklists/S1.xlsx'>" in (folder / "dashboard.html").read_text(encoding="utf-8")
+    sheet = folder / "worklists" / "S1.xlsx"
+    data = bytearray(sheet.read_bytes())
+    data[-1] ^= 1
+    sheet.write_bytes(bytes(data))
+    result = verify_reports(out)
+    assert not result.ok and f"{PERIOD}: worklists/S1.xlsx has changed (sha256 differs)" in result.problems
 
 
 @pytest.mark.slow
@@ -258,7 +268,7 @@ def test_manifests_chain_to_the_previous_period(tmp_path, fake_source, notebooks
 def test_personal_data_in_an_export_publishes_nothing(tmp_path, fake_source, notebooks):
     out = tmp_path / "reports"
     good = run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=notebooks())
-    before = {p.name: sha256_file(p) for p in good.iterdir()}
+    before = {p.relative_to(good).as_posix(): sha256_file(p) for p in good.rglob("*") if p.is_file()}
     with pytest.raises(ReportError) as err:
         run_report(fake_source, PERIOD, out, replace=True, analyses=["sla"],
                    notebooks_dir=notebooks(sla="leaky"))
@@ -268,7 +278,7 @@ def test_personal_data_in_an_export_publishes_nothing(tmp_path, fake_source, not
     assert "sla.html: mobile phone number" in message
     assert "13812345678" not in message
     # the last good report is untouched and the chain still verifies
-    assert {p.name: sha256_file(p) for p in good.iterdir()} == before
+    assert {p.relative_to(good).as_posix(): sha256_file(p) for p in good.rglob("*") if p.is_file()} == before
     assert not (out / ".superseded").exists()
     assert verify_reports(out).ok
 
@@ -293,3 +303,4 @@ def test_replace_and_failure_keep_the_chain_green(tmp_path, fake_source, noteboo
     result = verify_reports(out)
     assert result.ok, result.render()
     assert [c.split()[1] for c in result.chain] == ["report", "superseded"]
+

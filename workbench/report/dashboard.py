@@ -89,6 +89,7 @@ TEXT: dict[str, dict[str, str]] = {
         "none_found": "本期无发现", "footer": "仅含汇总数据，不含客户身份信息。数字取自本报告的 metrics.json；红黄绿阈值见 dashboard_thresholds.yaml。",
         "status_line": "{g} 项达标 · {a} 项需关注 · {r} 项超限",
         "money_unit": "元",
+        "worklist": "下载", "worklist_head": "整改清单", "group_worklist": "集团层面整改清单（Excel）",
     },
     "en": {
         "title": "Compliance evidence dashboard", "period": "Period", "to": "to", "report": "Open report →",
@@ -102,6 +103,7 @@ TEXT: dict[str, dict[str, str]] = {
         "none_found": "No findings this period", "footer": "Aggregates only, no customer identifiers. Numbers come from this report's metrics.json; traffic-light thresholds from dashboard_thresholds.yaml.",
         "status_line": "{g} on target · {a} to watch · {r} off target",
         "money_unit": "CNY",
+        "worklist": "download", "worklist_head": "Worklist", "group_worklist": "Group-level worklist (Excel)",
     },
 }
 LIGHT_COLORS = {"green": "#1e8e3e", "amber": "#f29900", "red": "#d93025", "none": "#9aa0a6"}
@@ -293,10 +295,13 @@ def dashboard_html(
     history: Sequence[Mapping[str, Any]] | None = None,
     lang: str = "zh",
     thresholds: Mapping[str, Any] | None = None,
+    worklists: bool = False,
 ) -> str:
     """The dashboard as one HTML string. ``history``: metrics of this and earlier
     periods, oldest first (default: this period only); the previous period's are
-    used for the changes when present."""
+    used for the changes when present. ``worklists``: the report holds the
+    remediation worklists (:mod:`workbench.report.worklists`); link them from the
+    league table."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     t = TEXT[lang]
@@ -317,12 +322,16 @@ def dashboard_html(
     for i, s in enumerate(subs[:20], 1):
         per = "".join(f"<td>{s.get(a, 0):,}</td>" for a in analyses)
         name = f" {_e(s['name'])}" if s.get("name") else ""
+        sheet = (f"<td><a href='worklists/{_e(s['subsidiary_id'])}.xlsx'>{_e(t['worklist'])}</a></td>"
+                 if worklists else "")
         league_rows.append(
             f"<tr><td>{i}</td><td class='l'>{_e(s['subsidiary_id'])}{name}</td>{per}"
-            f"<td>{s['high']:,}</td><td>{s['findings']:,}</td><td>¥{s['amount_cny']:,.0f}</td></tr>"
+            f"<td>{s['high']:,}</td><td>{s['findings']:,}</td><td>¥{s['amount_cny']:,.0f}</td>{sheet}</tr>"
         )
     if not league_rows:
-        league_rows.append(f"<tr><td class='l' colspan='{5 + len(analyses)}'>{_e(t['none_found'])}</td></tr>")
+        league_rows.append(f"<tr><td class='l' colspan='{5 + len(analyses) + worklists}'>"
+                           f"{_e(t['none_found'])}</td></tr>")
+    sheet_head = f"<th>{_e(t['worklist_head'])}</th>" if worklists else ""
     title_of = (lambda a: ANALYSIS_TITLES[a][0 if lang == "zh" else 1])
     league_head = "".join(f"<th>{_e(title_of(a))}</th>" for a in analyses)
     league_fig = _plotly(_league_figure(subs, lang), first=False) if subs else ""
@@ -340,6 +349,8 @@ def dashboard_html(
     if not rule_rows:
         rule_rows.append(f"<tr><td class='l' colspan='5'>{_e(t['none_found'])}</td></tr>")
     links = " · ".join(f"<a href='{a}.html'>{_e(title_of(a))}</a>" for a in analyses)
+    if worklists:
+        links += f" · <a href='worklists/group.xlsx'>{_e(t['group_worklist'])}</a>"
     html_lang = "zh-CN" if lang == "zh" else "en"
     dates = f"{period.start_date.isoformat()} {t['to']} {period.last_day.isoformat()}"
     return f"""<!DOCTYPE html>
@@ -361,7 +372,7 @@ def dashboard_html(
 <h2 class="section">{_e(t['league'])}</h2>
 <p class="note">{_e(t['league_note'])}</p>
 <table><tr><th>{_e(t['rank'])}</th><th class='l'>{_e(t['subsidiary'])}</th>{league_head}
-<th>{_e(t['high'])}</th><th>{_e(t['findings'])}</th><th>{_e(t['money'])}</th></tr>
+<th>{_e(t['high'])}</th><th>{_e(t['findings'])}</th><th>{_e(t['money'])}</th>{sheet_head}</tr>
 {''.join(league_rows)}</table>
 <div class="figure">{league_fig}</div>
 <h2 class="section">{_e(t['rules'])}</h2>
@@ -384,10 +395,11 @@ def write_dashboard(
     *,
     history: Sequence[Mapping[str, Any]] | None = None,
     lang: str = "zh",
+    worklists: bool = False,
 ) -> Path:
     """Write ``dashboard.html`` (UTF-8)."""
     path = Path(path)
-    path.write_text(dashboard_html(metrics, period, analyses, history=history, lang=lang),
+    path.write_text(dashboard_html(metrics, period, analyses, history=history, lang=lang, worklists=worklists),
                     encoding="utf-8")
     return path
 

@@ -19,7 +19,8 @@ Patterns (:data:`PATTERNS`):
   are not personal.
 
 What is scanned: HTML and text as text; JSON and notebooks string by string;
-parquet files' string columns. The plotly.js bundle (third-party code embedded
+parquet files' string columns; Excel workbooks (the worklists) text node by text
+node of every XML part. The plotly.js bundle (third-party code embedded
 verbatim) is skipped. Customer and order ids are not personal data by these
 rules; the dashboard and metrics carry none.
 
@@ -176,6 +177,15 @@ class Scanner:
                     stack.extend(item.values())
                 elif isinstance(item, list):
                     stack.extend(item)
+        elif suffix == ".xlsx":  # a zip of XML parts: scan every text node
+            import html
+            import zipfile
+
+            with zipfile.ZipFile(path) as z:
+                for member in z.namelist():
+                    if member.endswith((".xml", ".rels")):
+                        xml = z.read(member).decode("utf-8", errors="replace")
+                        yield "\n".join(html.unescape(t) for t in re.findall(r">([^<]+)<", xml))
         else:
             yield path.read_text(encoding="utf-8", errors="replace")
 

@@ -21,6 +21,10 @@ is published unless every notebook succeeded and every output was written:
   the run dies); appending to the chain is serialised by ``out/.locks/chain.lock``;
 * every file is scanned for personal data (:mod:`workbench.report.privacy`)
   before anything is published; a hit fails the run.
+
+Besides the contract's outputs, a report holds ``metrics.json`` (the dashboard's
+numbers) and ``worklists/<subsidiary_id>.xlsx`` + ``worklists/group.xlsx``, the
+remediation worklists (:mod:`workbench.report.worklists`).
 """
 
 from __future__ import annotations
@@ -395,6 +399,7 @@ def _run_locked(
         from workbench.report import headlines, privacy
         from workbench.report.dashboard import write_dashboard
         from workbench.report.render import render_notebook
+        from workbench.report.worklists import WORKLISTS_DIR, write_worklists
 
         try:
             findings = _gather_findings(parts, chosen)
@@ -412,11 +417,14 @@ def _run_locked(
                     period=p.label,
                     lang=lang,
                 )
-            metrics = headlines.compute_metrics(findings, grades, _load_frames(src), p, chosen)
+            frames = _load_frames(src)
+            write_worklists(findings, frames["subsidiaries"].collect(), staging / WORKLISTS_DIR, p,
+                            analyses=chosen, lang=lang)
+            metrics = headlines.compute_metrics(findings, grades, frames, p, chosen)
             headlines.write_metrics(metrics, staging / headlines.METRICS_FILE)
             write_dashboard(
                 metrics, p, chosen, staging / DASHBOARD_FILE,
-                history=headlines.history(out, p, metrics), lang=lang,
+                history=headlines.history(out, p, metrics), lang=lang, worklists=True,
             )
         except Exception as exc:  # noqa: BLE001 - keep the notebooks, publish nothing
             _fail(out, staging, p, f"report failed while assembling the outputs: {exc}")
