@@ -72,6 +72,7 @@ __all__ = [
     "load",
     "open_source",
     "redact_uri",
+    "split_password",
     "validate_source",
 ]
 
@@ -558,6 +559,32 @@ def redact_uri(uri: str) -> str:
     'postgresql://crm:***@db:5432/crm?sslmode=require&password=***'
     """
     return _PASSWORD_IN_QUERY.sub(r"\1***", _PASSWORD_IN_AUTHORITY.sub(r"\1***@", uri))
+
+
+def split_password(uri: str) -> tuple[str, str | None]:
+    """``(uri without its password, the password or None)``, for handing the password
+    to libpq out of band (``PGPASSWORD``) so that it is never written anywhere.
+
+    >>> split_password("postgresql://crm:s%40cret@db:5432/crm?sslmode=require")
+    ('postgresql://crm@db:5432/crm?sslmode=require', 's@cret')
+    >>> split_password("postgresql://db/crm?password=x&sslmode=require")
+    ('postgresql://db/crm?sslmode=require', 'x')
+    >>> split_password("data/samples")
+    ('data/samples', None)
+    """
+    from urllib.parse import unquote
+
+    password: str | None = None
+    m = _PASSWORD_IN_AUTHORITY.match(uri)
+    if m:
+        password = unquote(m.group(2))
+        uri = m.group(1)[:-1] + "@" + uri[m.end():]
+    q = re.search(r"([?&])password=([^&]*)(&?)", uri, re.IGNORECASE)
+    if q:
+        password = unquote(q.group(2))
+        keep = q.group(1) if q.group(3) else ""
+        uri = uri[: q.start()] + keep + uri[q.end():]
+    return uri, password
 
 
 def _libpq_uri(uri: str) -> str:

@@ -63,6 +63,9 @@ BODIES = {
     "foreign": OK_BODY,  # writes another analysis' findings
     # prints a complaint note with a phone number, as an analysis showing free text would
     "leaky": OK_BODY + 'print("备注：客户要求回电 13812345678")\n',
+    # a PostgreSQL source whose URI carried a password: the kernel gets it from
+    # PGPASSWORD, the source parameter has none
+    "pgpass": OK_BODY + 'import os\nassert os.environ["PGPASSWORD"] == "s3" + "cret-pw" and "s3" + "cret" not in source\n',
 }
 
 

@@ -7,6 +7,7 @@ validation is stubbed except in the bad-input tests, which use the real loader.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -304,3 +305,30 @@ def test_replace_and_failure_keep_the_chain_green(tmp_path, fake_source, noteboo
     assert result.ok, result.render()
     assert [c.split()[1] for c in result.chain] == ["report", "superseded"]
 
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_a_password_in_the_source_uri_is_written_nowhere(tmp_path, fake_source, notebooks, monkeypatch):
+    """libpq gets it from PGPASSWORD (the kernels inherit it); the parameters, the
+    manifest, the notebooks and the progress lines carry the URI without it."""
+    from workbench.report import privacy
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    seen: list[str] = []
+    monkeypatch.setattr(privacy, "personal_values", lambda source: seen.append(source) or [])
+    from workbench.report import run as run_module
+
+    monkeypatch.setattr(run_module, "_validate_source", lambda source: seen.append(source) or {})  # a database
+    out = tmp_path / "reports"
+    lines: list[str] = []
+    uri = "postgresql://crm:s3cret-pw@127.0.0.1:5432/crm?sslmode=disable"
+    folder = run_report(uri, PERIOD, out, analyses=["sla"], notebooks_dir=notebooks(sla="pgpass"),
+                        progress=lines.append)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["source"]["uri"] == "postgresql://crm@127.0.0.1:5432/crm?sslmode=disable"
+    for path in [*folder.rglob("*"), *out.glob("*.json")]:
+        if path.is_file():
+            assert b"s3cret" not in path.read_bytes(), path
+    assert not any("s3cret" in line for line in lines)
+    assert seen == ["postgresql://crm@127.0.0.1:5432/crm?sslmode=disable"] * 2
+    assert "PGPASSWORD" not in os.environ  # restored after the run

@@ -29,11 +29,12 @@ remediation worklists (:mod:`workbench.report.worklists`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,35 @@ def resolve_source(source: str | Path) -> str:
     if not path.exists():
         raise ReportError(f"source {text!r} does not exist")
     return str(path)
+
+
+@contextlib.contextmanager
+def _password_out_of_band(src: str) -> Iterator[str]:
+    """Yield ``src`` without its password; meanwhile the password is in ``PGPASSWORD``.
+
+    A password written into a PostgreSQL URI would otherwise be copied into every
+    notebook's injected parameters, the manifest and the progress lines of a report
+    meant for a regulator. libpq reads ``PGPASSWORD`` in this process and in the
+    notebook kernels, which inherit the environment.
+    """
+    from workbench.sources import split_password
+
+    if "://" not in src:
+        yield src
+        return
+    bare, password = split_password(src)
+    if password is None:
+        yield src
+        return
+    before = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = password
+    try:
+        yield bare
+    finally:
+        if before is None:
+            os.environ.pop("PGPASSWORD", None)
+        else:
+            os.environ["PGPASSWORD"] = before
 
 
 def _utc_stamp() -> str:
@@ -334,22 +364,22 @@ def run_report(
     final = out / p.label
     if final.exists() and not replace:
         raise ReportError(f"{final} already exists; pass replace=True (--replace) to replace it")
-    src = resolve_source(source)
-    input_files = _validate_source(src)  # read-only: bad input never touches `out`
-    say(f"source ok: {src} ({len(input_files)} input files)")
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        lock = chain.period_lock(out, p.label)
-        lock.__enter__()
-    except chain.LockedError as exc:
-        raise ReportError(f"another run of {p.label} is in progress, not starting: {exc}") from exc
-    try:
-        return _run_locked(
-            src, input_files, p, out, final, chosen, nb_dir, say=say, started=started, replace=replace,
-            timeout_s=timeout_s, kernel_name=kernel_name, lang=lang,
-        )
-    finally:
-        lock.__exit__(None, None, None)
+    with _password_out_of_band(resolve_source(source)) as src:
+        input_files = _validate_source(src)  # read-only: bad input never touches `out`
+        say(f"source ok: {src} ({len(input_files)} input files)")
+        out.mkdir(parents=True, exist_ok=True)
+        try:
+            lock = chain.period_lock(out, p.label)
+            lock.__enter__()
+        except chain.LockedError as exc:
+            raise ReportError(f"another run of {p.label} is in progress, not starting: {exc}") from exc
+        try:
+            return _run_locked(
+                src, input_files, p, out, final, chosen, nb_dir, say=say, started=started, replace=replace,
+                timeout_s=timeout_s, kernel_name=kernel_name, lang=lang,
+            )
+        finally:
+            lock.__exit__(None, None, None)
 
 
 def _run_locked(
