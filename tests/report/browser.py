@@ -2,10 +2,12 @@
 happened: console errors, uncaught exceptions, network requests, rendered plotly
 figures, the fonts used for Chinese text and a screenshot of the first screen.
 
-Used by the browser tests only; they skip (with the reason) when no chromium
-is found. On Debian: ``apt-get install -y chromium``. On CI (``CI`` set), running
-as root with ``apt-get`` (a fresh machine), :func:`ensure_chromium` installs it
-first, so the dashboard is checked in a real browser there too.
+Used by the browser tests only (through the ``chromium`` fixture). Like the
+PostgreSQL tests, :func:`ensure_chromium` installs Debian's ``chromium`` (and a CJK
+font) when it is missing and the tests run as root with ``apt-get`` (a fresh CI
+machine), so the dashboard is checked in a real browser there;
+``WORKBENCH_BROWSER_INSTALL=0`` forbids the install. Without it the tests skip
+with the reason, except on CI (``CI`` set), where they fail.
 """
 
 from __future__ import annotations
@@ -37,12 +39,13 @@ def find_chromium() -> str | None:
 
 
 def ensure_chromium(timeout_s: int = 900) -> str | None:
-    """The chromium binary; on CI as root, install Debian's package when it is missing.
+    """The chromium binary; as root with apt-get, install Debian's package when it is missing.
 
     A file lock keeps two xdist workers from running apt-get at once.
     """
     found = find_chromium()
-    if found or not os.environ.get("CI") or os.geteuid() != 0 or not shutil.which("apt-get"):
+    if (found or os.environ.get("WORKBENCH_BROWSER_INSTALL", "1") == "0" or os.geteuid() != 0
+            or not shutil.which("apt-get")):
         return found
     with open("/tmp/workbench-apt.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

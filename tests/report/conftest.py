@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -168,3 +169,19 @@ def publish_fake(
 
     chain.publish(out, staging, out / label, make, replace=replace)
     return out / label
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The headless browser of the browser tests (installed as root on a fresh machine,
+    see ``tests/report/browser.py``); skip without it, fail on CI."""
+    from tests.report.browser import ensure_chromium
+
+    path = ensure_chromium()
+    if path is None:
+        message = ("no chromium found and none could be installed "
+                   "(Debian: apt-get install -y chromium fonts-wqy-microhei)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

@@ -1,8 +1,8 @@
 """The dashboard and a report in a real headless browser: no console errors, no
 network requests, every figure drawn, the first screen complete, Chinese fonts.
 
-Skips with the reason when no chromium is installed (Debian: ``apt-get install
--y chromium``); the Makefile does not install it.
+The ``chromium`` fixture (tests/report/conftest.py) installs Debian's chromium as
+root on a fresh machine, skips with the reason elsewhere, and fails on CI.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.report.browser import colour_stats, ensure_chromium, open_page
+from tests.report.browser import colour_stats, open_page
 from tests.report.conftest import publish_fake
 from tests.report.test_dashboard import ALL, Q3, findings, grades
 from tests.report.test_dashboard import metrics as dashboard_metrics  # noqa: F401 - fixture
@@ -24,8 +24,7 @@ from workbench.report.dashboard import dashboard_html
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.xdist_group("browser"),
-    pytest.mark.skipif(ensure_chromium() is None,
-                       reason="no chromium found (Debian: apt-get install -y chromium)"),
+    pytest.mark.usefixtures("chromium"),
     pytest.mark.skipif(importlib.util.find_spec("websocket") is None,
                        reason="websocket-client (installed with jupyter) is missing"),
 ]

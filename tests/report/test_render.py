@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import nbformat
@@ -105,14 +104,14 @@ def test_external_references(snippet, found):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed")
-def test_charts_really_render_offline_in_a_browser(tmp_path):
+@pytest.mark.xdist_group("browser")
+def test_charts_really_render_offline_in_a_browser(tmp_path, chromium):
     """Headless chromium with no network: plotly must have drawn both figures."""
     path = tmp_path / "report.html"
     path.write_text(notebook_to_html(executed_notebook()), encoding="utf-8")
     done = subprocess.run(
         [
-            "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+            chromium, "--headless", "--no-sandbox", "--disable-gpu",
             "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
             "--proxy-server=127.0.0.1:9", "--virtual-time-budget=10000", "--dump-dom",
             path.as_uri(),
