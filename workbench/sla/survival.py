@@ -5,7 +5,7 @@ time, so the curve uses every complaint without pretending open ones were resolv
 
 >>> import numpy as np
 >>> km = kaplan_meier(np.array([1.0, 2.0, 2.0, 3.0]), np.array([True, True, False, True]))
->>> km["survival"].round(3).tolist()
+>>> km["survival"].round(3).to_list()
 [0.75, 0.5, 0.0]
 """
 
