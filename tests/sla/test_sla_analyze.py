@@ -196,3 +196,22 @@ def test_notebook_runs_on_the_tiny_sample(tiny: tuple[Path, Path], tmp_path: Pat
     )
     findings = pl.read_parquet(out)
     assert set(RULES5) <= set(findings["rule"].to_list())
+
+
+def test_the_period_clocks_are_the_trend_clocks_received_in_the_period(tiny: tuple[Path, Path]) -> None:
+    """analyze judges the 12 months once and takes P's rows: the same frame, row for
+    row, as judging P on its own."""
+    from polars.testing import assert_frame_equal
+
+    from workbench.periods import parse_period
+    from workbench.sla import judge, load_policy
+    from workbench.workdays import WorkCalendar
+
+    frames = _load(tiny[0])
+    p = parse_period("2026-Q3")
+    alone = judge(frames["complaints"], frames["complaint_events"], p, policy=load_policy(),
+                  calendar=WorkCalendar.official())
+    res = sla.analyze(frames, p, with_risk=False)
+    assert alone.height > 0
+    # same rows in the same order; floats equal to round-off (sums in another order)
+    assert_frame_equal(res.tables["clocks"], alone, check_exact=False, rel_tol=1e-12, abs_tol=1e-9)

@@ -111,14 +111,45 @@ def monthly_trend_figure(monthly: pl.DataFrame) -> go.Figure:
     return fig
 
 
+#: Steps drawn per Kaplan–Meier curve. A curve has a step per distinct resolution
+#: time (a million at 1M complaints, which plotly takes a minute to validate and
+#: megabytes to embed); at most this many are drawn, see :func:`km_steps`.
+KM_MAX_STEPS = 1000
+
+
+def km_steps(curve: pl.DataFrame, max_steps: int = KM_MAX_STEPS) -> pl.DataFrame:
+    """The steps of one Kaplan–Meier curve to draw: all of them when there are at most
+    ``max_steps``, else the last step in each of ``max_steps`` equal slices of the
+    time axis (the curve's exact value at that time; within a slice, 1/``max_steps``
+    of the axis, the drawn line can lag the true one), plus the last step: at most
+    ``max_steps`` + 1 rows.
+
+    >>> c = pl.DataFrame({"time": [float(t) for t in range(10)], "survival": [1 - t / 10 for t in range(10)]})
+    >>> km_steps(c, 4)["time"].to_list()
+    [2.0, 4.0, 6.0, 8.0, 9.0]
+    """
+    if curve.height <= max_steps:
+        return curve
+    width = float(curve["time"].max()) / max_steps
+    return (
+        curve.sort("time")
+        .with_columns((pl.col("time") / width).floor().alias("_slice"))
+        .group_by("_slice", maintain_order=True)
+        .last()
+        .drop("_slice")
+    )
+
+
 def km_curves(curves: pl.DataFrame, group: str = "severity") -> go.Figure:
     """Kaplan–Meier share of complaints still unresolved vs days on the resolution clock,
-    one curve per value of ``group`` with its log(−log) Greenwood 95 % band (shaded)."""
+    one curve per value of ``group`` with its log(−log) Greenwood 95 % band (shaded);
+    at most :data:`KM_MAX_STEPS` steps drawn per curve (:func:`km_steps`)."""
     fig = go.Figure()
     from plotly.colors import hex_to_rgb
     from plotly.colors import qualitative as _q
 
-    for i, ((value,), part) in enumerate(curves.sort(group, "time").group_by([group], maintain_order=True)):
+    for i, ((value,), full) in enumerate(curves.sort(group, "time").group_by([group], maintain_order=True)):
+        part = km_steps(full)
         colour = _q.Plotly[i % len(_q.Plotly)]
         band = "rgba({},{},{},0.15)".format(*hex_to_rgb(colour))
         days = [0.0, *(part["time"] / 24).to_list()]
