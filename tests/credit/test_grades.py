@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import polars as pl
@@ -39,10 +40,31 @@ def test_default_policy() -> None:
     assert POLICY.table().height == len(POLICY.bands) + len(POLICY.reject_when) + len(POLICY.caps)
 
 
+def _pd(score: float, scaling: dict[str, float]) -> float:
+    """The PD (bad share) of a score under a scaling: odds good:bad → 1 / (1 + odds)."""
+    odds = scaling["base_odds"] * 2 ** ((score - scaling["base_score"]) / scaling["pdo"])
+    return 1 / (1 + odds)
+
+
+#: The PD bound of each band as the policy's comments state it (a 1-2-5-10 % ladder).
+PD_BOUNDS = {"AAA": 0.01, "AA": 0.02, "A": 0.05, "BBB": 0.10}
+
+
+def test_bands_are_the_stated_pd_bounds() -> None:
+    """Each band's min_score is the score of its PD bound (rounded up to 0.01 point),
+    so every score in the band has a PD within the bound, and the bounds rise."""
+    bands = {b.grade: b.min_score for b in POLICY.bands}
+    assert list(bands)[:-1] == list(PD_BOUNDS) and bands["BB"] == float("-inf")
+    for grade, bound in PD_BOUNDS.items():
+        assert _pd(bands[grade], POLICY.scaling) <= bound < _pd(bands[grade] - 0.01, POLICY.scaling)
+    assert list(PD_BOUNDS.values()) == sorted(PD_BOUNDS.values())
+
+
 @pytest.mark.parametrize(
     ("score", "grade"),
-    [(700.0, "AAA"), (640.0, "AAA"), (639.99, "AA"), (620.0, "AA"), (600.0, "A"),
-     (572.0, "BBB"), (571.9, "BB"), (100.0, "BB"), (None, "BB")],
+    [(700.0, "AAA"), (619.72, "AAA"), (619.71, "AA"), (599.42, "AA"), (599.41, "A"),
+     (572.09, "A"), (572.08, "BBB"), (550.53, "BBB"), (550.52, "BB"), (100.0, "BB"),
+     (None, "BB")],
 )
 def test_score_bands(score: float | None, grade: str) -> None:
     out = grade_one(score=[score])
@@ -86,9 +108,15 @@ def test_bands_follow_the_scaling() -> None:
     same_odds = rescale(640, POLICY.scaling, {"base_score": 500, "base_odds": 50, "pdo": 40})
     assert same_odds == pytest.approx(580.0)
     t = band_thresholds(POLICY, base_score=500, base_odds=50, pdo=40)
-    assert t[0] == pytest.approx(580.0) and t[-1] == float("-inf")
-    out = grade(_scored(score=[580.0]), POLICY, base_score=500, base_odds=50, pdo=40)
-    assert out["grade"].item() == "AAA"
+    assert t[0] == pytest.approx(500 + 2 * (619.72 - 600)) and t[-1] == float("-inf")
+    # Same odds, same grade: PD 0.9 % is AAA and PD 1.1 % is AA under either scaling.
+    other = {"base_score": 500, "base_odds": 50, "pdo": 40}
+    for pd_, expected in ((0.009, "AAA"), (0.011, "AA")):
+        odds = (1 - pd_) / pd_
+        score = 500 + 40 * math.log2(odds / 50)
+        assert _pd(score, other) == pytest.approx(pd_)
+        out = grade(_scored(score=[score]), POLICY, base_score=500, base_odds=50, pdo=40)
+        assert out["grade"].item() == expected
 
 
 def test_worse() -> None:
