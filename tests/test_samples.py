@@ -59,6 +59,17 @@ def test_same_seed_gives_byte_identical_files(planted: tuple[Path, dict[str, Any
         assert (first / name).read_bytes() == (tmp_path / name).read_bytes(), name
 
 
+def test_the_committed_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
+    """``data/samples`` = ``workbench samples --seed 7 --scale small`` byte for byte, so
+    a change to the generator cannot leave a stale sample (and stale ground truth)
+    behind: regenerate with ``make samples``."""
+    generate(tmp_path, seed=7, scale="small")
+    names = sorted(p.name for p in COMMITTED.iterdir() if not p.name.startswith("."))
+    assert names == sorted(p.name for p in tmp_path.iterdir())
+    stale = [n for n in names if (COMMITTED / n).read_bytes() != (tmp_path / n).read_bytes()]
+    assert stale == [], f"data/samples is stale in {stale}: run `make samples` and commit"
+
+
 def test_another_seed_gives_other_data(planted: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     first, _ = planted
     generate(tmp_path, seed=8, scale="tiny")
