@@ -152,7 +152,10 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert "credit_grades_out" in injected[0].source
     # the worklists are in the hash chain like every other output
-    assert "<a href='worklists/S1.xlsx'>" in (folder / "dashboard.html").read_text(encoding="utf-8")
+    dashboard = (folder / "dashboard.html").read_text(encoding="utf-8")
+    assert "<a href='worklists/S1.xlsx'>" in dashboard
+    # findings with no subsidiary: the league table's group-level row links group.xlsx
+    assert "<a href='worklists/group.xlsx'>" in dashboard and "(none).xlsx" not in dashboard
     sheet = folder / "worklists" / "S1.xlsx"
     data = bytearray(sheet.read_bytes())
     data[-1] ^= 1

@@ -29,7 +29,7 @@ from plotly.subplots import make_subplots
 from workbench.contract import ANALYSES, RULES
 from workbench.notebook import CJK_FONT_STACK
 from workbench.periods import Period
-from workbench.report.headlines import headline_value
+from workbench.report.headlines import NO_SUBSIDIARY, headline_value
 
 THRESHOLDS_FILE = Path(__file__).with_name("dashboard_thresholds.yaml")
 LANGS = ("zh", "en")
@@ -89,7 +89,7 @@ TEXT: dict[str, dict[str, str]] = {
         "none_found": "本期无发现", "footer": "仅含汇总数据，不含客户身份信息。数字取自本报告的 metrics.json；红黄绿阈值见 dashboard_thresholds.yaml。",
         "status_line": "{g} 项达标 · {a} 项需关注 · {r} 项超限",
         "money_unit": "元",
-        "worklist": "下载", "worklist_head": "整改清单", "group_worklist": "集团层面整改清单（Excel）",
+        "worklist": "下载", "worklist_head": "整改清单", "group_level": "集团层面（不属于单一子公司）", "group_worklist": "集团层面整改清单（Excel）",
     },
     "en": {
         "title": "Compliance evidence dashboard", "period": "Period", "to": "to", "report": "Open report →",
@@ -103,7 +103,7 @@ TEXT: dict[str, dict[str, str]] = {
         "none_found": "No findings this period", "footer": "Aggregates only, no customer identifiers. Numbers come from this report's metrics.json; traffic-light thresholds from dashboard_thresholds.yaml.",
         "status_line": "{g} on target · {a} to watch · {r} off target",
         "money_unit": "CNY",
-        "worklist": "download", "worklist_head": "Worklist", "group_worklist": "Group-level worklist (Excel)",
+        "worklist": "download", "worklist_head": "Worklist", "group_level": "Group level (no single subsidiary)", "group_worklist": "Group-level worklist (Excel)",
     },
 }
 LIGHT_COLORS = {"green": "#1e8e3e", "amber": "#f29900", "red": "#d93025", "none": "#9aa0a6"}
@@ -322,10 +322,13 @@ def dashboard_html(
     for i, s in enumerate(subs[:20], 1):
         per = "".join(f"<td>{s.get(a, 0):,}</td>" for a in analyses)
         name = f" {_e(s['name'])}" if s.get("name") else ""
-        sheet = (f"<td><a href='worklists/{_e(s['subsidiary_id'])}.xlsx'>{_e(t['worklist'])}</a></td>"
+        group_level = s["subsidiary_id"] == NO_SUBSIDIARY
+        book = "group" if group_level else s["subsidiary_id"]
+        sheet = (f"<td><a href='worklists/{_e(book)}.xlsx'>{_e(t['worklist'])}</a></td>"
                  if worklists else "")
+        who = _e(t["group_level"]) if group_level else f"{_e(s['subsidiary_id'])}{name}"
         league_rows.append(
-            f"<tr><td>{i}</td><td class='l'>{_e(s['subsidiary_id'])}{name}</td>{per}"
+            f"<tr><td>{i}</td><td class='l'>{who}</td>{per}"
             f"<td>{s['high']:,}</td><td>{s['findings']:,}</td><td>¥{s['amount_cny']:,.0f}</td>{sheet}</tr>"
         )
     if not league_rows:

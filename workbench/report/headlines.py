@@ -41,6 +41,8 @@ import polars as pl
 from workbench.periods import Period
 
 METRICS_FILE = "metrics.json"
+#: The league-table row of findings that belong to no single subsidiary.
+NO_SUBSIDIARY = "(none)"
 METRICS_VERSION = 1
 SLA_TARGETS: dict[str, str] = {
     "ack": "ack_breach",
@@ -192,7 +194,7 @@ def compute_metrics(
         subs = _collect(frames["subsidiaries"].select("subsidiary_id", "name"))
         names = dict(zip(subs["subsidiary_id"].to_list(), subs["name"].to_list(), strict=True))
     league = (
-        findings.with_columns(pl.col("subsidiary_id").fill_null("(none)"))
+        findings.with_columns(pl.col("subsidiary_id").fill_null(NO_SUBSIDIARY))
         .group_by("subsidiary_id")
         .agg(
             pl.len().alias("findings"),
