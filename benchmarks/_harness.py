@@ -18,7 +18,6 @@ from benchmarks import _data
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
-PRICING_DONE = ROOT / ".coord" / "pricing-done"
 ANALYSES = ("pricing", "tiering", "sla", "report")
 IMPLEMENTATIONS = ("workbench", "pandas", "floor")
 LABEL = {
@@ -30,6 +29,7 @@ LABEL = {
     "workbench-orders": "workbench, per-order path",
     "workbench-orders-streaming": "per-order path, streaming",
     "floor-streaming": "(b) floor, streaming",
+    "floor-orders": "4 order columns only",
     "streaming": "validate, streaming",
 }
 #: Targets of issue #8 on 2 cores / 24 GB.
@@ -201,6 +201,20 @@ def _machine() -> dict[str, Any]:
             "packages": versions}
 
 
+def _case_source(name: str, out_of_core: int) -> Path:
+    """The input a case runs on in the full plan (see :func:`main`)."""
+    analysis, impl = name.split("/")
+    if analysis == "validate" or "streaming" in impl:
+        if not out_of_core:
+            raise SystemExit(f"{name} runs on the out-of-core source: give --out-of-core N_ORDERS")
+        return _data.prepare("ooc", out_of_core)
+    if analysis == "sla":
+        return _data.prepare("sla", 1_000_000)
+    if analysis == "report":
+        return _data.prepare("medium")
+    return _data.prepare("large")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     ap.add_argument("--only", nargs="*", choices=ANALYSES, default=list(ANALYSES),
@@ -213,33 +227,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per case (stopped after)")
     ap.add_argument("--max-rss-gb", type=float, default=12.0,
                     help="stop a case whose memory passes this (a shared 24 GB machine)")
+    ap.add_argument("--cases", nargs="+", metavar="CASE",
+                    help="run only these cases, e.g. pricing/workbench pricing/floor (names in "
+                         "benchmarks/_cases.py); a case named here runs even when its analysis "
+                         "would be skipped, and --only/--skip are ignored")
     args = ap.parse_args(argv)
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     chosen = [a for a in ANALYSES if a in args.only and a not in args.skip]
     notes: list[str] = []
     plan: list[tuple[str, Path]] = []
-    if "pricing" in chosen and not PRICING_DONE.exists():
-        chosen.remove("pricing")
-        notes.append("pricing: skipped — the pricing analysis is not finished yet "
-                     f"({PRICING_DONE.relative_to(ROOT)} does not exist).")
+    if args.cases:
+        from benchmarks._cases import CASES
+
+        unknown = [c for c in args.cases if c not in CASES]
+        if unknown:
+            ap.error(f"unknown case(s) {unknown}; known: {sorted(CASES)}")
+        chosen = []
+        for name in args.cases:
+            plan.append((name, _case_source(name, args.out_of_core)))
     if {"pricing", "tiering"} & set(chosen):
         large = _data.prepare("large")
         for analysis in ("pricing", "tiering"):
             if analysis in chosen:
                 plan += [(f"{analysis}/{impl}", large) for impl in IMPLEMENTATIONS]
         if "pricing" in chosen:
-            plan.append(("pricing/workbench-orders", large))
+            plan += [("pricing/workbench-orders", large), ("pricing/floor-orders", large)]
     if "sla" in chosen:
         sla = _data.prepare("sla", 1_000_000)
         plan += [(f"sla/{impl}", sla) for impl in (*IMPLEMENTATIONS, "workbench-full")]
     if "report" in chosen:
         plan.append(("report/workbench", _data.prepare("medium")))
-    if args.out_of_core:
+    if args.out_of_core and not args.cases:
         ooc = _data.prepare("ooc", args.out_of_core)
         plan += [("validate/streaming", ooc), ("tiering/workbench-streaming", ooc),
                  ("tiering/workbench", ooc), ("tiering/floor-streaming", ooc)]
-        if PRICING_DONE.exists():
-            plan.append(("pricing/workbench-orders-streaming", ooc))
+        plan.append(("pricing/workbench-orders-streaming", ooc))
 
     results = []
     for name, source in plan:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import numpy as np
 import plotly.graph_objects as go
@@ -153,3 +154,115 @@ def test_permutation_variance_matches_monte_carlo():
         sims.append(float((member[np.argsort(key)] * e).sum()))
     assert np.std(sims) == pytest.approx(np.sqrt(v), rel=0.12)
     assert permutation_p(cells, member, e, 10.0, 50, rng) == pytest.approx(1 / 51)
+
+
+# ------------------------------------------------------------ the audit's numerical engine
+def _reference_sums(cells, col, e, n_cols, draws, rng):
+    """Σ e over each column's images under within-cell shuffles, by the argsort of
+    uniform keys (the earlier implementation), ``draws`` × n_cols."""
+    out = np.empty((draws, n_cols))
+    for d in range(draws):
+        lab = col[np.argsort(cells + rng.random(cells.size))]
+        out[d] = [e[lab == j].sum() for j in range(n_cols)]
+    return out
+
+
+def _exceedance(cstart, col, e, thresholds, n_cols, draws, seed):
+    """Share of shuffles with Σ ≥ each threshold (thresholds: per column a list)."""
+    from workbench.pricing._matched import _permutation_hits
+
+    obs = np.full((len(thresholds[0]), n_cols), np.inf)
+    rows = []
+    for j in range(n_cols):
+        o = obs.copy()
+        o[:, j] = thresholds[j]
+        rows.append(_permutation_hits(cstart, col, [e] * len(thresholds[j]), o, draws, np.random.default_rng(seed))[:, j])
+    return np.array(rows) / draws
+
+
+def test_permutation_engine_matches_the_exact_distribution_on_small_cells():
+    from itertools import permutations, product
+
+    # three cells of 3, 4, 5 orders; two tested groups sharing the middle cell
+    e = np.array([0.3, -0.1, -0.2, 0.5, 0.1, -0.4, -0.2, 0.2, 0.1, -0.3, 0.4, -0.4])
+    col = np.array([0, -1, -1, 0, 1, -1, -1, 1, 1, -1, -1, -1])
+    cstart = np.array([0, 3, 7, 12])
+    stats = []  # exact: every combination of permutations of the three cells
+    for p0, p1, p2 in product(permutations(range(3)), permutations(range(4)), permutations(range(5))):
+        lab = np.concatenate([col[0:3][list(p0)], col[3:7][list(p1)], col[7:12][list(p2)]])
+        stats.append([e[lab == 0].sum(), e[lab == 1].sum()])
+    stats = np.array(stats)
+    thresholds = [np.quantile(stats[:, j], [0.1, 0.5, 0.9]) for j in range(2)]
+    exact = np.array([[(stats[:, j] >= t - 1e-12).mean() for t in thresholds[j]] for j in range(2)])
+    mc = _exceedance(cstart, col, e, thresholds, 2, 20_000, seed=1)
+    assert mc == pytest.approx(exact, abs=0.015)
+
+
+def test_permutation_engine_matches_argsort_shuffles_on_every_path():
+    rng = np.random.default_rng(42)
+    # small cells (tables), large one-group cells (selection sampling), large mixed
+    # cells with few members (injection) and with many (argsort), cells above 4096
+    sizes = np.concatenate([rng.integers(2, 9, 150), rng.integers(9, 60, 40), [4200]])
+    cstart = np.concatenate([[0], np.cumsum(sizes)])
+    cells = np.repeat(np.arange(len(sizes)), sizes)
+    col = np.full(cstart[-1], -1)
+    for c, (a, b) in enumerate(pairwise(cstart)):
+        r = rng.random(b - a)
+        if b - a > 8 and c % 3 == 0:
+            col[a:b][r < 0.6] = 0
+        elif b - a > 8 and c % 3 == 1:
+            col[a:b][r < 0.4] = 1
+            col[a:b][(r >= 0.4) & (r < 0.8)] = 2
+        else:
+            col[a:b][r < 0.1] = 0
+            col[a:b][(r >= 0.1) & (r < 0.15)] = 1
+            col[a:b][(r >= 0.15) & (r < 0.2)] = 2
+    y = rng.normal(size=cstart[-1])
+    e = y - (np.bincount(cells, y) / sizes)[cells]
+    ref = _reference_sums(cells.astype(float), col, e, 3, 3000, rng)
+    thresholds = [np.quantile(ref[:, j], [0.05, 0.5, 0.95]) for j in range(3)]
+    mc = _exceedance(cstart, col, e, thresholds, 3, 6000, seed=3)
+    assert mc == pytest.approx(np.tile([0.95, 0.5, 0.05], (3, 1)), abs=0.03)
+
+
+def test_subset_and_injection_samplers_are_uniform():
+    from workbench.pricing._matched import _inject, _subset_sums
+
+    rng = np.random.default_rng(0)
+    # one cell of 10 orders, 3 taken: each order is in the subset with probability 3/10
+    e = np.eye(10)
+    sums = _subset_sums(rng, 20_000, np.array([0]), np.array([10]), np.array([3]), list(e))
+    picked = np.stack([s[:, 0] for s in sums], axis=1)
+    assert set(picked.sum(axis=1)) == {3.0}
+    assert picked.mean(axis=0) == pytest.approx(np.full(10, 0.3), abs=0.015)
+    # four items into a cell of 9 slots: distinct slots, each item uniform over the 9
+    slots = _inject(rng, 20_000, np.full(4, 9), np.zeros(4, np.int64), 9)
+    assert all(len(set(r)) == 4 for r in slots[:2000])
+    assert np.bincount(slots[:, 2], minlength=9) / 20_000 == pytest.approx(np.full(9, 1 / 9), abs=0.012)
+
+
+def test_bootstrap_weights_are_the_draws_of_one_poisson_call():
+    from workbench.pricing._matched import _weights
+
+    w = _weights(np.random.default_rng(5), 37, 100_003)
+    assert w.dtype == np.uint8 and w.shape == (100_003, 37)
+    assert np.array_equal(w, np.random.default_rng(5).poisson(1.0, size=(37, 100_003)).T)
+
+
+def test_bootstrap_restricted_to_groups_that_can_pass_changes_no_decision(monkeypatch):
+    import workbench.pricing._matched as matched
+
+    fr = synthetic_frames(seed=1, ios_premium=IOS, tenure_premium=TENURE, tenure_months=36)
+    kw = {**FAST, "n_bootstrap": 200}
+    lean = analyze(fr, "2026-Q3", **kw)
+    monkeypatch.setattr(matched, "_BOOTSTRAP_EVERY_TESTED_GROUP", True)
+    full = analyze(fr, "2026-Q3", **kw)
+    assert lean.findings.drop("finding_id", strict=False).equals(full.findings.drop("finding_id", strict=False))
+    key = ["attribute", "group", "metric"]
+    a, b = lean.tables["groups"], full.tables["groups"]
+    assert a.select(*key, "candidate", "flagged", "echo_of").equals(b.select(*key, "candidate", "flagged", "echo_of"))
+    passing = b.filter(pl.col("p_adj") < 0.05).select(*key)
+    cols = ["beta", "z", "p", "p_adj", "ci_low", "ci_high", "se_boot", "placebo_floor"]
+    x = a.join(passing, on=key).sort(key).select(cols).to_numpy()
+    y = b.join(passing, on=key).sort(key).select(cols).to_numpy()
+    assert passing.height and np.allclose(x, y, rtol=1e-12, atol=1e-15, equal_nan=True)

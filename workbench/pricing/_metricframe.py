@@ -2,9 +2,11 @@
 
 MetricFrame is the lingua franca of fairness reporting, but running it on
 millions of raw orders is slow. The heavy lifting is done in polars: orders are
-aggregated per (group, sku) — or per (group, cell) for the matched contrast —
-and MetricFrame receives the aggregates with their order counts as
+aggregated per group — or per (group, cell) for the matched contrast — and
+MetricFrame receives the aggregates with their order counts as
 ``sample_weight``; a weighted mean of aggregates equals the mean over orders.
+(Per-group rows, not per (group, sku): MetricFrame's per-group Python overhead on
+~10⁵ (group, sku) rows took 6 s on 10M orders for the same numbers.)
 
 Never ``demographic_parity_difference`` on prices: it counts predictions equal
 to 1, which is meaningless for a continuous premium.
@@ -36,14 +38,14 @@ def _sum_of(y_true: np.ndarray, y_pred: np.ndarray, values: np.ndarray) -> float
 
 def group_metric_frame(units: pl.DataFrame, attributes: Sequence[str], *, tolerance: float) -> pl.DataFrame:
     """Per group of each single attribute: mean log premium, share of orders above
-    ``tolerance``, and money overpaid, computed by MetricFrame on (group, sku)
+    ``tolerance``, and money overpaid, computed by MetricFrame on per-group
     aggregates. Columns ``attribute``, ``group``, ``orders``, ``mean_log_premium``,
     ``share_above_tolerance``, ``overpaid_cny``."""
     frames = []
     for a in attributes:
         agg = (
             units.filter(pl.col(a).is_not_null() & pl.col("log_premium").is_not_null())
-            .group_by(pl.col(a).cast(pl.String).alias("value"), "sku")
+            .group_by(pl.col(a).cast(pl.String).alias("value"))
             .agg(
                 pl.len().alias("n"),
                 pl.col("log_premium").mean().alias("mean_r"),
