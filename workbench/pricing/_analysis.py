@@ -129,7 +129,8 @@ def _detail(row: dict[str, Any], metrics: list[dict[str, Any]], skus: pl.DataFra
             "p_value": r6(m["p"]),
             "p_adjusted": r6(m["p_adj"]),
             "correction": m["correction"],
-            "p_permutation_monte_carlo": r6(m["p_perm"]),
+            "p_permutation": r6(m["p_perm"]),
+            "p_permutation_method": m.get("p_perm_method"),
             "placebo_floor": r6(m["floor"]),
             "aa_floor_all_customers": r6(m["aa_floor"]),
             "premium_on_affected_skus": r6(m["affected_effect"]),
@@ -306,8 +307,8 @@ def analyze(
 
 _GROUP_COLUMNS = [
     "attribute", "label", "metric", "orders", "customers", "n_inf", "customers_inf", "rest_inf", "beta",
-    "ci_low", "ci_high", "se_perm", "se_boot", "z", "p", "p_adj", "correction", "p_perm", "floor", "aa_floor",
-    "affected_effect", "material_effect", "affected_skus", "tested", "candidate", "flagged", "echo_of", "round",
+    "ci_low", "ci_high", "se_perm", "se_boot", "z", "p", "p_adj", "correction", "p_perm", "p_perm_method",
+    "floor", "aa_floor", "affected_effect", "material_effect", "affected_skus", "tested", "candidate", "flagged", "echo_of", "round",
 ]
 
 
