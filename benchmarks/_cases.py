@@ -213,6 +213,29 @@ def pricing_workbench_orders(src: Path) -> Result:
             "period_orders": units.height, "order_findings": raw.height}
 
 
+@case("pricing/workbench-metrics")
+def pricing_workbench_metrics(src: Path) -> Result:
+    """Like for like with (a): the per-order path and the same per-group metrics
+    through MetricFrame (on polars aggregates) for every attribute and pair — what
+    (a) computes, and no inference (no matched cells, bootstrap, permutations)."""
+    from workbench.attributes import attribute_sets, group_label
+    from workbench.pricing import DEFAULT_TOLERANCE, TABLES, order_units
+    from workbench.pricing._metricframe import group_metric_frame
+    from workbench.sources import load
+
+    t0 = time.perf_counter()
+    frames = load(src, tables=TABLES)
+    t1 = time.perf_counter()
+    units = order_units(frames, PERIOD)
+    sets = attribute_sets(PRICING_ATTRS, True)
+    names = ["&".join(s) for s in sets]
+    labelled = units.with_columns(group_label(s).alias(n) for s, n in zip(sets, names, strict=True) if len(s) > 1)
+    out = group_metric_frame(labelled, names, tolerance=DEFAULT_TOLERANCE)
+    t2 = time.perf_counter()
+    return {"rows": rows(src, "orders"), "validate_s": t1 - t0, "wall_s": t2 - t1,
+            "period_orders": units.height, "groups": out.height, "attribute_sets": len(sets)}
+
+
 @case("pricing/pandas")
 def pricing_pandas(src: Path) -> Result:
     """Mean unexplained premium by group via MetricFrame on the period's order rows."""

@@ -27,6 +27,7 @@ LABEL = {
     "workbench-streaming": "workbench, streaming",
     "workbench-full": "workbench + risk model",
     "workbench-orders": "workbench, per-order path",
+    "workbench-metrics": "workbench, (a)'s metrics",
     "workbench-orders-streaming": "per-order path, streaming",
     "floor-streaming": "(b) floor, streaming",
     "floor-orders": "4 order columns only",
@@ -251,7 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if analysis in chosen:
                 plan += [(f"{analysis}/{impl}", large) for impl in IMPLEMENTATIONS]
         if "pricing" in chosen:
-            plan += [("pricing/workbench-orders", large), ("pricing/floor-orders", large)]
+            plan += [("pricing/workbench-orders", large), ("pricing/workbench-metrics", large),
+                     ("pricing/floor-orders", large)]
     if "sla" in chosen:
         sla = _data.prepare("sla", 1_000_000)
         plan += [(f"sla/{impl}", sla) for impl in (*IMPLEMENTATIONS, "workbench-full")]
