@@ -17,7 +17,6 @@ schema ``bad`` has one planted contract violation.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pwd
 import shutil
@@ -73,26 +72,9 @@ def _find_bindir() -> Path | None:
 
 def _apt_install() -> str | None:
     """Install Debian's postgresql package; return None on success, else why not."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    lock_path = Path(tempfile.gettempdir()) / "workbench-pg-install.lock"
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two pytest processes must not race apt
-        if _find_bindir() is not None:
-            return None
-        for cmd in (
-            ["apt-get", "update", "-q"],
-            ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"],
-        ):
-            try:
-                done = subprocess.run(
-                    cmd, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S
-                )
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                return f"`{' '.join(cmd)}` failed: {exc}"
-            if done.returncode:
-                tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-8:])
-                return f"`{' '.join(cmd)}` exited {done.returncode}:\n{tail}"
-    return None if _find_bindir() is not None else "apt-get installed no server binaries"
+    from tests.apt import apt_install
+
+    return apt_install(["postgresql"], done=lambda: _find_bindir() is not None, timeout_s=INSTALL_TIMEOUT_S)
 
 
 def _server_bindir() -> Path:

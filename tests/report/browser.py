@@ -13,7 +13,6 @@ with the reason, except on CI (``CI`` set), where they fail.
 from __future__ import annotations
 
 import base64
-import fcntl
 import os
 import json
 import shutil
@@ -47,19 +46,9 @@ def ensure_chromium(timeout_s: int = 900) -> str | None:
     if (found or os.environ.get("WORKBENCH_BROWSER_INSTALL", "1") == "0" or os.geteuid() != 0
             or not shutil.which("apt-get")):
         return found
-    with open("/tmp/workbench-apt.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if find_chromium() is None:
-            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-            for cmd in (
-                ["apt-get", "update", "-q"],
-                ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=600", "--no-install-recommends",
-                 "chromium", "fonts-wqy-microhei"],
-            ):
-                try:
-                    subprocess.run(cmd, env=env, capture_output=True, timeout=timeout_s, check=False)
-                except (OSError, subprocess.TimeoutExpired):
-                    break
+    from tests.apt import apt_install
+
+    apt_install(["chromium", "fonts-wqy-microhei"], done=lambda: find_chromium() is not None, timeout_s=timeout_s)
     return find_chromium()
 
 
