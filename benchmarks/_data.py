@@ -31,6 +31,15 @@ def _complete(folder: Path) -> bool:
     return (folder / DONE).is_file()
 
 
+def _start(folder: Path, what: str | None, say: object) -> float:
+    """Clear ``folder`` (a half-made one included) for a fresh build; say what is made."""
+    if callable(say) and what:
+        say(f"generating {what} into {folder} (first use only) …")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return time.perf_counter()
+
+
 def _finish(folder: Path, started: float, say: object) -> Path:
     (folder / DONE).write_text(f"{time.perf_counter() - started:.1f} s\n")
     if callable(say):
@@ -45,10 +54,7 @@ def sample(scale: str, say: object = None) -> Path:
     folder = DATA / scale
     if _complete(folder):
         return folder
-    if callable(say):
-        say(f"generating the {scale} sample into {folder} (first use only) …")
-    started = time.perf_counter()
-    shutil.rmtree(folder, ignore_errors=True)
+    started = _start(folder, f"the {scale} sample", say)
     generate(folder, seed=SEED, scale=scale)  # type: ignore[arg-type]
     return _finish(folder, started, say)
 
@@ -60,11 +66,7 @@ def sla_1m(n: int = 1_000_000, say: object = None) -> Path:
     folder = DATA / f"sla-{n // 1_000_000}m" if n % 1_000_000 == 0 else DATA / f"sla-{n}"
     if _complete(folder):
         return folder
-    if callable(say):
-        say(f"generating {n:,} synthetic complaints into {folder} (first use only) …")
-    started = time.perf_counter()
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    started = _start(folder, f"{n:,} synthetic complaints", say)
     frames = {k: v.collect() for k, v in synthetic(n).items()}
     complaints = frames["complaints"]
     subs = complaints.select("subsidiary_id").unique().sort("subsidiary_id")
@@ -102,9 +104,7 @@ def out_of_core(n_orders: int, say: object = None) -> Path:
     folder = DATA / f"ooc-{n_orders // 1_000_000}m"
     if _complete(folder):
         return folder
-    started = time.perf_counter()
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    started = _start(folder, None, say)  # announced below, with its size
     for t in TABLE_NAMES:
         if t != "orders":
             shutil.copy(base / f"{t}.parquet", folder / f"{t}.parquet")
