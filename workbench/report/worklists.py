@@ -244,9 +244,10 @@ def write_workbook(
                 ov.write(i, j, value, fmt)
         last = 5 + summary.height
         ov.write(last, 0, t["total"], bold)
-        ov.write(last, 3, int(findings.height), bold)
-        ov.write(last, 4, int((findings["severity"] == "high").sum()), bold)
-        ov.write(last, 5, round(float(findings["amount_cny"].fill_null(0.0).sum()), 2), money)
+        ov.write(last, summary.columns.index(t["findings"]), int(findings.height), bold)
+        ov.write(last, summary.columns.index(t["high"]), int((findings["severity"] == "high").sum()), bold)
+        ov.write(last, summary.columns.index(t["amount"]),
+                 round(float(findings["amount_cny"].fill_null(0.0).sum()), 2), money)
         for j, width in enumerate((14, 28, 30, 9, 7, 16, 70)):
             ov.set_column(j, j, width)
         ov.freeze_panes(5, 0)
@@ -264,20 +265,21 @@ def write_workbook(
             sev_j = cols.index(t["severity"])
             todo_j = {cols.index(t[c]) for c in ("owner", "action", "status")}
             due_j = cols.index(t["due"])
+            wrap_j = {cols.index(t["evidence"]), cols.index(t["legal_basis"])}
             for i, row in enumerate(rows.iter_rows(), start=1):
                 for j, value in enumerate(row):
                     if j in todo_j:
                         ws.write_blank(i, j, None, todo)
                     elif j == due_j:
                         ws.write_blank(i, j, None, due)
-                    elif j == amount_j:
-                        ws.write(i, j, value, money) if value is not None else ws.write_blank(i, j, None, plain)
-                    elif j == sev_j and value == SEVERITY_TEXT[lang]["high"]:
-                        ws.write_string(i, j, value, high)
                     elif value is None:
                         ws.write_blank(i, j, None, plain)
+                    elif j == amount_j:
+                        ws.write_number(i, j, value, money)
+                    elif j == sev_j and value == SEVERITY_TEXT[lang]["high"]:
+                        ws.write_string(i, j, value, high)
                     else:
-                        ws.write_string(i, j, str(value), wrap if j in (7, 8) else plain)
+                        ws.write_string(i, j, str(value), wrap if j in wrap_j else plain)
             if rows.height:
                 ws.autofilter(0, 0, rows.height, len(cols) - 1)
                 status_j = cols.index(t["status"])
@@ -325,8 +327,8 @@ def write_worklists(
 
 
 def read_sheet(path: str | Path, sheet: str) -> list[list[str]]:
-    """The cell texts of one sheet of a workbook this module wrote (rows of strings;
-    for tests and the privacy scan — no spreadsheet library needed to read)."""
+    """The cell texts of one sheet of a workbook this module wrote, as rows of strings
+    in their column positions (for the tests: no spreadsheet reader is a dependency)."""
     import html
     import re
     import zipfile
