@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workbench import credit, pricing, sla, sources, tiering  # noqa: E402
 from workbench.contract import ANALYSES, RULES  # noqa: E402
+from workbench.samples import generate  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MODULES = {"tiering": tiering, "pricing": pricing, "sla": sla, "credit": credit}
@@ -89,8 +90,6 @@ def main(argv: list[str] | None = None) -> int:
 
     clean: list[dict[str, Any]] = []
     for seed in range(1, args.clean_seeds + 1):
-        from workbench.samples import generate
-
         with tempfile.TemporaryDirectory() as tmp:
             generate(tmp, seed=seed, scale=args.scale, clean=True)
             got, _ = run(Path(tmp), period, args.only)
