@@ -68,3 +68,16 @@ def test_small_sample_recall_and_precision(tmp_path, clean):
         assert got == expected, (rule, sorted(expected - got)[:5], sorted(got - expected)[:5])
     if clean:
         assert res.findings.height == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(1, 21))
+def test_clean_samples_raise_no_price_disparity(tmp_path, seed):
+    """20 clean samples of the sample generator (coupons at random, every price
+    explained) with the report's defaults: no group is flagged. Before the α split
+    across the two families, seeds 3 and 4 each raised a false flag on the net price
+    after coupons (family-adjusted p 0.031–0.033): a regression check of the run-level
+    error rate, not a proof of it."""
+    generate(tmp_path, seed=seed, scale="small", clean=True)
+    res, _ = run(tmp_path)
+    assert found(res, "price_disparity") == set()
