@@ -102,7 +102,7 @@ def test_duplicate_keys_counted_in_hash_buckets(
     tmp_path: Path, by_month: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A big file-scanned table counts its keys in passes; same verdict, same text."""
-    from workbench import sources as S
+    from workbench.sources import _validate
 
     root = tmp_path / "src"
     shutil.copytree(by_month, root)
@@ -111,7 +111,7 @@ def test_duplicate_keys_counted_in_hash_buckets(
     dupes = pl.read_parquet(root / "orders" / "year=2026" / "month=07" / "00000000.parquet").head(3)
     pl.concat([df, dupes]).write_parquet(part)
     whole = [str(p) for p in validate_source(root).problems]
-    monkeypatch.setattr(S, "KEYS_PER_BUCKET", 20_000)  # ~150k orders → 8 passes
+    monkeypatch.setattr(_validate, "KEYS_PER_BUCKET", 20_000)  # ~150k orders → 8 passes
     bucketed = [str(p) for p in validate_source(root).problems]
     assert bucketed == whole
     assert whole[0].startswith("orders.order_id: 6 rows share a primary key (order_id)")

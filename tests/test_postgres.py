@@ -74,7 +74,9 @@ def _apt_install() -> str | None:
     """Install Debian's postgresql package; return None on success, else why not."""
     from tests.apt import apt_install
 
-    return apt_install(["postgresql"], done=lambda: _find_bindir() is not None, timeout_s=INSTALL_TIMEOUT_S)
+    return apt_install(
+        ["postgresql"], done=lambda: _find_bindir() is not None, timeout_s=INSTALL_TIMEOUT_S
+    )
 
 
 def _server_bindir() -> Path:

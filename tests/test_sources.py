@@ -369,6 +369,59 @@ def test_unknown_table_name_is_a_programming_error(tmp_path: Path) -> None:
         load(write_dir(good_tables(), tmp_path, "csv"), tables=["nope"])
 
 
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+@pytest.mark.parametrize("tables", [None, ["orders"], ["tier_assignments", "customers"]])
+def test_unvalidated_load_types_the_sample_the_same(tables: list[str] | None) -> None:
+    checked = load(SAMPLE, tables=tables)
+    unchecked = load(SAMPLE, tables=tables, validate=False)
+    assert list(unchecked) == list(checked)
+    for name, lf in unchecked.items():
+        df = lf.collect()
+        assert df.schema == pl.Schema(TABLES[name].schema), name
+        assert df.equals(checked[name].collect()), name
+
+
+def test_unvalidated_load_types_csv_and_databases_the_same(tmp_path: Path) -> None:
+    t = set_value(good_tables(), "customers", "customer_type", 1, "企业")  # a label, as text
+    for uri in (
+        write_dir(t, tmp_path / "csv", "csv"),
+        write_sqlite(t, tmp_path / "crm.sqlite"),
+        write_duckdb(t, tmp_path / "crm.duckdb"),
+    ):
+        checked, unchecked = load(uri), load(uri, validate=False)
+        for name, lf in unchecked.items():
+            assert lf.collect().equals(checked[name].collect()), (uri, name)
+
+
+def test_unvalidated_load_runs_no_checks(tmp_path: Path, fmt: str) -> None:
+    t = set_value(good_tables(), "orders", "order_id", 1, "O1")  # duplicate primary key
+    t = set_value(t, "orders", "customer_id", 0, "C9")  # dangling foreign key
+    t = set_value(t, "orders", "quantity", 1, "many")  # wrong type: typed as null
+    del t["customers"]  # a parent table is not even read
+    root = write_dir(t, tmp_path, fmt)
+    with pytest.raises(ContractError):
+        load(root, tables=["orders"])
+    orders = load(root, tables=["orders"], validate=False)["orders"].collect()
+    assert orders["order_id"].to_list() == ["O1", "O1"]
+    assert orders["customer_id"].to_list() == ["C9", "C2"]
+    assert orders["quantity"].to_list() == [2, None]
+
+
+def test_unvalidated_load_still_needs_the_tables_and_columns(tmp_path: Path) -> None:
+    t = good_tables()
+    del t["promotions"]
+    t["orders"] = t["orders"].drop("quantity")
+    root = write_dir(t, tmp_path, "parquet")
+    with pytest.raises(ContractError) as err:
+        load(root, tables=["orders", "promotions"], validate=False)
+    assert [str(p) for p in err.value.problems] == [
+        f"orders.quantity: {S.MSG_COLUMN_MISSING}",
+        f"promotions: {S.MSG_TABLE_MISSING}",
+    ]
+
+
 # ------------------------------------------------------------------- bad input
 Mutation = Callable[[Tables], Tables]
 
