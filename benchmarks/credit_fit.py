@@ -30,9 +30,14 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workbench import credit, sources
-from workbench.credit import features as F
-from workbench.credit.scorecard import Scorecard
-from workbench.credit.validation import ks_statistic, raw_logistic_baseline, roc_auc
+from workbench.credit import (
+    FEATURES,
+    Scorecard,
+    development_sample,
+    ks_statistic,
+    raw_logistic_baseline,
+    roc_auc,
+)
 
 
 def sample_comparison() -> None:
@@ -42,11 +47,11 @@ def sample_comparison() -> None:
         generate(tmp, seed=7, scale="small")
         frames = sources.load(tmp, tables=list(credit.TABLES))
         res = credit.analyze(frames, "2026-Q3")
-        train = F.development_sample(frames, dt.date(2026, 7, 1))
+        train = development_sample(frames, dt.date(2026, 7, 1))
     test = res.tables["development"]
-    feats = list(F.FEATURES)
+    feats = list(FEATURES)
     y = test["default"].to_numpy()
-    oot = res.metrics["out_of_time"]
+    oot = res.tables["validation"].filter(pl.col("sample") == "out_of_time").row(0, named=True)
     psi = res.tables["psi"].filter(pl.col("variable") == "score")["psi"][0]
     print(f"sample: train {train.height} rows ({train['default'].mean():.1%} defaults), "
           f"out-of-time {test.height} rows ({y.mean():.1%} defaults)")

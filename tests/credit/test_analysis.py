@@ -58,7 +58,7 @@ def test_registry_change_evidence_matches_the_truth(sample_result: Any, sample_t
 
 def test_outputs_follow_the_contract(sample_result: Any, sample_dir: Path) -> None:
     assert sample_result.findings.schema == pl.Schema(FINDINGS_SCHEMA)
-    grades = sample_result.credit_grades
+    grades = sample_result.tables["credit_grades"]
     assert grades.schema == pl.Schema(CREDIT_GRADES_SCHEMA)
     customers = pl.read_parquet(sample_dir / "customers.parquet")
     enterprises = customers.filter(
@@ -77,7 +77,7 @@ def test_outputs_follow_the_contract(sample_result: Any, sample_dir: Path) -> No
 
 
 def test_scorecard_discriminates_on_the_sample(sample_result: Any) -> None:
-    m = sample_result.metrics
+    m = {r["sample"]: r for r in sample_result.tables["validation"].iter_rows(named=True)}
     print({k: {s: round(v[s], 3) for s in ("auc", "ks", "gini")} for k, v in m.items()})
     assert m["out_of_time"]["auc"] > 0.75 and m["cross_validated"]["auc"] > 0.75
     assert m["out_of_time"]["ks"] > 0.4
@@ -87,17 +87,17 @@ def test_nothing_on_clean_data(clean_dir: Path) -> None:
     frames = sources.load(clean_dir, tables=list(credit.TABLES))
     res = credit.analyze(frames, "2026-Q3")
     assert res.findings.filter(pl.col("rule").is_in(RULES)).height == 0
-    assert res.credit_grades.height > 0
+    assert res.tables["credit_grades"].height > 0
 
 
 def test_grades_do_not_depend_on_the_points_scaling(sample_dir: Path, sample_result: Any) -> None:
     frames = sources.load(sample_dir, tables=list(credit.TABLES))
     other = credit.analyze(frames, "2026-Q3", pdo=40, base_score=500, base_odds=20)
-    a = sample_result.credit_grades.sort("customer_id")
-    b = other.credit_grades.sort("customer_id")
+    a = sample_result.tables["credit_grades"].sort("customer_id")
+    b = other.tables["credit_grades"].sort("customer_id")
     assert a["grade"].to_list() == b["grade"].to_list()
     assert a["pd"].to_list() == pytest.approx(b["pd"].to_list())
-    with pytest.raises(ValueError, match="pdo must be a positive number"):
+    with pytest.raises(ValueError, match="parameter pdo must be a number > 0"):
         credit.analyze(frames, "2026-Q3", pdo=0)
 
 
@@ -108,20 +108,19 @@ def test_scorecard_beats_the_baselines_out_of_time(sample_dir: Path, sample_resu
     fitted on the same 2026-Q2 development sample."""
     from sklearn.dummy import DummyClassifier
 
-    from workbench.credit import features as F
-    from workbench.credit.validation import raw_logistic_baseline, roc_auc
+    from workbench.credit import FEATURES, development_sample, raw_logistic_baseline, roc_auc
 
     frames = sources.load(sample_dir, tables=list(credit.TABLES))
-    train = F.development_sample(frames, dt.date(2026, 7, 1))  # previous period's cohort
+    train = development_sample(frames, dt.date(2026, 7, 1))  # previous period's cohort
     test = sample_result.tables["development"]
-    feats = list(F.FEATURES)
+    feats = list(FEATURES)
     y = test["default"].to_numpy()
     majority = DummyClassifier(strategy="most_frequent").fit(
         train.select(feats).fill_null(0), train["default"]
     )
     auc_majority = roc_auc(y, majority.predict_proba(test.select(feats).fill_null(0))[:, 1])
     auc_lr = roc_auc(y, raw_logistic_baseline(train, test, feats))
-    auc_card = sample_result.metrics["out_of_time"]["auc"]
+    auc_card = sample_result.metrics["oot_auc"]
     print({"scorecard": round(auc_card, 4), "plain_lr": round(auc_lr, 4), "majority": auc_majority})
     assert auc_majority == 0.5
     assert auc_card > auc_majority + 0.2
@@ -130,12 +129,14 @@ def test_scorecard_beats_the_baselines_out_of_time(sample_dir: Path, sample_resu
     assert 0.75 <= auc_card <= 0.9
 
 
-def test_no_registry_free_text_reaches_findings_or_figures(sample_result: Any, sample_dir: Path) -> None:
+def test_no_registry_free_text_reaches_findings_or_figures(
+    sample_result: Any, sample_dir: Path
+) -> None:
     """Event reasons and business scopes are free text; the evidence cites the
     statutory category (registry.statutory_reason) and figures show none."""
     events = pl.read_parquet(sample_dir / "registry_events.parquet")
     snaps = pl.read_parquet(sample_dir / "registry_snapshots.parquet")
-    from workbench.credit.registry import OTHER_REASON, STATUTORY_REASONS
+    from workbench.credit._registry import OTHER_REASON, STATUTORY_REASONS
 
     labels = {label for _, label in STATUTORY_REASONS} | {OTHER_REASON}
     free = {r for r in events["reason"].drop_nulls().unique() if r not in labels}
@@ -146,3 +147,111 @@ def test_no_registry_free_text_reaches_findings_or_figures(sample_result: Any, s
     text += "\n".join(fig.to_json() for fig in sample_result.figures.values())
     leaked = sorted(r for r in free if r in text)
     assert not leaked, leaked[:5]
+
+
+def _plain_types(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_types(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain_types(v) for v in value)
+    return value is None or type(value) in (bool, int, float, str)
+
+
+def test_headline_metrics_match_an_independent_count(sample_result: Any, sample_dir: Path) -> None:
+    """The dashboard's credit numbers, recounted from the source files and outputs."""
+    from collections import Counter
+
+    m = dict(sample_result.metrics)
+    assert _plain_types(m) and json.loads(json.dumps(m)) == m
+    grades = pl.read_parquet(sample_dir / "customers.parquet").filter(
+        (pl.col("customer_type") == "enterprise") & (pl.col("signup_date") < END)
+    ).join(sample_result.tables["credit_grades"], on="customer_id", how="left")
+    assert m["enterprises_graded"] == grades.height == grades["grade"].count()
+    counted = Counter(grades["grade"].to_list())
+    assert m["grades"] == {g: counted.get(g, 0) for g in ("AAA", "AA", "A", "BBB", "BB", "reject")}
+    # Outstanding at the end of P: issued before it, minus what was paid before it.
+    rec = pl.read_parquet(sample_dir / "receivables.parquet").filter(pl.col("issued_at") < END)
+    owed = {}
+    for r in rec.iter_rows(named=True):
+        paid = r["paid_at"] is not None and r["paid_at"] < END
+        left = max(r["amount_cny"] - (r["paid_amount_cny"] if paid else 0.0), 0.0)
+        owed[r["customer_id"]] = owed.get(r["customer_id"], 0.0) + left
+    good = set(grades.filter(pl.col("grade").is_in(["AAA", "AA"]))["customer_id"])
+    total = sum(owed.values())
+    good_amount = sum(v for k, v in owed.items() if k in good)
+    assert m["receivables_outstanding_cny"] == pytest.approx(total, abs=0.01)
+    assert m["receivables_aa_cny"] == pytest.approx(good_amount, abs=0.01)
+    assert m["receivables_aa_share"] == pytest.approx(good_amount / total, abs=1e-6)
+    rules = Counter(sample_result.findings["rule"].to_list())
+    assert m["registry_knockouts"] == rules["registry_knockout"] > 0
+    assert m["invalid_uscc"] == rules["invalid_uscc"] > 0
+    assert m["registry_alerts"] == (
+        rules["registry_knockout"] + rules["registry_change"] + rules["annual_report_overdue"]
+    )
+    oot = sample_result.tables["validation"].filter(pl.col("sample") == "out_of_time")
+    assert m["scorecard_developed"] is True
+    assert m["oot_auc"] == pytest.approx(oot["auc"].item(), abs=1e-6)
+
+
+def test_one_result_shape_and_published_grades(sample_result: Any, tmp_path: Path) -> None:
+    from workbench.analysis import AnalysisResult, save_result
+
+    assert type(sample_result) is AnalysisResult and sample_result.analysis == "credit"
+    assert sample_result.published == credit.PUBLISHED == ("credit_grades",)
+    assert dict(sample_result.parameters) == credit.PARAMETERS.check({})
+    for name in ("validation", "notes", "scorecard", "policy", "migration"):
+        assert name in sample_result.tables
+    out = save_result(sample_result, tmp_path / "credit")
+    saved = pl.read_parquet(out / "credit_grades.parquet")
+    assert saved.equals(sample_result.tables["credit_grades"])
+    assert json.loads((out / "metrics.json").read_text(encoding="utf-8")) == dict(
+        sample_result.metrics
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"pdo": -1}, "credit: parameter pdo must be a number > 0 (got -1)"),
+        ({"base_odds": 0}, "credit: parameter base_odds must be a number > 0 (got 0)"),
+        ({"base_score": "600"}, "credit: parameter base_score must be a number (got '600')"),
+        ({"seed": 1.5}, "credit: parameter seed must be an integer in [0, 4294967295] (got 1.5)"),
+        ({"cv_folds": 1}, "credit: parameter cv_folds must be an integer ≥ 2 (got 1)"),
+        ({"min_iv": -0.1}, "credit: parameter min_iv must be a number ≥ 0 (got -0.1)"),
+        ({"policy_path": 3}, "credit: parameter policy_path must be a file path or empty (got 3)"),
+    ],
+)
+def test_parameters_are_checked_before_any_data_is_read(params: dict, message: str) -> None:
+    from workbench.params import ParameterError
+
+    with pytest.raises(ParameterError) as info:
+        credit.analyze({}, "2026-Q3", **params)  # no frames: the check comes first
+    assert str(info.value) == message
+
+
+def test_declared_parameters() -> None:
+    assert credit.PARAMETERS.names() == (
+        "policy_path", "pdo", "base_score", "base_odds", "seed", "min_iv", "cv_folds",
+        "min_class_rows",
+    )
+    assert credit.PARAMETERS.pick({"pdo": 40, "source": "x"}) == {"pdo": 40}
+
+
+def test_notebook_parameters_cell_lists_the_declared_parameters() -> None:
+    import ast
+
+    import nbformat
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "credit.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    values = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.Assign)
+    }
+    assert list(values) == [
+        "source", "period", "out_dir", "validate_source", *credit.PARAMETERS.names()
+    ]
+    assert {k: values[k] for k in credit.PARAMETERS.names()} == credit.PARAMETERS.defaults()
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")

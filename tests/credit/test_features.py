@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from workbench.credit.features import (
+from workbench.credit._features import (
     FEATURES,
     build_features,
     default_labels,

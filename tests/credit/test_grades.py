@@ -6,9 +6,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from workbench.config import ConfigError
 from workbench.contract import CREDIT_GRADES_SCHEMA
-from workbench.credit.grades import assign_grades as grade
-from workbench.credit.grades import (
+from workbench.credit._grades import assign_grades as grade
+from workbench.credit._grades import (
     band_thresholds,
     load_policy,
     migration_matrix,
@@ -55,8 +56,8 @@ def test_bands_are_the_stated_pd_bounds() -> None:
     so every score in the band has a PD within the bound, and the bounds rise."""
     bands = {b.grade: b.min_score for b in POLICY.bands}
     assert list(bands)[:-1] == list(PD_BOUNDS) and bands["BB"] == float("-inf")
-    for grade, bound in PD_BOUNDS.items():
-        assert _pd(bands[grade], POLICY.scaling) <= bound < _pd(bands[grade] - 0.01, POLICY.scaling)
+    for g, bound in PD_BOUNDS.items():
+        assert _pd(bands[g], POLICY.scaling) <= bound < _pd(bands[g] - 0.01, POLICY.scaling)
     assert list(PD_BOUNDS.values()) == sorted(PD_BOUNDS.values())
 
 
@@ -131,11 +132,66 @@ def test_bad_policy_is_refused(tmp_path: Path) -> None:
         "  - {grade: AAA, min_score: null, payment_terms_days: 0, credit_limit_cny: 1}\n",
         encoding="utf-8",
     )
-    with pytest.raises(ValueError, match="out of order"):
+    with pytest.raises(ConfigError, match=f"credit policy file {path}: bands: grades out of order"):
         load_policy(path)
     path.write_text("scaling: {base_score: 600}\nbands: []\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="no bands"):
+    with pytest.raises(ConfigError, match="bands: expected at least 1 item"):
         load_policy(path)
+
+
+BANDS = (
+    "bands:\n  - {grade: AA, min_score: 600, payment_terms_days: 30, credit_limit_cny: 1}\n"
+    "  - {grade: BB, min_score: null, payment_terms_days: 0, credit_limit_cny: 1}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("scaling: {base_score: 600, base_odds: 50}\n" + BANDS,
+         "scaling.pdo: required key is missing"),
+        ("scaling: {base_score: 600, base_odds: 50, pdo: -2}\n" + BANDS,
+         "scaling.pdo: expected a positive number, got -2"),
+        ("scaling: {base_score: 600, base_odds: 50, pdo: 20}\n"
+         + BANDS.replace("payment_terms_days: 30", "payment_terms_days: soon"),
+         "bands[0].payment_terms_days: expected an integer ≥ 0, got 'soon'"),
+        ("scaling: {base_score: 600, base_odds: 50, pdo: 20}\n" + BANDS.replace("AA,", "AAAA,"),
+         "bands[0].grade: 'AAAA' is not one of"),
+        ("scaling: {base_score: 600, base_odds: 50, pdo: 20}\n" + BANDS.replace("null", "500"),
+         "bands[1].min_score: the last band takes everyone else"),
+        ("scaling: {base_score: 600, base_odds: 50, pdo: 20}\n" + BANDS
+         + "caps: {suspended: {grade: A}}\n",
+         "caps.suspended.grade: 'A' is not one of ['AA', 'BB']"),
+        ("scaling: {base_score: 600, base_odds: 50, pdo: 20}\n" + BANDS
+         + "reject_when: {revokd: typo}\n",
+         "reject_when.revokd: unknown key"),
+        ("scaling: {base_score: 600, base_odds: 50, pdo: 20}\n" + BANDS + "bonus: 1\n",
+         "bonus: unknown key"),
+        ("bands: [\n", "not valid YAML"),
+    ],
+)
+def test_policy_errors_name_the_file_and_key(tmp_path: Path, text: str, where: str) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    assert str(info.value).startswith(f"credit policy file {path}: ")
+    assert where in str(info.value)
+
+
+def test_missing_policy_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="credit policy file .*nope.yaml: not found"):
+        load_policy(tmp_path / "nope.yaml")
+
+
+def test_a_valid_small_policy_loads(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("scaling: {base_score: 600, base_odds: 50, pdo: 20}\n" + BANDS
+                    + "caps: {suspended: {grade: BB}}\n", encoding="utf-8")
+    policy = load_policy(path)
+    assert [b.grade for b in policy.bands] == ["AA", "BB"]
+    assert policy.caps == {"suspended": ("BB", "suspended")} and policy.reject_when == {}
+    assert policy.reject.grade == "reject" and policy.source == str(path)
 
 
 def test_migration_matrix() -> None:

@@ -7,13 +7,14 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from workbench.credit import analyze
-from workbench.credit.registry import registry_facts, required_report_year
+from workbench.credit import analyze, registry_facts
+from workbench.credit._registry import required_report_year
 from workbench.periods import parse_period
 
 D = dt.date
 X1, X2, LATE = D(2026, 6, 30), D(2026, 9, 30), D(2026, 11, 15)  # two extracts in, one after Q3
 Q3 = parse_period("2026-Q3")
+UNREACHABLE = "通过登记的住所或者经营场所无法联系"  # a statutory abnormal-list reason
 
 
 def facts(
@@ -82,7 +83,7 @@ def test_change_compares_the_latest_extract_with_the_one_before(rf: SimpleNamesp
             rf.snap("ONE", X2),
         ],
         [
-            rf.event("N", D(2026, 7, 10), "abnormal_list_in", reason="通过登记的住所或者经营场所无法联系"),
+            rf.event("N", D(2026, 7, 10), "abnormal_list_in", reason=UNREACHABLE),
             rf.event("O", D(2026, 1, 10), "abnormal_list_in"),
             rf.event("O", D(2026, 8, 10), "abnormal_list_out"),
             rf.event("Q", D(2026, 1, 10), "abnormal_list_in"),  # listed at both extracts
@@ -118,7 +119,7 @@ def test_abnormal_days_reasons_and_36_month_counts(rf: SimpleNamespace) -> None:
         [
             rf.event("A", D(2026, 1, 1), "abnormal_list_in", reason="未按照规定期限公示年度报告"),
             rf.event("A", D(2026, 3, 1), "abnormal_list_out"),
-            rf.event("A", D(2026, 9, 1), "abnormal_list_in", reason="通过登记的住所或者经营场所无法联系"),
+            rf.event("A", D(2026, 9, 1), "abnormal_list_in", reason=UNREACHABLE),
             # 36 months + 1 day before the end: outside the window
             rf.event("A", D(2023, 9, 30), "admin_penalty", amount_cny=1000.0),
             rf.event("A", D(2023, 10, 1), "admin_penalty", amount_cny=2000.0),
@@ -130,7 +131,7 @@ def test_abnormal_days_reasons_and_36_month_counts(rf: SimpleNamespace) -> None:
         ],
     )["A"]
     assert f["abnormal_days"] == 59 + 30  # Jan 1 – Mar 1, then Sep 1 – Sep 30 inclusive
-    assert f["abnormal_reasons"] == ["未按照规定期限公示年度报告", "通过登记的住所或者经营场所无法联系"]
+    assert f["abnormal_reasons"] == ["未按照规定期限公示年度报告", UNREACHABLE]
     assert f["abnormal"] and f["abnormal_since"] == D(2026, 9, 1)
     assert (f["penalties_36m"], f["penalty_amount_cny_36m"]) == (2, 5000.0)
     assert (f["spot_check_fails_36m"], f["equity_pledges_36m"], f["chattel_mortgages_36m"],
@@ -229,7 +230,8 @@ def test_findings_cite_their_basis_and_evidence(rf: SimpleNamespace) -> None:
     assert by[("invalid_uscc", bad_org)]["subsidiary_id"] == "S1"
     assert by[("invalid_uscc", bad_org)]["amount_cny"] == 1000.0  # outstanding at stake
     # Too few customers for a scorecard: everyone is still graded, knock-outs rejected.
-    grades = {r["uscc"]: r for r in res.credit_grades.iter_rows(named=True)}
+    grades = {r["uscc"]: r for r in res.tables["credit_grades"].iter_rows(named=True)}
     assert grades[a]["grade"] == "reject" and grades[bad_org]["grade"] == "reject"
     assert grades[b]["grade"] == "BB" and grades[b]["score"] is None
-    assert res.model is None and res.notes
+    assert "scorecard" not in res.tables and res.tables["notes"].height
+    assert res.metrics["scorecard_developed"] is False and res.metrics["oot_auc"] is None

@@ -6,7 +6,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from workbench.credit.scorecard import MonotoneBinner, Scorecard
+from workbench.credit import MonotoneBinner, Scorecard
 
 
 @parametrize_with_checks([MonotoneBinner(), Scorecard()])
@@ -150,7 +150,8 @@ def test_woe_and_iv_against_a_hand_computation_on_three_bins() -> None:
     np.testing.assert_allclose(b.woe_[0], [1.252763, 0.271934, -1.519826], atol=5e-7)
     assert b.iv_[0] == pytest.approx(1.150189, abs=5e-7)
     table = b.bin_table()
-    assert table["count"].to_list() == [50, 50, 50, 0] and table["bads"].to_list() == [10, 20, 40, 0]
+    assert table["count"].to_list() == [50, 50, 50, 0]
+    assert table["bads"].to_list() == [10, 20, 40, 0]
     np.testing.assert_allclose(table["iv"].to_list()[:3], [0.447415, 0.024280, 0.678494], atol=5e-7)
     assert b.direction_[0] == -1  # WoE falls as x rises
     # Independent recomputation with plain Python from the counts alone.
@@ -164,7 +165,10 @@ def test_woe_and_iv_against_a_hand_computation_on_three_bins() -> None:
     # With smoothing a, every bin gets a pseudo-count: ln(((g+a)/(G+3a)) / ((b+a)/(B+3a))).
     a = 0.5
     s = MonotoneBinner(n_prebins=3, min_bin_share=0.0, smoothing=a).fit(X, y)
-    expected = [math.log(((gi + a) / (80 + 3 * a)) / ((bi + a) / (70 + 3 * a))) for gi, bi in zip(g, bd, strict=True)]
+    expected = [
+        math.log(((gi + a) / (80 + 3 * a)) / ((bi + a) / (70 + 3 * a)))
+        for gi, bi in zip(g, bd, strict=True)
+    ]
     np.testing.assert_allclose(s.woe_[0], expected, rtol=1e-12)
     # transform maps each value to its bin's WoE
     np.testing.assert_allclose(b.transform(np.array([[0.0], [1.0], [2.0], [np.nan]]))[:, 0],
@@ -180,12 +184,15 @@ def test_points_scaling_by_hand() -> None:
     card = Scorecard(base_score=600, base_odds=50, pdo=20, n_prebins=3, min_bin_share=0.0).fit(X, y)
     assert card.factor_ == pytest.approx(28.853901, abs=1e-6)
     assert card.offset_ == pytest.approx(487.122876, abs=1e-6)
-    for odds_good, points in ((50, 600.0), (100, 620.0), (25, 580.0), (1, 487.122876), (200, 640.0)):
+    cases = ((50, 600.0), (100, 620.0), (25, 580.0), (1, 487.122876), (200, 640.0))
+    for odds_good, points in cases:
         log_odds_bad = -np.log(odds_good)
         assert card.offset_ - card.factor_ * log_odds_bad == pytest.approx(points, abs=1e-6)
     # The fitted card follows the same arithmetic row by row.
     d = card.decision_function(X)
     np.testing.assert_allclose(card.predict_points(X), 487.122876 - 28.853901 * d, atol=1e-4)
     # Bin points: −factor · coef · WoE, and they add up with the intercept points.
-    np.testing.assert_allclose(card.points_[0][:3], -card.factor_ * card.coef_[0] * card.binner_.woe_[0])
+    np.testing.assert_allclose(
+        card.points_[0][:3], -card.factor_ * card.coef_[0] * card.binner_.woe_[0]
+    )
     assert card.intercept_points_ == pytest.approx(card.offset_ - card.factor_ * card.intercept_)

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
-from workbench.credit.uscc import CHECKS, check_uscc, check_usccs, is_valid_uscc, org_code_check
+from workbench.credit import check_uscc, check_usccs, is_valid_uscc, org_code_check
+from workbench.credit._uscc import CHECKS
 
 VALID = "91110000600037341L"  # a published code: org code 60003734-1
 
@@ -119,7 +120,7 @@ def test_published_codes_are_valid(code: str) -> None:
 def _single_substitutions(code: str) -> list[tuple[int, str, str]]:
     """Every ``(position, character, corrupted code)`` that changes exactly one
     character of ``code`` to another character of the GB 32100 alphabet."""
-    from workbench.credit.uscc import USCC_ALPHABET
+    from workbench.credit._uscc import USCC_ALPHABET
 
     return [
         (i, c, code[:i] + c + code[i + 1 :])

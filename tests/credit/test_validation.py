@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from workbench.credit.validation import (
+from workbench.credit._validation import (
     discrimination,
     gini,
     ks_statistic,

@@ -7,8 +7,8 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from workbench.credit.grades import GRADE_ORDER
-from workbench.credit.validation import PSI_SHIFT, PSI_STABLE
+from workbench.credit._grades import GRADE_ORDER
+from workbench.credit._validation import PSI_SHIFT, PSI_STABLE
 
 _FLAG = "#c0392b"
 _WARN = "#e67e22"
@@ -26,7 +26,8 @@ _STATUS_COLOUR = {
 
 def registry_status(facts: pl.DataFrame) -> go.Figure:
     """Enterprises by registry status at the latest extract, with how many of each
-    are on the abnormal / serious-illegal list."""
+    are on the abnormal / serious-illegal list.
+    """
     df = (
         facts.with_columns(pl.col("status").fill_null("not in registry"))
         .group_by("status")

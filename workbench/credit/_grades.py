@@ -30,29 +30,40 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
+from workbench.config import Reader, read_yaml
 from workbench.contract import CREDIT_GRADES_SCHEMA, enum_codes
 
 #: Grades best first (the contract's enum order).
 GRADE_ORDER: tuple[str, ...] = tuple(enum_codes("grade"))
 _RANK = {g: i for i, g in enumerate(GRADE_ORDER)}
 DEFAULT_POLICY = "credit_policy.yaml"
-MSG_BAD_POLICY = "credit policy {path}: {problem}"
+WHAT = "credit policy"
 REASON_SEPARATOR = "; "
+SCALING: tuple[str, ...] = ("base_score", "base_odds", "pdo")
+#: Conditions a policy may reject on or cap by (the columns :func:`assign_grades` reads).
+CONDITIONS: tuple[str, ...] = (
+    "registry_knockout", "invalid_uscc", "not_in_registry", "suspended", "moved_out",
+    "abnormal_list", "annual_report_overdue",
+)
 
 
 @dataclass(frozen=True)
 class Band:
+    """One score band of the policy: grade, minimum score, payment terms and limit."""
+
     grade: str
     min_score: float  # -inf for the last band
     payment_terms_days: int
     credit_limit_cny: float
+
+
+#: The reject "band" when a policy does not state one.
+DEFAULT_REJECT = Band("reject", -math.inf, 0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -94,70 +105,95 @@ class CreditPolicy:
         )
 
 
-def _band(d: dict[str, Any], path: str) -> Band:
-    try:
-        grade = str(d["grade"])
-        min_score = d.get("min_score")
-        band = Band(
-            grade,
-            -math.inf if min_score is None else float(min_score),
-            int(d["payment_terms_days"]),
-            float(d["credit_limit_cny"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        problem = f"bad band {d!r}: {exc}"
-        raise ValueError(MSG_BAD_POLICY.format(path=path, problem=problem)) from exc
-    if grade not in _RANK:
-        raise ValueError(MSG_BAD_POLICY.format(path=path, problem=f"unknown grade {grade!r}"))
-    return band
+def _band(r: Reader, value: Any, key: str, *, last: bool = False) -> Band:
+    """A band (``min_score`` null only for the last band, which takes everyone else)."""
+    d = r.mapping(value, key, required=("grade", "payment_terms_days", "credit_limit_cny"),
+                  optional=("min_score",))
+    if d.get("min_score") is None:
+        if not last:
+            raise r.fail(f"{key}.min_score", "expected a number (only the last band has none)")
+        min_score = -math.inf
+    else:
+        min_score = r.number(d, "min_score", key)
+    limit = r.number(d, "credit_limit_cny", key)
+    if limit < 0:
+        raise r.fail(f"{key}.credit_limit_cny", f"expected a number ≥ 0, got {limit:g}")
+    return Band(
+        grade=r.choice(d, "grade", GRADE_ORDER, key),
+        min_score=min_score,
+        payment_terms_days=r.integer(d, "payment_terms_days", key, minimum=0),
+        credit_limit_cny=limit,
+    )
+
+
+def _bands(r: Reader, value: Any) -> tuple[Band, ...]:
+    items = r.list(value, "bands", min_len=1)
+    bands = tuple(
+        _band(r, b, f"bands[{i}]", last=i == len(items) - 1) for i, b in enumerate(items)
+    )
+    if math.isfinite(bands[-1].min_score):
+        raise r.fail(f"bands[{len(bands) - 1}].min_score",
+                     "the last band takes everyone else: min_score must be null")
+    for i in range(1, len(bands) - 1):
+        if bands[i].min_score >= bands[i - 1].min_score:
+            raise r.fail(f"bands[{i}].min_score", "bands must be best first with falling "
+                         f"min_score ({bands[i].min_score:g} ≥ {bands[i - 1].min_score:g})")
+    ranks = [_RANK[b.grade] for b in bands]
+    if ranks != sorted(ranks) or len(set(ranks)) != len(ranks):
+        raise r.fail("bands", f"grades out of order: {[b.grade for b in bands]} (best first)")
+    return bands
+
+
+def _caps(r: Reader, value: Any, bands: tuple[Band, ...]) -> dict[str, tuple[str, str]]:
+    caps = r.mapping(value or {}, "caps", optional=CONDITIONS)
+    out = {}
+    for cond, cap in caps.items():
+        key = f"caps.{cond}"
+        cap = r.mapping(cap, key, required=("grade",), optional=("reason",))
+        out[str(cond)] = (r.choice(cap, "grade", [b.grade for b in bands], key),
+                          r.string(cap, "reason", key, default=str(cond)))
+    return out
 
 
 def load_policy(path: str | Path | None = None) -> CreditPolicy:
     """Read and validate a credit policy (default: the package's ``credit_policy.yaml``).
 
+    Parameters
+    ----------
+    path
+        A credit policy YAML file; None or ``""`` reads the packaged default.
+
+    Returns
+    -------
+    CreditPolicy
+        The policy, with ``source`` naming the file.
+
+    Raises
+    ------
+    workbench.config.ConfigError
+        When the file is missing, not YAML or breaks the schema; the message names
+        the file and the key path.
+
+    Examples
+    --------
     >>> [b.grade for b in load_policy().bands]
     ['AAA', 'AA', 'A', 'BBB', 'BB']
     """
-    if path is None:
-        text = resources.files("workbench.credit").joinpath(DEFAULT_POLICY).read_text("utf-8")
-        where = f"workbench/credit/{DEFAULT_POLICY}"
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-        where = str(path)
-    raw = yaml.safe_load(text)
-    bands = tuple(_band(b, where) for b in raw.get("bands", []))
-    if not bands:
-        raise ValueError(MSG_BAD_POLICY.format(path=where, problem="no bands"))
-    scores = [b.min_score for b in bands]
-    if scores != sorted(scores, reverse=True) or math.isfinite(scores[-1]):
-        raise ValueError(
-            MSG_BAD_POLICY.format(
-                path=where,
-                problem="bands must be best first with falling min_score, the last with "
-                "min_score null (everyone else)",
-            )
-        )
-    if [_RANK[b.grade] for b in bands] != sorted(_RANK[b.grade] for b in bands):
-        raise ValueError(MSG_BAD_POLICY.format(path=where, problem="grades out of order"))
-    caps = {
-        str(k): (str(v["grade"]), str(v.get("reason", k)))
-        for k, v in (raw.get("caps") or {}).items()
-    }
-    for grade, _ in caps.values():
-        if grade not in _RANK:
-            raise ValueError(MSG_BAD_POLICY.format(path=where, problem=f"unknown cap {grade!r}"))
-    scaling = {k: float(v) for k, v in (raw.get("scaling") or {}).items()}
-    if set(scaling) != {"base_score", "base_odds", "pdo"}:
-        raise ValueError(
-            MSG_BAD_POLICY.format(path=where, problem="scaling needs base_score, base_odds, pdo")
-        )
+    doc, where = read_yaml(path, what=WHAT, package="workbench.credit",
+                           default_name=DEFAULT_POLICY)
+    r = Reader(WHAT, where)
+    doc = r.mapping(doc, required=("scaling", "bands"),
+                    optional=("version", "reject", "reject_when", "caps"))
+    bands = _bands(r, doc["bands"])
+    scaling = r.mapping(doc["scaling"], "scaling", required=SCALING, optional=())
+    reject_when = r.mapping(doc.get("reject_when") or {}, "reject_when", optional=CONDITIONS)
     return CreditPolicy(
         bands=bands,
-        reject=_band(raw.get("reject", {"grade": "reject", "payment_terms_days": 0,
-                                         "credit_limit_cny": 0}), where),
-        reject_when={str(k): str(v) for k, v in (raw.get("reject_when") or {}).items()},
-        caps=caps,
-        scaling=scaling,
+        reject=_band(r, doc["reject"], "reject", last=True) if "reject" in doc else DEFAULT_REJECT,
+        reject_when={str(k): r.string(reject_when, k, "reject_when") for k in reject_when},
+        caps=_caps(r, doc.get("caps"), bands),
+        scaling={k: r.number(scaling, k, "scaling", positive=k != "base_score")
+                 for k in SCALING},
         source=where,
     )
 
@@ -283,3 +319,35 @@ def migration_matrix(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFr
     return pl.DataFrame(
         out, schema={"previous": pl.String, **{g: pl.Int64 for g in GRADE_ORDER}}
     )
+
+
+def contract_grades(df: pl.DataFrame) -> pl.DataFrame:
+    """The contract's ``credit_grades`` columns of ``df``, cast to their types.
+
+    Raises ``ValueError`` naming the columns ``df`` lacks.
+    """
+    missing = [c for c in CREDIT_GRADES_SCHEMA if c not in df.columns]
+    if missing:
+        raise ValueError(f"credit grades lack the columns {missing}")
+    return df.select(list(CREDIT_GRADES_SCHEMA)).cast(CREDIT_GRADES_SCHEMA)  # type: ignore[arg-type]
+
+
+def write_credit_grades(df: pl.DataFrame, path: str | Path) -> Path:
+    """Write credit grades (parquet) with the contract schema where the runner expects them.
+
+    Parameters
+    ----------
+    df
+        Credit grades with at least the contract's ``credit_grades`` columns.
+    path
+        The parquet file to write (parent folders are created).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    contract_grades(df).write_parquet(path)
+    return path

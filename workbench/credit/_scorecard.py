@@ -448,7 +448,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
 
     def feature_points(self, X: Any) -> np.ndarray:
         """Points per feature (columns in input order); they sum, with
-        :attr:`intercept_points_`, to :meth:`predict_points`."""
+        :attr:`intercept_points_`, to :meth:`predict_points`.
+        """
         X = self._validate(X)
         idx = self.binner_._bin_index(X)
         out = np.empty(idx.shape)
@@ -463,7 +464,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
 
     def points_lost(self, X: Any) -> np.ndarray:
         """Per feature: the best points the feature gives (over its bins seen in fit)
-        minus the points this row gets. 0 for unused features."""
+        minus the points this row gets. 0 for unused features.
+        """
         pts = self.feature_points(X)
         best = np.array([self._best_points(j) for j in range(len(self.points_))])
         return best[None, :] - pts
@@ -476,7 +478,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
     def reason_codes(self, X: Any, n: int | None = None) -> list[list[tuple[str, float]]]:
         """Per row, up to ``n`` (default ``n_reasons``) ``(feature, points lost)``
         pairs, the feature costing most points first; features costing nothing are
-        left out."""
+        left out.
+        """
         lost = self.points_lost(X)
         names = self.feature_names_out()
         k = self.n_reasons if n is None else n

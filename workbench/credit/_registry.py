@@ -1,4 +1,4 @@
-"""Registry facts per enterprise as of a moment, and the three registry rules.
+"""Registry facts per enterprise as of a moment: what the three registry rules read.
 
 Everything is judged "as of" an exclusive bound ``end`` (the first day after the
 period, e.g. ``2026-10-01`` for ``2026-Q3``): only extracts dated before ``end``
@@ -26,10 +26,11 @@ and events dated before ``end`` are read, so later rows in a source never leak i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import polars as pl
 
-from workbench.contract import RULES
+from workbench.analysis import as_period
 from workbench.periods import Period
 
 KNOCKOUT_STATUSES: tuple[str, ...] = ("revoked", "cancelled")
@@ -45,15 +46,6 @@ COUNTED_EVENTS: dict[str, str] = {
     "equity_pledge": "equity_pledges",
     "chattel_mortgage": "chattel_mortgages",
     "lawsuit": "lawsuits",
-}
-#: Legal basis of each registry fact, cited in the evidence of the findings.
-BASIS = {
-    "status": "《企业信息公示暂行条例》第六条、第八条 (registration status publicised by SAMR)",
-    "annual_report": "《企业信息公示暂行条例》第八条: 每年1月1日至6月30日报送上一年度年度报告 "
-    "(annual report for Y-1 due by 30 June of Y)",
-    "abnormal": "《企业经营异常名录管理办法》/《企业信息公示暂行条例》第十七条 "
-    "(abnormal-operation list)",
-    "serious_illegal": "《市场监督管理严重违法失信名单管理办法》 (serious-illegal list)",
 }
 
 
@@ -120,8 +112,9 @@ def statutory_reason(reason: pl.Expr) -> pl.Expr:
     Registry reasons are free text and may carry names, phone numbers or addresses;
     evidence and exports cite the statutory reason they fall under instead.
 
-    >>> pl.DataFrame({"r": ["因未按照规定期限公示年度报告被列入", "张三 13812345678", None]}).select(
-    ...     statutory_reason(pl.col("r")).alias("r"))["r"].to_list()
+    >>> reasons = pl.DataFrame(
+    ...     {"r": ["因未按照规定期限公示年度报告被列入", "张三 13812345678", None]})
+    >>> reasons.select(statutory_reason(pl.col("r")).alias("r"))["r"].to_list()
     ['未按照规定期限公示年度报告', '其他（详见国家企业信用信息公示系统）', None]
     """
     expr = pl.when(reason.is_null()).then(pl.lit(None, pl.String))  # named after the first branch
@@ -311,75 +304,21 @@ def registry_facts(
     return df.collect()
 
 
-# --------------------------------------------------------------------- findings
-def _basis(rule: str, *keys: str) -> dict[str, object]:
-    return {"legal_basis": RULES[rule].legal_basis, "registry_basis": [BASIS[k] for k in keys]}
-
-
-def _d(value: object) -> object:
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def knockout_detail(r: dict[str, object]) -> dict[str, object]:
-    """Evidence of a ``registry_knockout`` from one row of :func:`registry_facts`."""
-    reasons = []
-    if r["status"] in KNOCKOUT_STATUSES:
-        reasons.append(f"status {r['status']}")
-    if r["serious_illegal"]:
-        reasons.append("on the serious-illegal list")
-    keys = ["status"] + (["serious_illegal"] if r["serious_illegal"] else [])
-    return {
-        "check": " and ".join(reasons),
-        "extract_date": _d(r["snapshot_date"]),
-        "name": r["name"],
-        "status": r["status"],
-        "serious_illegal": r["serious_illegal"],
-        "serious_illegal_since": _d(r["serious_illegal_since"]),
-        "serious_illegal_reason": r["serious_illegal_reason"],
-        **_basis("registry_knockout", *keys),
-    }
-
-
-def change_detail(r: dict[str, object]) -> dict[str, object]:
-    """Evidence of a ``registry_change``: before/after of each field that changed."""
-    changes = {}
-    for key in ("status", "abnormal", "serious_illegal"):
-        if r[key] != r[f"{key}_before"]:
-            changes[key] = {"before": r[f"{key}_before"], "after": r[key]}
-    keys = [k for k in ("status", "abnormal", "serious_illegal") if k in changes]
-    return {
-        "changes": changes,
-        "extract_before": _d(r["snapshot_date_before"]),
-        "extract_after": _d(r["snapshot_date"]),
-        "name": r["name"],
-        "abnormal_reason": r["abnormal_reason"],
-        "serious_illegal_reason": r["serious_illegal_reason"],
-        **_basis("registry_change", *keys),
-    }
-
-
-def change_severity(r: dict[str, object]) -> str:
-    """high: the change makes a knock-out; medium: a change for the worse; low: better."""
-    if r["knockout"] and not (
-        r["status_before"] in KNOCKOUT_STATUSES or r["serious_illegal_before"]
-    ):
-        return "high"
-    worse = (
-        (r["status"] != r["status_before"] and r["status"] != "active")
-        or (r["abnormal"] and not r["abnormal_before"])
-        or (r["serious_illegal"] and not r["serious_illegal_before"])
+def registry_status_counts(
+    frames: Mapping[str, pl.LazyFrame], period: Period | str
+) -> pl.DataFrame:
+    """Enterprises by registry status at each one's latest extract on or before the
+    end of ``period``. Columns ``status``, ``enterprises``.
+    """
+    end = as_period(period).end.date()
+    return (
+        frames["registry_snapshots"]
+        .filter(pl.col("snapshot_date") < end)
+        .sort("snapshot_date")
+        .group_by("uscc")
+        .last()
+        .group_by("status")
+        .agg(pl.len().alias("enterprises"))
+        .sort("status")
+        .collect()
     )
-    return "medium" if worse else "low"
-
-
-def overdue_detail(r: dict[str, object]) -> dict[str, object]:
-    """Evidence of an ``annual_report_overdue``."""
-    return {
-        "check": "active enterprise without the required annual report",
-        "extract_date": _d(r["snapshot_date"]),
-        "name": r["name"],
-        "status": r["status"],
-        "last_annual_report_year": r["last_annual_report_year"],
-        "required_year": r["annual_report_required_year"],
-        **_basis("annual_report_overdue", "annual_report"),
-    }

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from workbench.credit.registry import WEAK_STATUSES, months_before, registry_facts
+from workbench.credit._registry import WEAK_STATUSES, months_before, registry_facts
 
 #: Days after the due date beyond which a late or missing payment is a default.
 DEFAULT_DAYS = 90
@@ -121,7 +121,8 @@ def build_features(
     frames: Mapping[str, pl.LazyFrame], end: dt.date, ents: pl.DataFrame | None = None
 ) -> pl.DataFrame:
     """One row per enterprise customer who signed up before ``end``: ``customer_id``,
-    ``uscc``, ``outstanding_cny`` and the :data:`FEATURES` (floats, null = missing)."""
+    ``uscc``, ``outstanding_cny`` and the :data:`FEATURES` (floats, null = missing).
+    """
     ents = enterprises(frames["customers"]) if ents is None else ents
     ents = ents.filter(pl.col("signup_date") < end)
     facts = registry_facts(
@@ -170,7 +171,8 @@ def build_features(
 def default_labels(receivables: pl.LazyFrame, t0: dt.date, end: dt.date) -> pl.DataFrame:
     """Per customer with an invoice due in ``[t0, end)``: ``default`` (0/1), the
     number of ``defaulted_invoices`` and of ``censored_invoices`` (unpaid, due less
-    than 90 days before the end, not yet a default)."""
+    than 90 days before the end, not yet a default).
+    """
     last_day = end - dt.timedelta(days=1)
     paid = _paid_by(end)
     late_paid = paid & ((pl.col("paid_at") - pl.col("due_date")).dt.total_days() > DEFAULT_DAYS)
@@ -195,7 +197,8 @@ def development_sample(
     frames: Mapping[str, pl.LazyFrame], end: dt.date, ents: pl.DataFrame | None = None
 ) -> pl.DataFrame:
     """Features at T0 joined to the label over ``(T0, end]`` for the labelled
-    enterprises (customers before T0 with an invoice due in the window)."""
+    enterprises (customers before T0 with an invoice due in the window).
+    """
     t0 = observation_date(end)
     feats = build_features(frames, t0, ents)
     labels = default_labels(frames["receivables"], t0, end)

@@ -12,16 +12,33 @@ riskier (the probability of default). Pass ``-points`` for scorecard points.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import polars as pl
 from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from workbench.credit._features import FEATURES
+from workbench.credit._scorecard import Scorecard
+from workbench.credit._scoring import Graded, new_scorecard
 from workbench.stats import wilson_interval
 
 #: PSI rule of thumb (each threshold with its reason).
 PSI_STABLE = 0.10  # below: no meaningful shift
 PSI_SHIFT = 0.25  # above: a major shift, the model needs review
 PSI_EPS = 1e-4  # floor on a bin share so an empty bin gives a finite PSI
+#: The validation samples, most telling first (the headline is the first available).
+SAMPLES: tuple[str, ...] = ("out_of_time", "cross_validated", "in_sample")
+VALIDATION_SCHEMA: dict[str, pl.DataType] = {
+    "sample": pl.String(), "n": pl.Int64(), "defaults": pl.Int64(),
+    "default_rate": pl.Float64(), "auc": pl.Float64(), "gini": pl.Float64(),
+    "ks": pl.Float64(),
+}
+MSG_NO_OUT_OF_TIME = (
+    "out-of-time check skipped: no scorecard could be developed for the previous period"
+)
 
 
 def roc_auc(y: np.ndarray, risk: np.ndarray) -> float:
@@ -39,7 +56,8 @@ def gini(y: np.ndarray, risk: np.ndarray) -> float:
 
 def ks_statistic(y: np.ndarray, risk: np.ndarray) -> float:
     """Kolmogorov–Smirnov: the largest gap between the cumulative distributions of
-    bads and goods over the score (max |TPR − FPR| over thresholds)."""
+    bads and goods over the score (max |TPR − FPR| over thresholds).
+    """
     y = np.asarray(y)
     if len(np.unique(y)) < 2:
         return float("nan")
@@ -49,7 +67,8 @@ def ks_statistic(y: np.ndarray, risk: np.ndarray) -> float:
 
 def ks_curve(y: np.ndarray, risk: np.ndarray) -> pl.DataFrame:
     """Cumulative share of bads and goods by threshold (riskiest first), with the
-    share of the population at or above each threshold."""
+    share of the population at or above each threshold.
+    """
     y = np.asarray(y)
     fpr, tpr, thr = roc_curve(y, risk)
     bads = float(y.sum())
@@ -68,7 +87,8 @@ def roc_table(y: np.ndarray, risk: np.ndarray) -> pl.DataFrame:
 
 def reliability_table(y: np.ndarray, pd_: np.ndarray, n_bins: int = 10) -> pl.DataFrame:
     """Calibration: rows of equal-count bins of predicted PD with the mean PD, the
-    observed default rate and its Wilson 95 % interval."""
+    observed default rate and its Wilson 95 % interval.
+    """
     y = np.asarray(y, dtype=float)
     pd_ = np.asarray(pd_, dtype=float)
     order = np.argsort(pd_, kind="stable")
@@ -150,7 +170,8 @@ def raw_logistic_baseline(train: pl.DataFrame, test: pl.DataFrame, features: lis
     """Benchmark: a plain logistic regression on the raw features (no binning):
     median-imputed, standardised, default L2 penalty. Columns without a single
     value in ``train`` are left out. Returns the default probability of each row
-    of ``test``."""
+    of ``test``.
+    """
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -161,3 +182,69 @@ def raw_logistic_baseline(train: pl.DataFrame, test: pl.DataFrame, features: lis
         SimpleImputer(strategy="median"), StandardScaler(), LogisticRegression(max_iter=1000)
     ).fit(train.select(cols).to_numpy().astype(np.float64), train[target].to_numpy())
     return model.predict_proba(test.select(cols).to_numpy().astype(np.float64))[:, 1]
+
+
+def _stability(model: Scorecard, X: pl.DataFrame, Xc: pl.DataFrame) -> pl.DataFrame:
+    """PSI of the score and of each feature's bins: development ``X`` vs current ``Xc``."""
+    rows = [{
+        "variable": "score",
+        "psi": psi(-model.predict_points(X), -model.predict_points(Xc)),
+    }]
+    dev_idx = model.binner_._bin_index(X.to_numpy().astype(np.float64))
+    cur_idx = model.binner_._bin_index(Xc.to_numpy().astype(np.float64))
+    for j, name in enumerate(model.feature_names_out()):
+        n_bins = len(model.binner_.bin_edges_[j]) + 2
+        rows.append({"variable": name, "psi": psi_from_bins(dev_idx[:, j], cur_idx[:, j], n_bins)})
+    used = [n for n, s in zip(model.feature_names_out(), model.selected_, strict=True) if s]
+    return pl.DataFrame(rows).with_columns(
+        pl.col("psi").map_elements(psi_label, return_dtype=pl.String).alias("assessment"),
+        pl.col("variable").is_in(["score", *used]).alias("in_model"),
+    )
+
+
+def validate(
+    g: Graded, prev: Graded | None, params: Mapping[str, Any]
+) -> tuple[dict[str, pl.DataFrame], dict[str, Any], list[str]]:
+    """Validate the period's scorecard: discrimination in sample, cross-validated
+    (``cv_folds`` folds, ``seed``) and out of time (the previous period's scorecard
+    on this cohort), calibration and stability.
+
+    Returns the tables (``validation``, ``roc_<sample>``, ``ks_curve``,
+    ``reliability``, ``psi``), what the figures need (``auc`` by sample, ``ks``,
+    ``ks_name``) and notes on checks that could not run.
+    """
+    tables: dict[str, pl.DataFrame] = {"validation": pl.DataFrame(schema=VALIDATION_SCHEMA)}
+    meta: dict[str, Any] = {"auc": {}}
+    notes: list[str] = []
+    model = g.model
+    if model is None:
+        return tables, meta, notes
+    X = g.dev.select(list(FEATURES))
+    y = g.dev["default"].to_numpy()
+    risks: dict[str, tuple[np.ndarray, np.ndarray]] = {
+        "in_sample": (y, model.predict_proba(X)[:, 1])
+    }
+    folds = params["cv_folds"]
+    if int(y.sum()) >= folds and int((1 - y).sum()) >= folds:
+        cv = StratifiedKFold(folds, shuffle=True, random_state=params["seed"])
+        oof = cross_val_predict(new_scorecard(params), X, y, cv=cv, method="predict_proba")
+        risks["cross_validated"] = (y, oof[:, 1])
+    if prev is not None and prev.model is not None:
+        risks["out_of_time"] = (y, prev.model.predict_proba(X)[:, 1])
+    else:
+        notes.append(MSG_NO_OUT_OF_TIME)
+    found: dict[str, dict[str, float]] = {}
+    for name, (yy, risk) in risks.items():
+        found[name] = discrimination(yy, risk)
+        tables[f"roc_{name}"] = roc_table(yy, risk)
+        meta["auc"][name] = found[name]["auc"]
+    headline = next(s for s in SAMPLES if s in risks)
+    yy, risk = risks[headline]
+    tables["ks_curve"] = ks_curve(yy, risk)
+    tables["reliability"] = reliability_table(yy, risk)
+    meta.update(ks=found[headline]["ks"], ks_name=headline.replace("_", " "), headline=headline)
+    tables["validation"] = pl.DataFrame(
+        [{"sample": k, **v} for k, v in found.items()], schema=VALIDATION_SCHEMA
+    )
+    tables["psi"] = _stability(model, X, g.current.select(list(FEATURES)))
+    return tables, meta, notes
