@@ -74,6 +74,11 @@ def build(**tables: list[dict[str, Any]]) -> dict[str, pl.LazyFrame]:
     return out
 
 
+def of(result: Any, rule: str) -> pl.DataFrame:
+    """The findings of one rule."""
+    return result.findings.filter(pl.col("rule") == rule)
+
+
 @pytest.fixture
 def make_frames() -> Callable[..., dict[str, pl.LazyFrame]]:
     return build

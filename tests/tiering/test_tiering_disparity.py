@@ -8,7 +8,7 @@ import pytest
 from fairlearn.metrics import MetricFrame, false_negative_rate, selection_rate
 from scipy import stats as st
 
-from tests.tiering.conftest import T, assignment, customer, orders_for
+from tests.tiering.conftest import T, assignment, customer, of, orders_for
 from workbench.attributes import group_label
 from workbench.stats import benjamini_hochberg, bootstrap_ci, rate_difference_test
 from workbench.tiering import (
@@ -89,7 +89,7 @@ def test_fisher_vectorised_equals_rate_difference_test() -> None:
     k1, k0 = rng.integers(0, n1 + 1), rng.integers(0, n0 + 1)
     ours = fisher_one_sided(k1, n1, k0, n0)
     ref = [rate_difference_test(int(a), int(b), int(c), int(d)) for a, b, c, d in
-           zip(k1, n1, k0, n0)]
+           zip(k1, n1, k0, n0, strict=True)]
     assert np.allclose(ours, ref, rtol=1e-9, atol=1e-12)
 
 
@@ -254,11 +254,11 @@ def test_analyze_finds_a_planted_ten_point_gap_from_frames(make_frames) -> None:
             assign.append(assignment(cid, "standard", at))
     r = analyze(make_frames(customers=customers, orders=orders, tier_assignments=assign),
                 "2026-Q3", n_bootstrap=200)
-    found = r.findings_of("tier_disparity")
+    found = of(r, "tier_disparity")
     # province=44 holds exactly the planted women, so gender=f&province=44 is the
     # same group (judged once); gender=f is explained by it
     assert found["entity_id"].to_list() == ["province=44"]
-    explained = r.disparity.filter(pl.col("significant") & ~pl.col("flagged"))
+    explained = r.tables["disparity"].filter(pl.col("significant") & ~pl.col("flagged"))
     assert set(explained["explained_by"]) <= {"province=44"}
     d = __import__("json").loads(found["detail"][0])
     assert d["metrics"][0]["metric"] == "under_tiered_rate"
@@ -269,7 +269,7 @@ def test_analyze_finds_a_planted_ten_point_gap_from_frames(make_frames) -> None:
 
 
 def test_row_quantiles_equal_numpy_nanquantile() -> None:
-    from workbench.tiering._disparity import row_quantiles
+    from workbench.tiering._stats import row_quantiles
 
     rng = np.random.default_rng(0)
     d = rng.normal(size=(30, 999))

@@ -8,9 +8,9 @@ import json
 import polars as pl
 import pytest
 
-from tests.tiering.conftest import POLICY, D, T, assignment, customer, orders_for
-from workbench.tiering import analyze, current_tiers, tenure_months, tier_counts
-from workbench.tiering._analysis import MSG_BAD_PARAMETER
+from tests.tiering.conftest import POLICY, D, T, assignment, customer, of, orders_for
+from workbench.params import ParameterError
+from workbench.tiering import PARAMETERS, analyze, current_tiers, tenure_months, tier_counts
 
 Q3 = "2026-Q3"
 END = T(2026, 10, 1)
@@ -22,11 +22,11 @@ def run(frames, **kw):
 
 
 def ids(result, rule: str) -> list[str]:
-    return sorted(result.findings_of(rule)["entity_id"].to_list())
+    return sorted(of(result, rule)["entity_id"].to_list())
 
 
 def detail(result, rule: str, entity_id: str) -> dict:
-    row = result.findings_of(rule).filter(pl.col("entity_id") == entity_id)
+    row = of(result, rule).filter(pl.col("entity_id") == entity_id)
     assert row.height == 1, f"{rule} {entity_id}: {row.height} rows"
     return json.loads(row["detail"][0])
 
@@ -56,7 +56,7 @@ def test_spend_window_coupons_and_quantity(make_frames) -> None:
     )
     r = run(make_frames(customers=[customer("C1")], orders=orders,
                         tier_assignments=[assignment("C1", "standard", T(2026, 9, 30))]))
-    row = r.eligibility.row(0, named=True)
+    row = r.tables["eligibility"].row(0, named=True)
     assert row["spend_12m_cny"] == pytest.approx(5_210.0)
     assert row["orders_12m"] == 5
     assert row["eligible_tier"] == "standard"  # 5 orders < 8 needed for core
@@ -76,7 +76,7 @@ def test_eligible_is_highest_tier_whose_three_minimums_are_met(make_frames) -> N
     )
     assign = [assignment(c["customer_id"], "standard", T(2026, 9, 30)) for c in customers]
     r = run(make_frames(customers=customers, orders=orders, tier_assignments=assign))
-    elig = dict(r.eligibility.select("customer_id", "eligible_tier").iter_rows())
+    elig = dict(r.tables["eligibility"].select("customer_id", "eligible_tier").iter_rows())
     assert elig == {"RICH": "vip", "NEW": "standard", "CORE": "core"}
     assert ids(r, "tier_mismatch") == ["CORE", "RICH"]
     assert detail(r, "tier_mismatch", "RICH")["rank_gap"] == -2
@@ -96,7 +96,7 @@ def test_mismatch_severity_and_direction(make_frames) -> None:
         assignment("OK", "core", T(2026, 9, 30)),
     ]
     r = run(make_frames(customers=customers, orders=orders, tier_assignments=assign))
-    sev = dict(r.findings_of("tier_mismatch").select("entity_id", "severity").iter_rows())
+    sev = dict(of(r, "tier_mismatch").select("entity_id", "severity").iter_rows())
     assert sev == {"UNDER2": "high", "UNDER1": "medium", "OVER": "high"}
     d = detail(r, "tier_mismatch", "OVER")
     assert (d["direction"], d["current_tier"], d["eligible_tier"]) == ("over", "core", "standard")
@@ -132,7 +132,7 @@ def test_assignments_after_the_period_end_are_ignored(make_frames) -> None:
     )
     r = run(frames)
     assert ids(r, "tier_mismatch") == ["A"]
-    assert r.eligibility["current_tier"].to_list() == ["standard"]
+    assert r.tables["eligibility"]["current_tier"].to_list() == ["standard"]
 
 
 def test_customer_without_tier_is_judged_as_lowest_and_late_signups_are_out(make_frames) -> None:
@@ -142,7 +142,7 @@ def test_customer_without_tier_is_judged_as_lowest_and_late_signups_are_out(make
         customer("LATE", signup_date=D(2026, 10, 1)),  # signed up after the period
     ]
     r = run(make_frames(customers=customers, orders=core_buyer("NOTIER_CORE")))
-    assert r.eligibility["customer_id"].to_list() == ["NOTIER_CORE", "NOTIER_STD"]
+    assert r.tables["eligibility"]["customer_id"].to_list() == ["NOTIER_CORE", "NOTIER_STD"]
     assert ids(r, "tier_mismatch") == ["NOTIER_CORE"]
     d = detail(r, "tier_mismatch", "NOTIER_CORE")
     assert d["no_assignment"] is True and d["current_tier"] is None and d["held_rank"] == 1
@@ -182,7 +182,7 @@ def test_stale_tier_uses_the_current_tiers_review_cycle(make_frames) -> None:
                                        "LATE_FIX")]
     r = run(make_frames(customers=customers, tier_assignments=assign))
     assert ids(r, "stale_tier") == ["LATE_FIX", "STD_VERY", "VIP_STALE"]
-    sev = dict(r.findings_of("stale_tier").select("entity_id", "severity").iter_rows())
+    sev = dict(of(r, "stale_tier").select("entity_id", "severity").iter_rows())
     assert sev == {"LATE_FIX": "low", "STD_VERY": "medium", "VIP_STALE": "low"}
     assert detail(r, "stale_tier", "VIP_STALE")["overdue_days"] == 1
 
@@ -211,11 +211,11 @@ def test_unpublished_policy(make_frames) -> None:
                    "published_at": D(2026, 10, 1)})
     policy[1]["published_at"] = D(2026, 9, 30)  # core: published on the last day, fine
     r = run(make_frames(tier_policy=policy, customers=[customer("A")]))
-    sev = dict(r.findings_of("unpublished_policy").select("entity_id", "severity").iter_rows())
+    sev = dict(of(r, "unpublished_policy").select("entity_id", "severity").iter_rows())
     assert sev == {"staff": "high", "gold": "medium"}
-    assert set(r.findings_of("unpublished_policy")["entity_type"]) == {"policy"}
+    assert set(of(r, "unpublished_policy")["entity_type"]) == {"policy"}
     # eligibility uses published tiers only: nobody is "eligible" for staff (rank 0)
-    assert r.eligibility["eligible_tier"].to_list() == ["standard"]
+    assert r.tables["eligibility"]["eligible_tier"].to_list() == ["standard"]
 
 
 # ---------------------------------------------------------------- hidden benefit
@@ -242,7 +242,7 @@ def test_hidden_benefit_judged_against_tier_held_at_grant_time(make_frames) -> N
     ]
     customers = [customer("A"), customer("B", subsidiary_id="S2"), customer("C")]
     r = run(make_frames(customers=customers, tier_assignments=assign, benefit_grants=grants))
-    f = r.findings_of("hidden_benefit")
+    f = of(r, "hidden_benefit")
     assert f["entity_id"].to_list() == ["G1", "G3", "G4", "G7"]
     got = {row["entity_id"]: row for row in f.iter_rows(named=True)}
     assert got["G1"]["severity"] == "high" and got["G1"]["amount_cny"] == pytest.approx(90.0)
@@ -274,7 +274,8 @@ def test_result_is_read_only_and_worklist_has_no_personal_data(make_frames) -> N
     banned = {"gender", "birth_year", "age_band", "name", "uscc"}
     for name in ("worklist", "eligibility"):
         assert not banned & set(r.tables[name].columns), name
-    assert r.worklist["priority"].to_list() == list(range(1, r.worklist.height + 1))
+    worklist = r.tables["worklist"]
+    assert worklist["priority"].to_list() == list(range(1, worklist.height + 1))
     assert set(r.findings["analysis"]) == {"tiering"}
     assert r.findings["finding_id"].is_unique().all()
     for key in ("tier_distribution", "eligibility_heatmap", "hidden_by_subsidiary",
@@ -286,14 +287,55 @@ def test_result_is_read_only_and_worklist_has_no_personal_data(make_frames) -> N
 @pytest.mark.parametrize(
     ("name", "value"),
     [("dormant_months", 0), ("min_group_size", 0), ("alpha", 1.5), ("min_difference", -0.1),
-     ("n_bootstrap", -1)],
+     ("n_bootstrap", -1), ("seed", -1), ("ci_level", 1.0), ("worklist_size", 2.5),
+     ("forest_top", 0), ("intersections", 1), ("attributes", []), ("dormant_months", True)],
 )
 def test_bad_parameters_are_rejected(make_frames, name, value) -> None:
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ParameterError, match=f"^tiering: parameter {name} must be "):
         analyze(make_frames(customers=[customer("A")]), Q3, **{name: value})
-    assert "{name}" in MSG_BAD_PARAMETER
 
 
 def test_unknown_attribute_is_rejected(make_frames) -> None:
-    with pytest.raises(ValueError, match="unknown audit attribute"):
+    with pytest.raises(ParameterError, match="parameter attributes must be one of"):
         analyze(make_frames(customers=[customer("A")]), Q3, attributes=["shoe_size"])
+
+
+def test_parameters_record_every_declared_one(make_frames) -> None:
+    r = run(make_frames(customers=[customer("A")]), attributes="gender", seed=3)
+    assert list(r.parameters) == list(PARAMETERS.names())
+    assert r.parameters["attributes"] == ["gender"]  # one name is a list of one
+    assert r.parameters["seed"] == 3 and r.parameters["n_bootstrap"] == 0
+    assert r.published == () and r.analysis == "tiering"
+    # papermill passes a tuple as a JSON list
+    run(make_frames(customers=[customer("A")]), attributes=["gender", "province", "gender"])
+
+
+def test_metrics_are_plain_numbers_counted_from_the_frames(make_frames) -> None:
+    customers = [customer(c) for c in ("UNDER2", "UNDER1", "OVER", "OK")]
+    customers.append(customer("LATE", signup_date=D(2026, 10, 1)))  # out of scope
+    orders = (
+        orders_for("UNDER2", 24, 1_000.0, T(2025, 10, 2), step_days=14)
+        + core_buyer("UNDER1") + core_buyer("OK")
+    )
+    assign = [assignment("UNDER2", "standard", T(2026, 9, 30)),
+              assignment("UNDER1", "standard", T(2026, 9, 30)),
+              assignment("OVER", "core", T(2026, 9, 30)),
+              assignment("OK", "core", T(2026, 9, 30))]
+    grants = [_grant("G1", "OVER", T(2026, 9, 30, 9), "rebate_pct", 3.0, 90.0),  # core: unpublished
+              _grant("G2", "OK", T(2026, 9, 30, 9), "discount_pct", 10.0, 30.0),  # 5 published
+              _grant("G3", "OK", T(2026, 9, 30, 10), "discount_pct", 5.0, 20.0)]  # as published
+    r = run(make_frames(customers=customers, orders=orders, tier_assignments=assign,
+                        benefit_grants=grants))
+    m = dict(r.metrics)
+    assert m == {
+        "customers_in_scope": 4, "tier_mismatch": 3, "under_tiered": 2, "over_tiered": 1,
+        "correctly_tiered_share": 0.25, "hidden_benefit_grants": 2,
+        "hidden_benefit_cny": 105.0,  # 90 + 30 × (10 − 5)/10
+        "hidden_benefit_customers": 2, "manual_tier_without_reason": 0, "stale_tier": 0,
+        "dormant_top_tier": 0, "unpublished_policy": 0, "tier_disparity_groups": 0,
+    }
+    assert json.loads(json.dumps(m)) == m
+    assert all(type(v) in (int, float) for v in m.values())
+    empty = run(make_frames())
+    assert empty.metrics["customers_in_scope"] == 0
+    assert empty.metrics["correctly_tiered_share"] is None

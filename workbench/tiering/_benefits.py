@@ -15,7 +15,8 @@ VALUE_EPSILON = 1e-9
 
 def published_schedule(benefits: pl.LazyFrame) -> pl.LazyFrame:
     """``tier``, ``benefit_type``, ``published_value``: the published rows of
-    ``tier_benefits`` (the highest value if a tier lists a type twice)."""
+    ``tier_benefits`` (the highest value if a tier lists a type twice).
+    """
     return (
         benefits.filter(pl.col("published"))
         .group_by("tier", "benefit_type")
@@ -74,7 +75,12 @@ def judged_grants(
     )
 
 
-def _by(grants: pl.LazyFrame, key: str) -> pl.LazyFrame:
+def hidden_by(grants: pl.LazyFrame, key: str) -> pl.LazyFrame:
+    """Grants of the period and their hidden money per ``key`` (``subsidiary_id`` or
+    ``held_tier``): counts, money, ``share_of_hidden_amount`` vs ``share_of_grants``
+    and their ratio ``concentration`` (> 1: the key holds more of the hidden money
+    than of the grants).
+    """
     out = (
         grants.group_by(key)
         .agg(
@@ -99,11 +105,3 @@ def _by(grants: pl.LazyFrame, key: str) -> pl.LazyFrame:
         )
     )
     return out.sort("hidden_amount_cny", key, descending=[True, False])
-
-
-def hidden_by(grants: pl.LazyFrame, key: str) -> pl.LazyFrame:
-    """Grants of the period and their hidden money per ``key`` (``subsidiary_id`` or
-    ``held_tier``): counts, money, ``share_of_hidden_amount`` vs ``share_of_grants``
-    and their ratio ``concentration`` (> 1: the key holds more of the hidden money
-    than of the grants)."""
-    return _by(grants, key)

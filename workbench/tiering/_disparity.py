@@ -1,4 +1,4 @@
-"""Group disparity: is any group of eligible customers treated worse than the rest?
+"""Group disparity: whether any group of eligible customers is treated worse than the rest.
 
 For each audit attribute and (optionally) each pair of them, every group
 (``gender=f``, ``age_band=25-34&province=31``, …) is compared with *the rest*: the
@@ -38,15 +38,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from fairlearn.metrics import MetricFrame
 from scipy import sparse
-from scipy import stats as _st
 
 from workbench.attributes import (
     attribute_sets,
     group_label,
 )
 from workbench.stats import benjamini_hochberg
+from workbench.tiering._metricframe import metric_frame_rates
+from workbench.tiering._stats import fisher_one_sided, row_quantiles
 
 #: The contract's customer-level audit attributes the tiering analysis can group by.
 SUPPORTED_ATTRIBUTES: tuple[str, ...] = (
@@ -66,8 +66,6 @@ DEFAULT_ATTRIBUTES: tuple[str, ...] = (
 )
 #: The four-fifths rule: a favourable-outcome ratio below this is a reference breach.
 FOUR_FIFTHS = 0.8
-
-MSG_UNKNOWN_ATTRIBUTE = "unknown audit attribute(s) {names}; choose from {supported}"
 
 
 @dataclass(frozen=True)
@@ -89,20 +87,6 @@ METRICS: tuple[Metric, ...] = (
     Metric("under_tiered_rate", "is_under_tiered", "qualifies_above_lowest", adverse=True),
     Metric("hidden_benefit_rate", "has_hidden_benefit", None, adverse=False),
 )
-
-
-# --------------------------------------------------------------------- attributes
-
-
-
-def check_attributes(attributes: Sequence[str]) -> tuple[str, ...]:
-    """Validated, de-duplicated attribute names in the given order."""
-    bad = [a for a in attributes if a not in SUPPORTED_ATTRIBUTES]
-    if bad:
-        raise ValueError(MSG_UNKNOWN_ATTRIBUTE.format(names=bad, supported=SUPPORTED_ATTRIBUTES))
-    return tuple(dict.fromkeys(attributes))
-
-
 
 
 # -------------------------------------------------------------------- the engine
@@ -181,122 +165,6 @@ def _contrast(
     }
 
 
-def row_quantiles(draws: np.ndarray, *qs: float) -> tuple[np.ndarray, ...]:
-    """Per-row quantiles (numpy's default linear interpolation) ignoring non-finite
-    values, vectorised: one sort instead of numpy's row-by-row ``nanquantile``.
-    Rows with fewer than two finite values give NaN.
-
-    >>> row_quantiles(np.array([[1.0, 2.0, np.inf, 3.0], [np.nan, 1.0, 2.0, 5.0]]), 0.5)
-    (array([2., 2.]),)
-    """
-    if draws.shape[1] == 0:
-        return tuple(np.full(draws.shape[0], np.nan) for _ in qs)
-    d = np.where(np.isfinite(draws), draws, np.nan)
-    d.sort(axis=1)  # NaN last
-    n = np.isfinite(d).sum(axis=1)
-    rows = np.arange(d.shape[0])
-    out = []
-    for q in qs:
-        pos = q * np.maximum(n - 1, 0)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
-        frac = pos - lo
-        with np.errstate(invalid="ignore"):
-            v = d[rows, lo] * (1 - frac) + d[rows, hi] * frac
-            v = np.where(frac == 0, d[rows, lo], v)
-        out.append(np.where(n >= 2, v, np.nan))
-    return tuple(out)
-
-
-def fisher_one_sided(
-    k_g: np.ndarray, n_g: np.ndarray, k_r: np.ndarray, n_r: np.ndarray
-) -> np.ndarray:
-    """Vectorised one-sided Fisher exact p-values that the group's rate exceeds the
-    rest's: ``P(X ≥ k_g)``, X hypergeometric. Equals
-    :func:`workbench.stats.rate_difference_test` element-wise (tested).
-
-    >>> fisher_one_sided(np.array([8]), np.array([10]), np.array([2]), np.array([10])).round(4)
-    array([0.0115])
-    """
-    k_g, n_g, k_r, n_r = (np.asarray(a, dtype=np.int64) for a in (k_g, n_g, k_r, n_r))
-    ok = (n_g > 0) & (n_r > 0)
-    p = _st.hypergeom.sf(k_g - 1, n_g + n_r, k_g + k_r, n_g)
-    return np.where(ok, np.clip(p, 0.0, 1.0), np.nan)
-
-
-def under_tiered_rate(
-    y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
-) -> float:
-    """False negative rate: among customers who qualify for a tier above the lowest
-    (``y_true = 1``), the (weighted) share not given the tier the criteria give
-    (``y_pred = 0``). The number :func:`fairlearn.metrics.false_negative_rate`
-    gives, but NaN (not 0) for a group where nobody qualifies.
-
-    >>> under_tiered_rate(np.array([1, 1, 1, 0]), np.array([0, 1, 1, 0]))
-    0.3333333333333333
-    """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    w = np.ones(y_true.shape) if sample_weight is None else np.asarray(sample_weight, float)
-    pos = y_true == 1
-    total = w[pos].sum()
-    return float(w[pos & (y_pred == 0)].sum() / total) if total > 0 else float("nan")
-
-
-def hidden_benefit_rate(
-    y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
-) -> float:
-    """Selection rate: the (weighted) share with ``y_pred = 1`` (received a hidden
-    benefit); the number :func:`fairlearn.metrics.selection_rate` gives."""
-    y_pred = np.asarray(y_pred)
-    w = np.ones(y_pred.shape) if sample_weight is None else np.asarray(sample_weight, float)
-    total = w.sum()
-    return float(w[y_pred == 1].sum() / total) if total > 0 else float("nan")
-
-
-def metric_frame(units: pl.DataFrame, metric: Metric, label: pl.Expr) -> MetricFrame | None:
-    """fairlearn's MetricFrame of ``metric`` by the groups ``label`` names (rows with a
-    null label are left out).
-
-    Customers with the same group, ``y_true`` and ``y_pred`` are interchangeable for
-    a rate, so polars first collapses them into one row each with their count, and
-    MetricFrame receives at most four weighted rows per group (``sample_weight``).
-    The numbers are the ones the per-customer frame gives (tested).
-    """
-    if metric.adverse:
-        # y_true: could be under-tiered; y_pred: was given the tier the criteria give.
-        y_true = pl.col(metric.population).fill_null(False).cast(pl.Int8)
-        y_pred = (~pl.col(metric.outcome).fill_null(False)).cast(pl.Int8)
-        fn = under_tiered_rate
-    else:
-        y_pred = pl.col(metric.outcome).fill_null(False).cast(pl.Int8)
-        y_true = y_pred
-        fn = hidden_benefit_rate
-    df = (
-        units.select(label.alias("g"), y_true.alias("y_true"), y_pred.alias("y_pred"))
-        .filter(pl.col("g").is_not_null())
-        .group_by("g", "y_true", "y_pred")
-        .agg(pl.len().alias("w"))
-        .sort("g", "y_true", "y_pred")
-    )
-    if df.height == 0:
-        return None
-    return MetricFrame(
-        metrics={metric.name: fn},
-        y_true=df["y_true"].to_numpy(),
-        y_pred=df["y_pred"].to_numpy(),
-        sensitive_features={"group": df["g"].to_numpy()},
-        sample_params={metric.name: {"sample_weight": df["w"].to_numpy()}},
-    )
-
-
-def _metric_frame_rates(units: pl.DataFrame, metric: Metric, label: pl.Expr) -> dict[str, float]:
-    mf = metric_frame(units, metric, label)
-    if mf is None:
-        return {}
-    by = mf.by_group[metric.name]
-    return dict(zip(by.index.astype(str), by.astype(float), strict=True))
-
-
 DISPARITY_SCHEMA: dict[str, pl.DataType] = {
     "group": pl.String(),
     "attributes": pl.String(),
@@ -329,6 +197,158 @@ DISPARITY_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def _cells(
+    units: pl.DataFrame, attributes: tuple[str, ...], metrics: Sequence[Metric]
+) -> pl.DataFrame:
+    """Customers collapsed into cells sharing every attribute value and outcome (``_n``)."""
+    flag_cols = list(
+        dict.fromkeys(
+            [m.outcome for m in metrics] + [m.population for m in metrics if m.population]
+        )
+    )
+    return (
+        units.select(
+            *[pl.col(a).cast(pl.String) for a in attributes],
+            *[pl.col(c).fill_null(False).cast(pl.Boolean) for c in flag_cols],
+        )
+        .group_by(*attributes, *flag_cols)
+        .agg(pl.len().alias("_n"))
+        .sort(*attributes, *flag_cols, nulls_last=True)
+    )
+
+
+@dataclass(frozen=True)
+class _Design:
+    """Cells, groups and per-metric cell indicators: what every total is computed from."""
+
+    groups: _Groups
+    n_sets: int
+    n_cell: np.ndarray  # customers per cell
+    pop: list[np.ndarray]  # per metric: cell in the metric's population (0/1)
+    evt: list[np.ndarray]  # per metric: in the population and outcome (0/1)
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.groups.labels)
+
+    def totals(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """weights: cells × B → (group totals, rest totals), each groups × 2M × B.
+
+        Columns of the middle axis: ``[pop_0, evt_0, pop_1, evt_1, …]``.
+        """
+        indicators = np.column_stack(
+            [x for pair in zip(self.pop, self.evt, strict=True) for x in pair]
+        )
+        g = np.empty((self.n_groups, indicators.shape[1], weights.shape[1]))
+        known = np.empty((self.n_sets, indicators.shape[1], weights.shape[1]))
+        for i in range(indicators.shape[1]):
+            w = weights * indicators[:, i : i + 1]
+            g[:, i, :] = self.groups.membership @ w
+            known[:, i, :] = self.groups.known @ w
+        return g, known[self.groups.set_index] - g
+
+
+def _design(cells: pl.DataFrame, sets: list[tuple[str, ...]], metrics: Sequence[Metric]) -> _Design:
+    pop, evt = [], []
+    for m in metrics:
+        p = cells[m.population].to_numpy() if m.population else np.ones(cells.height, bool)
+        pop.append(p.astype(np.float64))
+        evt.append((p & cells[m.outcome].to_numpy()).astype(np.float64))
+    return _Design(
+        _groups(cells, sets), len(sets), cells["_n"].to_numpy().astype(np.float64), pop, evt
+    )
+
+
+_BOOTSTRAP_STATS = ("difference", "ratio", "favourable_ratio")
+
+
+def _bootstrap(
+    design: _Design, metrics: Sequence[Metric], n_bootstrap: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Poisson-bootstrap draws of each contrast statistic: metric × groups × B."""
+    n_cells = design.n_cell.size
+    draws = {
+        s: np.empty((len(metrics), design.n_groups, n_bootstrap)) for s in _BOOTSTRAP_STATS
+    }
+    chunk = max(1, min(n_bootstrap, int(5e6 // max(1, n_cells))))
+    for start in range(0, n_bootstrap, chunk):
+        b = min(chunk, n_bootstrap - start)
+        weights = rng.poisson(design.n_cell[:, None], size=(n_cells, b)).astype(np.float64)
+        gb, rb = design.totals(weights)
+        for j, m in enumerate(metrics):
+            c = _contrast(gb[:, 2 * j + 1], gb[:, 2 * j], rb[:, 2 * j + 1], rb[:, 2 * j], m.adverse)
+            for s in _BOOTSTRAP_STATS:
+                draws[s][j, :, start : start + b] = c[s]
+    return draws
+
+
+def _metricframe_rates(
+    units: pl.DataFrame,
+    design: _Design,
+    sets: list[tuple[str, ...]],
+    metric: Metric,
+    tested: np.ndarray,
+) -> np.ndarray:
+    """Fairlearn's rate of every tested group (NaN for the others)."""
+    groups = design.groups
+    rates = np.full(design.n_groups, np.nan)
+    for s, attr_set in enumerate(sets):
+        rows = np.flatnonzero((groups.set_index == s) & tested)
+        if rows.size == 0:
+            continue
+        label = group_label(attr_set)
+        wanted = pl.Series([groups.labels[i] for i in rows], dtype=pl.String)
+        by = metric_frame_rates(units, metric, pl.when(label.is_in(wanted.implode())).then(label))
+        rates[rows] = [by.get(groups.labels[i], np.nan) for i in rows]
+    return rates
+
+
+def _metric_table(
+    design: _Design,
+    metric: Metric,
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ci: dict[str, tuple[np.ndarray, ...]],
+    tested: np.ndarray,
+    mf_rates: np.ndarray | None,
+) -> pl.DataFrame:
+    """One metric's rows: counts, rates, contrasts with intervals, one-sided p-value."""
+    n_g, k_g, n_r, k_r = counts
+    c = _contrast(k_g, n_g, k_r, n_r, metric.adverse)
+    if metric.adverse:
+        p = fisher_one_sided(k_g, n_g, k_r, n_r)
+    else:  # worse = fewer favourable outcomes = more non-events
+        p = fisher_one_sided(n_g - k_g, n_g, n_r - k_r, n_r)
+    n = design.n_groups
+    return pl.DataFrame(
+        {
+            "group": design.groups.labels,
+            "attributes": design.groups.attrs,
+            "metric": [metric.name] * n,
+            "adverse": [metric.adverse] * n,
+            "n_group": n_g.round().astype(np.int64),
+            "k_group": k_g.round().astype(np.int64),
+            "rate_group": c["rate_group"],
+            "n_rest": n_r.round().astype(np.int64),
+            "k_rest": k_r.round().astype(np.int64),
+            "rate_rest": c["rate_rest"],
+            "difference": c["difference"],
+            "difference_ci_low": ci["difference"][0],
+            "difference_ci_high": ci["difference"][1],
+            "ratio": c["ratio"],
+            "ratio_ci_low": ci["ratio"][0],
+            "ratio_ci_high": ci["ratio"][1],
+            "disadvantage": c["disadvantage"],
+            "favourable_ratio": c["favourable_ratio"],
+            "favourable_ratio_ci_low": ci["favourable_ratio"][0],
+            "favourable_ratio_ci_high": ci["favourable_ratio"][1],
+            "p_value": np.where(tested, p, np.nan),
+            "tested": tested,
+            "rate_group_metricframe": np.full(n, np.nan) if mf_rates is None else mf_rates,
+        },
+        nan_to_null=False,
+    )
+
+
 def group_disparity(
     units: pl.DataFrame,
     *,
@@ -345,12 +365,42 @@ def group_disparity(
 ) -> pl.DataFrame:
     """One row per (group, metric): rates, contrast with intervals, test, flag.
 
-    ``units`` has one row per customer: the attribute columns (strings, null =
-    unknown) and the boolean ``outcome``/``population`` columns of ``metrics``.
-    Columns of the result: :data:`DISPARITY_SCHEMA`; ``rate_group_metricframe`` is
-    fairlearn's number for ``rate_group`` for every tested group (NaN for the
-    others, and everywhere when ``use_metricframe=False``).
+    Parameters
+    ----------
+    units
+        One row per customer: the attribute columns (strings, null = unknown) and
+        the boolean ``outcome``/``population`` columns of ``metrics``.
+    attributes
+        Attribute columns to group by (duplicates are dropped).
+    intersections
+        Also every pair of attributes.
+    metrics
+        The rates to judge (:data:`METRICS`).
+    min_group_size
+        A group and its rest need this many customers in the metric's population
+        to be tested.
+    alpha
+        Benjamini–Hochberg false discovery rate over every tested (group, metric).
+    min_difference
+        A flagged group is worse off by at least this much.
+    n_bootstrap
+        Poisson-bootstrap resamples for the intervals (0: no intervals).
+    seed
+        Seed of the bootstrap.
+    level
+        Confidence level of the percentile intervals.
+    use_metricframe
+        Cross-check each tested group's rate with fairlearn's MetricFrame.
 
+    Returns
+    -------
+    pl.DataFrame
+        Columns :data:`DISPARITY_SCHEMA`; ``rate_group_metricframe`` is fairlearn's
+        number for ``rate_group`` for every tested group (NaN for the others, and
+        everywhere when ``use_metricframe=False``).
+
+    Examples
+    --------
     >>> units = pl.DataFrame({"gender": ["f"] * 4 + ["m"] * 4,
     ...     "is_under_tiered": [True, True, True, False] + [False, False, False, True],
     ...     "qualifies_above_lowest": [True] * 8})
@@ -360,129 +410,56 @@ def group_disparity(
     >>> f.select("rate_group", "rate_rest", "difference").row(0)
     (0.75, 0.25, 0.5)
     """
-    attributes = check_attributes(attributes)
+    attributes = tuple(dict.fromkeys(attributes))
     sets = attribute_sets(attributes, intersections)
-    flag_cols = list(
-        dict.fromkeys(
-            [m.outcome for m in metrics] + [m.population for m in metrics if m.population]
-        )
-    )
-    cells = (
-        units.select(
-            *[pl.col(a).cast(pl.String) for a in attributes],
-            *[pl.col(c).fill_null(False).cast(pl.Boolean) for c in flag_cols],
-        )
-        .group_by(*attributes, *flag_cols)
-        .agg(pl.len().alias("_n"))
-        .sort(*attributes, *flag_cols, nulls_last=True)
-    )
-    groups = _groups(cells, sets)
-    n_cell = cells["_n"].to_numpy().astype(np.float64)
+    design = _design(_cells(units, attributes, metrics), sets, metrics)
     rng = np.random.default_rng(seed)
-    n_groups = len(groups.labels)
-    if n_groups == 0:
+    if design.n_groups == 0:
         return pl.DataFrame(schema=DISPARITY_SCHEMA)
-
-    # per-metric cell indicators: in population, event (in population and outcome)
-    pop = []
-    evt = []
-    for m in metrics:
-        p = cells[m.population].to_numpy() if m.population else np.ones(cells.height, bool)
-        pop.append(p.astype(np.float64))
-        evt.append((p & cells[m.outcome].to_numpy()).astype(np.float64))
-    # columns: [pop_0, evt_0, pop_1, evt_1, …]
-    indicators = np.column_stack([x for pair in zip(pop, evt, strict=True) for x in pair])
-
-    def totals(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """weights: cells × B → (group totals, rest totals), each groups × 2M × B."""
-        g = np.empty((n_groups, indicators.shape[1], weights.shape[1]))
-        known = np.empty((len(sets), indicators.shape[1], weights.shape[1]))
-        for i in range(indicators.shape[1]):
-            w = weights * indicators[:, i : i + 1]
-            g[:, i, :] = groups.membership @ w
-            known[:, i, :] = groups.known @ w
-        return g, known[groups.set_index] - g
-
-    g_tot, r_tot = totals(n_cell[:, None])
-    point = []
-    for j, m in enumerate(metrics):
-        n_g, k_g = g_tot[:, 2 * j, 0], g_tot[:, 2 * j + 1, 0]
-        n_r, k_r = r_tot[:, 2 * j, 0], r_tot[:, 2 * j + 1, 0]
-        point.append((n_g, k_g, n_r, k_r))
-
-    # bootstrap draws of difference, ratio, favourable ratio: metric × groups × B
-    stats = ("difference", "ratio", "favourable_ratio")
-    draws = {s: np.empty((len(metrics), n_groups, n_bootstrap)) for s in stats}
-    chunk = max(1, min(n_bootstrap, int(5e6 // max(1, cells.height))))
-    for start in range(0, n_bootstrap, chunk):
-        b = min(chunk, n_bootstrap - start)
-        weights = rng.poisson(n_cell[:, None], size=(cells.height, b)).astype(np.float64)
-        gb, rb = totals(weights)
-        for j, m in enumerate(metrics):
-            c = _contrast(gb[:, 2 * j + 1], gb[:, 2 * j], rb[:, 2 * j + 1], rb[:, 2 * j], m.adverse)
-            for s in stats:
-                draws[s][j, :, start : start + b] = c[s]
+    g_tot, r_tot = design.totals(design.n_cell[:, None])
+    draws = _bootstrap(design, metrics, n_bootstrap, rng)
     q_lo, q_hi = (1 - level) / 2, 1 - (1 - level) / 2
-
     frames = []
     for j, m in enumerate(metrics):
-        n_g, k_g, n_r, k_r = point[j]
-        c = _contrast(k_g, n_g, k_r, n_r, m.adverse)
-        if m.adverse:
-            p = fisher_one_sided(k_g, n_g, k_r, n_r)
-        else:  # worse = fewer favourable outcomes = more non-events
-            p = fisher_one_sided(n_g - k_g, n_g, n_r - k_r, n_r)
-        tested = (n_g >= min_group_size) & (n_r >= min_group_size)
-        ci = {}
+        counts = (g_tot[:, 2 * j, 0], g_tot[:, 2 * j + 1, 0],
+                  r_tot[:, 2 * j, 0], r_tot[:, 2 * j + 1, 0])
         with np.errstate(invalid="ignore"):
-            for s in stats:
-                ci[s] = row_quantiles(draws[s][j], q_lo, q_hi)
-        mf_rates = np.full(n_groups, np.nan)
-        if use_metricframe:
-            for s, attr_set in enumerate(sets):
-                rows = np.flatnonzero((groups.set_index == s) & tested)
-                if rows.size == 0:
-                    continue
-                label = group_label(attr_set)
-                wanted = pl.Series([groups.labels[i] for i in rows], dtype=pl.String)
-                by = _metric_frame_rates(
-                    units, m, pl.when(label.is_in(wanted.implode())).then(label)
-                )
-                mf_rates[rows] = [by.get(groups.labels[i], np.nan) for i in rows]
-        frames.append(
-            pl.DataFrame(
-                {
-                    "group": groups.labels,
-                    "attributes": groups.attrs,
-                    "metric": [m.name] * n_groups,
-                    "adverse": [m.adverse] * n_groups,
-                    "n_group": n_g.round().astype(np.int64),
-                    "k_group": k_g.round().astype(np.int64),
-                    "rate_group": c["rate_group"],
-                    "n_rest": n_r.round().astype(np.int64),
-                    "k_rest": k_r.round().astype(np.int64),
-                    "rate_rest": c["rate_rest"],
-                    "difference": c["difference"],
-                    "difference_ci_low": ci["difference"][0],
-                    "difference_ci_high": ci["difference"][1],
-                    "ratio": c["ratio"],
-                    "ratio_ci_low": ci["ratio"][0],
-                    "ratio_ci_high": ci["ratio"][1],
-                    "disadvantage": c["disadvantage"],
-                    "favourable_ratio": c["favourable_ratio"],
-                    "favourable_ratio_ci_low": ci["favourable_ratio"][0],
-                    "favourable_ratio_ci_high": ci["favourable_ratio"][1],
-                    "p_value": np.where(tested, p, np.nan),
-                    "tested": tested,
-                    "rate_group_metricframe": mf_rates,
-                },
-                nan_to_null=False,
-            )
+            ci = {s: row_quantiles(draws[s][j], q_lo, q_hi) for s in _BOOTSTRAP_STATS}
+        tested = (counts[0] >= min_group_size) & (counts[2] >= min_group_size)
+        mf_rates = _metricframe_rates(units, design, sets, m, tested) if use_metricframe else None
+        frames.append(_metric_table(design, m, counts, ci, tested, mf_rates))
+    table = _significance(pl.concat(frames), alpha=alpha, min_difference=min_difference)
+    explained = [
+        _explain_away(
+            table.filter(pl.col("metric") == m.name),
+            design.groups,
+            pop=design.n_cell * design.pop[j],
+            evt=design.n_cell * design.evt[j],
+            adverse=m.adverse,
+            min_group_size=min_group_size,
+            alpha=alpha,
+            min_difference=min_difference,
         )
-    table = pl.concat(frames)
+        for j, m in enumerate(metrics)
+    ]
+    table = table.join(pl.concat(explained), on=["group", "metric"], how="left")
+    return (
+        table.with_columns(
+            (pl.col("significant") & pl.col("explained_by").is_null()).alias("flagged")
+        )
+        .select(list(DISPARITY_SCHEMA))
+        .cast(DISPARITY_SCHEMA)  # type: ignore[arg-type]
+        .sort("metric", "flagged", "disadvantage", descending=[True, True, True], nulls_last=True)
+    )
+
+
+def _significance(table: pl.DataFrame, *, alpha: float, min_difference: float) -> pl.DataFrame:
+    """Benjamini–Hochberg q-values over every tested row, the four-fifths breach, and
+    ``significant`` (tested, q < alpha, disadvantage ≥ min_difference).
+    """
     q = benjamini_hochberg(table["p_value"].to_numpy())
     fav = table["favourable_ratio"]
-    table = table.with_columns(
+    return table.with_columns(
         pl.Series("q_value", q, pl.Float64),
         (fav.is_not_nan() & (fav < FOUR_FIFTHS)).fill_null(False).alias("four_fifths_breach"),
     ).with_columns(
@@ -493,30 +470,6 @@ def group_disparity(
         )
         .fill_null(False)
         .alias("significant")
-    )
-    explained: list[pl.DataFrame] = []
-    for j, m in enumerate(metrics):
-        part = table.filter(pl.col("metric") == m.name)
-        explained.append(
-            _explain_away(
-                part,
-                groups,
-                pop=n_cell * pop[j],
-                evt=n_cell * evt[j],
-                adverse=m.adverse,
-                min_group_size=min_group_size,
-                alpha=alpha,
-                min_difference=min_difference,
-            )
-        )
-    table = table.join(pl.concat(explained), on=["group", "metric"], how="left")
-    return (
-        table.with_columns(
-            (pl.col("significant") & pl.col("explained_by").is_null()).alias("flagged")
-        )
-        .select(list(DISPARITY_SCHEMA))
-        .cast(DISPARITY_SCHEMA)  # type: ignore[arg-type]
-        .sort("metric", "flagged", "disadvantage", descending=[True, True, True], nulls_last=True)
     )
 
 

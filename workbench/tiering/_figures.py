@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
@@ -41,7 +43,8 @@ def tier_distribution(distribution: pl.DataFrame, tier_order: list[str]) -> go.F
 
 def eligibility_heatmap(matrix: pl.DataFrame) -> go.Figure:
     """Customers by eligible tier (rows) × current tier (columns); off-diagonal
-    cells are tier mismatches."""
+    cells are tier mismatches.
+    """
     columns = [c for c in matrix.columns if c != "eligible_tier"]
     z = matrix.select(columns).to_numpy()
     rows = matrix["eligible_tier"].to_list()
@@ -67,7 +70,8 @@ def eligibility_heatmap(matrix: pl.DataFrame) -> go.Figure:
 
 def hidden_by_subsidiary(table: pl.DataFrame) -> go.Figure:
     """Hidden-benefit money per subsidiary, and its share of the hidden money next
-    to its share of all grants (concentration)."""
+    to its share of all grants (concentration).
+    """
     df = table.sort("subsidiary_id")
     subs = df["subsidiary_id"].to_list()
     fig = make_subplots(
@@ -109,13 +113,31 @@ def hidden_by_subsidiary(table: pl.DataFrame) -> go.Figure:
     return fig
 
 
+def _error_bars(
+    value: list[float | None], low: list[float | None], high: list[float | None],
+    *, scale: float = 1.0,
+) -> dict[str, object]:
+    """Plotly's asymmetric error bars around ``value`` (None where an end is missing)."""
+
+    def gap(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else (a - b) * scale
+
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [gap(h, v) for h, v in zip(high, value, strict=True)],
+        "arrayminus": [gap(v, lw) for v, lw in zip(value, low, strict=True)],
+    }
+
+
 def disparity_forest(
     table: pl.DataFrame, *, metric: str, min_difference: float, top: int = 25
 ) -> go.Figure:
     """Forest plot for one metric: each group's disadvantage (worse-off direction,
     percentage points) with its bootstrap interval, next to its favourable-outcome
     ratio with the four-fifths reference line. Shows the flagged groups and the
-    tested groups with the largest disadvantage (at most ``top`` rows)."""
+    tested groups with the largest disadvantage (at most ``top`` rows).
+    """
     tested = table.filter((pl.col("metric") == metric) & pl.col("tested"))
     df = (
         tested.sort(["flagged", "disadvantage"], descending=True, nulls_last=True)
@@ -150,15 +172,10 @@ def disparity_forest(
         y=groups,
         mode="markers",
         marker={"color": colours, "size": 9},
-        error_x={
-            "type": "data",
-            "symmetric": False,
-            "array": [(h - v) * 100 if None not in (h, v) else None for h, v in zip(high, d)],
-            "arrayminus": [
-                (v - lw) * 100 if None not in (lw, v) else None for lw, v in zip(low, d)
-            ],
-        },
-        customdata=list(zip(df["n_group"].to_list(), df["q_value"].fill_nan(None).to_list())),
+        error_x=_error_bars(d, low, high, scale=100),
+        customdata=list(
+            zip(df["n_group"].to_list(), df["q_value"].fill_nan(None).to_list(), strict=True)
+        ),
         hovertemplate="%{y}: %{x:.1f} points (n=%{customdata[0]:,}, q=%{customdata[1]:.3g})"
         "<extra></extra>",
         showlegend=False,
@@ -173,12 +190,7 @@ def disparity_forest(
         y=groups,
         mode="markers",
         marker={"color": colours, "size": 9, "symbol": "diamond"},
-        error_x={
-            "type": "data",
-            "symmetric": False,
-            "array": [h - v if None not in (h, v) else None for h, v in zip(fr_hi, fr)],
-            "arrayminus": [v - lw if None not in (lw, v) else None for lw, v in zip(fr_lo, fr)],
-        },
+        error_x=_error_bars(fr, fr_lo, fr_hi),
         hovertemplate="%{y}: ratio %{x:.3f}<extra></extra>",
         showlegend=False,
         row=1,
@@ -205,3 +217,25 @@ def disparity_forest(
         height=max(420, 24 * len(groups) + 160),
     )
     return fig
+
+
+def all_figures(
+    tables: Mapping[str, pl.DataFrame],
+    tier_order: list[str],
+    *,
+    min_difference: float,
+    forest_top: int,
+) -> dict[str, go.Figure]:
+    """Every figure of the result, by name, from the result's ``tables``."""
+    disparity = tables["disparity"]
+    return {
+        "tier_distribution": tier_distribution(tables["tier_distribution"], tier_order),
+        "eligibility_heatmap": eligibility_heatmap(tables["mismatch_matrix"]),
+        "hidden_by_subsidiary": hidden_by_subsidiary(tables["hidden_by_subsidiary"]),
+        "disparity_forest": disparity_forest(
+            disparity, metric="under_tiered_rate", min_difference=min_difference, top=forest_top
+        ),
+        "disparity_forest_hidden": disparity_forest(
+            disparity, metric="hidden_benefit_rate", min_difference=min_difference, top=forest_top
+        ),
+    }

@@ -96,7 +96,7 @@ def tier_mismatch(status: pl.DataFrame, policy: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def manual_without_reason(status: pl.DataFrame) -> pl.DataFrame:
+def manual_tier_without_reason(status: pl.DataFrame) -> pl.DataFrame:
     """The current row is a manual assignment with a null or blank reason (medium)."""
     df = status.filter(pl.col("is_manual_without_reason"))
     return _raw(
@@ -171,7 +171,8 @@ def dormant_top_tier(status: pl.DataFrame, months: int, since: dt.datetime) -> p
 
 def unpublished_policy(policy: pl.DataFrame, status: pl.DataFrame, period: Period) -> pl.DataFrame:
     """Tiers whose criteria were never published (high) or only after the period
-    ended (medium); entity ``policy``, id the tier."""
+    ended (medium); entity ``policy``, id the tier.
+    """
     holders = status.group_by("current_tier").agg(pl.len().cast(pl.Int64).alias("holders"))
     df = policy.filter(~pl.col("is_published")).join(
         holders, left_on="tier", right_on="current_tier", how="left"
@@ -207,7 +208,8 @@ def hidden_benefit(grants: pl.DataFrame) -> pl.DataFrame:
     """Grants of the period outside the published schedule of the tier held at grant
     time. Severity ``high`` for a benefit type the tier does not publish at all,
     ``medium`` for a published type paid above its published value. ``amount_cny``:
-    the whole grant, or the excess share of it."""
+    the whole grant, or the excess share of it.
+    """
     df = grants.filter(pl.col("is_hidden"))
     return _raw(
         df.with_columns(
@@ -242,7 +244,8 @@ def tier_disparity(table: pl.DataFrame, thresholds: dict[str, object]) -> pl.Dat
     flagged metric. Severity ``high`` when a flagged metric also breaks the
     four-fifths reference — favourable-outcome ratio < 0.8, or for the adverse
     metric a rate ratio ≥ 1/0.8 = 1.25 — else ``medium``. ``subsidiary_id`` is set for groups
-    defined by one."""
+    defined by one.
+    """
     flagged = table.filter(pl.col("flagged")).with_columns(
         pl.col(pl.Float64).fill_nan(None)  # JSON has no NaN
     )

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from workbench.analysis import as_period
 from workbench.attributes import tenure_months
 from workbench.periods import Period
 
@@ -33,7 +34,8 @@ def order_value() -> pl.Expr:
 # ----------------------------------------------------------------- tier history
 def dedup_assignments(assignments: pl.LazyFrame) -> pl.LazyFrame:
     """Tier history with one row per customer and instant: for equal
-    ``assigned_at`` the later row in the file wins (the contract's tie rule)."""
+    ``assigned_at`` the later row in the file wins (the contract's tie rule).
+    """
     return (
         assignments.with_row_index("_row")
         .group_by("customer_id", "assigned_at")
@@ -42,7 +44,7 @@ def dedup_assignments(assignments: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def current_tiers(assignments: pl.LazyFrame, moment: dt.datetime) -> pl.LazyFrame:
+def latest_tiers(assignments: pl.LazyFrame, moment: dt.datetime) -> pl.LazyFrame:
     """Each customer's latest assignment at or before ``moment`` (no look-ahead).
 
     Columns ``customer_id``, ``tier``, ``assigned_at``, ``method``, ``reason``.
@@ -59,7 +61,8 @@ def tier_at(
     events: pl.LazyFrame, at: str, assignments: pl.LazyFrame, *, name: str = "held_tier"
 ) -> pl.LazyFrame:
     """Attach ``name``: the tier each row's customer held at its ``at`` instant
-    (latest assignment at or before it; null when the customer had none yet)."""
+    (latest assignment at or before it; null when the customer had none yet).
+    """
     right = (
         dedup_assignments(assignments)
         .select("customer_id", pl.col("assigned_at").alias("_at"), pl.col("tier").alias(name))
@@ -73,6 +76,38 @@ def tier_at(
         )
         .drop("_at")
     )
+
+
+def current_tiers(frames: Mapping[str, pl.LazyFrame], period: Period | str) -> pl.LazyFrame:
+    """Each customer's tier at the end of ``period``.
+
+    The latest assignment at or before it (ties: the later row in the file).
+    Columns ``customer_id``, ``tier``, ``assigned_at``, ``method``, ``reason``.
+    """
+    return latest_tiers(frames["tier_assignments"], as_period(period).end)
+
+
+def tier_distribution(frames: Mapping[str, pl.LazyFrame], period: Period) -> pl.LazyFrame:
+    """Customers by current tier per subsidiary at the end of ``period`` (lazy)."""
+    customers = frames["customers"].filter(pl.col("signup_date") < period.end.date())
+    return (
+        customers.join(current_tiers(frames, period), on="customer_id", how="left")
+        .group_by("subsidiary_id", "tier")
+        .agg(pl.len().cast(pl.Int64).alias("customers"))
+        .with_columns(
+            (pl.col("customers") / pl.col("customers").sum().over("subsidiary_id")).alias("share")
+        )
+        .sort("subsidiary_id", "tier", nulls_last=True)
+    )
+
+
+def tier_counts(frames: Mapping[str, pl.LazyFrame], period: Period | str) -> pl.DataFrame:
+    """Customers by current tier per subsidiary at the end of ``period``.
+
+    Customers without a tier count under ``tier`` null; ``share`` is each tier's
+    share of the subsidiary's customers.
+    """
+    return tier_distribution(frames, as_period(period)).collect()
 
 
 # --------------------------------------------------------------------- policy
@@ -100,7 +135,8 @@ def policy_frame(policy: pl.LazyFrame, period: Period) -> pl.DataFrame:
 def eligible_tier_expr(criteria: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
     """``(eligible_tier, eligible_rank)`` expressions over ``spend_12m_cny``,
     ``orders_12m`` and ``tenure_months``: the highest-ranked criteria tier whose
-    three minimums are met, else the lowest-ranked one."""
+    three minimums are met, else the lowest-ranked one.
+    """
     rows = criteria.sort("rank", descending=True).to_dicts()
     tier = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
     rank = pl.when(pl.lit(False)).then(pl.lit(None, pl.Int64))
@@ -161,7 +197,7 @@ def customer_status(
         )
     )
     eligible_tier, eligible_rank = eligible_tier_expr(criteria)
-    current = current_tiers(frames["tier_assignments"], end).rename({"tier": "current_tier"})
+    current = latest_tiers(frames["tier_assignments"], end).rename({"tier": "current_tier"})
     return (
         frames["customers"]
         .filter(pl.col("signup_date") < end.date())
