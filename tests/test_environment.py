@@ -10,8 +10,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 _REQ = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$")
-# conda-forge names that differ from PyPI's (pip name -> conda name).
-CONDA_NAME = {"pyyaml": "pyyaml"}
 
 
 def _parse(spec: str) -> tuple[str, str]:
@@ -40,7 +38,7 @@ def _environment() -> dict[str, str]:
         else:
             name, bound = _parse(dep)
             if name not in ("python", "pip"):
-                out[CONDA_NAME.get(name, name)] = bound
+                out[name] = bound
     return out
 
 
@@ -55,11 +53,19 @@ def test_python_floor_matches() -> None:
     assert "python>=3.11" in env["dependencies"]
 
 
+def _lock() -> dict[str, str]:
+    lines = (ROOT / "requirements" / "lock.txt").read_text(encoding="utf-8").splitlines()
+    return dict(_parse(line) for line in lines if line and not line.startswith("#"))
+
+
 def test_lock_file_pins_every_direct_dependency() -> None:
-    lock = {
-        _parse(line)[0]
-        for line in (ROOT / "requirements" / "lock.txt").read_text().splitlines()
-        if line and not line.startswith("#")
-    }
-    missing = sorted(set(_pyproject()) - lock)
+    missing = sorted(set(_pyproject()) - set(_lock()))
     assert not missing, f"requirements/lock.txt does not pin {missing}; run `make lock`"
+
+
+def test_exact_pins_agree_with_the_lock_file() -> None:
+    """ruff and nbstripout are pinned exactly in pyproject.toml; the lock must agree."""
+    lock = _lock()
+    exact = {name: bound for name, bound in _pyproject().items() if bound.startswith("==")}
+    assert {"ruff", "nbstripout"} <= set(exact)
+    assert {name: lock[name] for name in exact} == exact

@@ -1,9 +1,11 @@
-"""The data contract (v1) as code: the single source of table schemas, enums and rules.
+"""The data contract as code: the single source of table schemas, enums and rules.
 
-Every loader, analysis, sample generator and test reads the contract from here, so
-that ``../shared/data-contract.md`` is stated once in the code base. Extensions the
-workbench makes to the contract (new rules, extra Chinese labels) are marked
-``extension`` and documented in ``docs/data-contract-extensions.md``.
+Every loader, analysis, sample generator and test reads the contract from here, and
+``docs/data-contract.md`` is generated from it (``make contract-doc``, i.e.
+``python -m workbench._contract_doc``), so the contract is stated once in the code
+base. Extensions the workbench makes to the shared contract (new rules, extra
+Chinese labels) are marked ``extension`` and documented in
+``docs/data-contract-extensions.md``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Literal
 
 import polars as pl
 
+#: The shared contract version this code implements in full; the parts of a newer
+#: shared version not yet implemented are listed in ``docs/data-contract.md``.
 CONTRACT_VERSION = "1"
 TIMEZONE = "Asia/Shanghai"
 
@@ -35,7 +39,8 @@ class Column:
     """One contract column.
 
     ``enum`` names an entry of :data:`ENUMS`; ``fk`` is ``"table.column"``;
-    ``min_value`` / ``min_exclusive`` state the money and quantity bounds.
+    ``min_value`` / ``min_exclusive`` state the money and quantity bounds; ``note``
+    is what the column means, as the contract document shows it.
     """
 
     name: str
@@ -46,40 +51,53 @@ class Column:
     min_value: float | None = None
     min_exclusive: bool = False
     default: object = None  # filled in for a missing optional-with-default column
+    note: str = ""
 
     @property
     def dtype(self) -> pl.DataType:
+        """The polars dtype of the column's kind."""
         return DTYPES[self.kind]
 
 
 @dataclass(frozen=True)
 class Table:
-    """One contract table: its columns and primary key (possibly empty)."""
+    """One contract table: its columns and primary key (possibly empty).
+
+    ``doc`` is the one-line description the contract document shows in its heading.
+    """
 
     name: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
     # Columns used to name offending rows in errors when there is no primary key.
     example_key: tuple[str, ...] = field(default=())
+    doc: str = ""
 
     @property
     def schema(self) -> dict[str, pl.DataType]:
+        """Column name → polars dtype, in contract order."""
         return {c.name: c.dtype for c in self.columns}
 
     @property
     def key_columns(self) -> tuple[str, ...]:
+        """The primary key, or the columns that name a row in errors."""
         return self.primary_key or self.example_key
 
     def column(self, name: str) -> Column:
+        """The column called ``name`` (``KeyError`` if there is none)."""
         for c in self.columns:
             if c.name == name:
                 return c
         raise KeyError(f"table {self.name!r} has no column {name!r}")
 
 
+ANALYSES: tuple[str, ...] = ("tiering", "pricing", "sla", "credit")
+
 # --------------------------------------------------------------------------- enums
 # code -> Chinese labels the loader also accepts. Registry status labels are the
 # contract's; the others are an extension (see docs/data-contract-extensions.md).
+# Output enums carry no labels: the workbench writes them, it never reads them in,
+# and what a reader sees is in workbench/labels.py.
 ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
     "customer_type": {"individual": ("个人",), "enterprise": ("企业",)},
     "gender": {"f": ("女",), "m": ("男",)},
@@ -140,8 +158,8 @@ ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
         "lawsuit": ("诉讼",),
     },
     # Output enums.
-    "analysis": {"tiering": (), "pricing": (), "sla": (), "credit": ()},
-    "finding_severity": {"high": ("高",), "medium": ("中",), "low": ("低",)},
+    "analysis": dict.fromkeys(ANALYSES, ()),
+    "finding_severity": {"high": (), "medium": (), "low": ()},
     "entity_type": {
         "customer": (),
         "order": (),
@@ -172,6 +190,7 @@ def enum_label_map(name: str) -> dict[str, str]:
 
 # -------------------------------------------------------------------------- tables
 _MONEY = 0.0  # money columns are non-negative
+_PCT = "percent for `*_pct`, else 1"
 
 
 def _c(name: str, kind: Kind, **kw: object) -> Column:
@@ -183,45 +202,58 @@ TABLES: dict[str, Table] = {
     for t in (
         Table(
             "subsidiaries",
-            (_c("subsidiary_id", "str"), _c("name", "str"), _c("province", "str")),
+            (
+                _c("subsidiary_id", "str"),
+                _c("name", "str"),
+                _c("province", "str", note="2-digit GB/T 2260 code, e.g. `31`"),
+            ),
             primary_key=("subsidiary_id",),
         ),
         Table(
             "customers",
             (
                 _c("customer_id", "str"),
-                _c("subsidiary_id", "str", fk="subsidiaries.subsidiary_id"),
+                _c("subsidiary_id", "str", fk="subsidiaries.subsidiary_id",
+                   note="owning subsidiary"),
                 _c("customer_type", "enum", enum="customer_type"),
-                _c("uscc", "str", nullable=True),
+                _c("uscc", "str", nullable=True, note="18-char unified social credit code"),
                 _c("signup_date", "date"),
-                _c("province", "str", nullable=True),
-                _c("gender", "enum", nullable=True, enum="gender"),
-                _c("birth_year", "int", nullable=True),
+                _c("province", "str", nullable=True, note="2-digit code"),
+                _c("gender", "enum", nullable=True, enum="gender",
+                   note="audit attribute, individuals only"),
+                _c("birth_year", "int", nullable=True, note="audit attribute, individuals only"),
             ),
             primary_key=("customer_id",),
         ),
         Table(
             "tier_policy",
             (
-                _c("tier", "str"),
+                _c("tier", "str", note="e.g. `vip`, `core`, `standard`"),
                 _c("rank", "int"),
-                _c("min_spend_12m", "float", min_value=_MONEY),
-                _c("min_orders_12m", "int", min_value=0),
-                _c("min_tenure_months", "int", min_value=0),
-                _c("review_cycle_days", "int", min_value=0, min_exclusive=True),
-                _c("published_at", "date", nullable=True),
+                _c("min_spend_12m", "float", min_value=_MONEY,
+                   note="trailing-12-month spend needed, CNY"),
+                _c("min_orders_12m", "int", min_value=0,
+                   note="trailing-12-month order count needed"),
+                _c("min_tenure_months", "int", min_value=0, note="months since signup needed"),
+                _c("review_cycle_days", "int", min_value=0, min_exclusive=True,
+                   note="a tier older than this must be re-evaluated"),
+                _c("published_at", "date", nullable=True,
+                   note="null = never published (itself a finding)"),
             ),
             primary_key=("tier",),
+            doc="the *published* tier criteria",
         ),
         Table(
             "tier_benefits",
             (
                 _c("tier", "str", fk="tier_policy.tier"),
-                _c("benefit_type", "str"),
-                _c("value", "float", min_value=0.0),
-                _c("published", "bool"),
+                _c("benefit_type", "str",
+                   note="e.g. `discount_pct`, `rebate_pct`, `free_shipping`, `priority_service`"),
+                _c("value", "float", min_value=0.0, note=_PCT),
+                _c("published", "bool", note="false = internal-only benefit"),
             ),
             example_key=("tier", "benefit_type"),
+            doc="the *published* benefit schedule",
         ),
         Table(
             "tier_assignments",
@@ -230,9 +262,11 @@ TABLES: dict[str, Table] = {
                 _c("tier", "str", fk="tier_policy.tier"),
                 _c("assigned_at", "datetime"),
                 _c("method", "enum", enum="assignment_method"),
-                _c("reason", "str", nullable=True),
+                _c("reason", "str", nullable=True,
+                   note="free text, required by policy for `manual`"),
             ),
             example_key=("customer_id", "assigned_at"),
+            doc="tier history (latest row per customer is current)",
         ),
         Table(
             "benefit_grants",
@@ -241,10 +275,11 @@ TABLES: dict[str, Table] = {
                 _c("customer_id", "str", fk="customers.customer_id"),
                 _c("granted_at", "datetime"),
                 _c("benefit_type", "str"),
-                _c("value", "float", min_value=0.0),
-                _c("amount_cny", "float", min_value=_MONEY),
+                _c("value", "float", min_value=0.0, note=_PCT),
+                _c("amount_cny", "float", min_value=_MONEY, note="money value of the grant"),
             ),
             primary_key=("grant_id",),
+            doc="benefits actually given",
         ),
         Table(
             "orders",
@@ -256,12 +291,15 @@ TABLES: dict[str, Table] = {
                 _c("ordered_at", "datetime"),
                 _c("channel", "enum", enum="order_channel"),
                 _c("device_os", "enum", nullable=True, enum="device_os"),
-                _c("province", "str", nullable=True),
+                _c("province", "str", nullable=True, note="delivery province code"),
                 _c("quantity", "int", min_value=0, min_exclusive=True),
-                _c("list_price", "float", min_value=0.0, min_exclusive=True),
-                _c("charged_price", "float", min_value=_MONEY),
+                _c("list_price", "float", min_value=0.0, min_exclusive=True,
+                   note="public unit list price at order time"),
+                _c("charged_price", "float", min_value=_MONEY,
+                   note="unit price actually charged, before coupons"),
                 _c("promo_id", "str", nullable=True, fk="promotions.promo_id"),
-                _c("coupon_cny", "float", min_value=_MONEY, default=0.0),
+                _c("coupon_cny", "float", min_value=_MONEY, default=0.0,
+                   note="coupon value applied to the order"),
             ),
             primary_key=("order_id",),
         ),
@@ -269,12 +307,13 @@ TABLES: dict[str, Table] = {
             "promotions",
             (
                 _c("promo_id", "str"),
-                _c("sku", "str", nullable=True),
+                _c("sku", "str", nullable=True, note="null = every sku"),
                 _c("starts_at", "datetime"),
                 _c("ends_at", "datetime"),
                 _c("discount_pct", "float", min_value=0.0),
-                _c("eligible_tiers", "str", nullable=True),
-                _c("public", "bool"),
+                _c("eligible_tiers", "str", nullable=True,
+                   note="comma-separated tiers; null = everyone"),
+                _c("public", "bool", note="false = not announced (itself a finding when used)"),
             ),
             primary_key=("promo_id",),
         ),
@@ -284,12 +323,15 @@ TABLES: dict[str, Table] = {
                 _c("complaint_id", "str"),
                 _c("customer_id", "str", fk="customers.customer_id"),
                 _c("subsidiary_id", "str", fk="subsidiaries.subsidiary_id"),
-                _c("channel", "enum", enum="complaint_channel"),
-                _c("category", "str"),
+                _c("channel", "enum", enum="complaint_channel",
+                   note="`regulator` = a 12315 transfer"),
+                _c("category", "str",
+                   note="e.g. `quality`, `delivery`, `billing`, `service`, `privacy`, `pricing`"),
                 _c("severity", "enum", enum="severity"),
                 _c("received_at", "datetime"),
-                _c("acknowledged_at", "datetime", nullable=True),
-                _c("accepted_at", "datetime", nullable=True),
+                _c("acknowledged_at", "datetime", nullable=True,
+                   note="first response to the customer"),
+                _c("accepted_at", "datetime", nullable=True, note="decision to accept or reject"),
                 _c("resolved_at", "datetime", nullable=True),
                 _c("closed_at", "datetime", nullable=True),
                 _c("status", "enum", enum="complaint_status"),
@@ -307,6 +349,7 @@ TABLES: dict[str, Table] = {
                 _c("note", "str", nullable=True),
             ),
             example_key=("complaint_id", "at"),
+            doc="every handling step (the service record)",
         ),
         Table(
             "registry_snapshots",
@@ -317,12 +360,14 @@ TABLES: dict[str, Table] = {
                 _c("status", "enum", enum="registry_status"),
                 _c("established_date", "date"),
                 _c("registered_capital_cny", "float", nullable=True, min_value=_MONEY),
-                _c("industry_code", "str", nullable=True),
+                _c("industry_code", "str", nullable=True, note="GB/T 4754 section letter or code"),
                 _c("business_scope", "str", nullable=True),
-                _c("last_annual_report_year", "int", nullable=True),
+                _c("last_annual_report_year", "int", nullable=True,
+                   note="latest year whose annual report was filed"),
             ),
             # "one row per uscc per extract"
             primary_key=("uscc", "snapshot_date"),
+            doc="enterprise registry extracts, one row per uscc per extract",
         ),
         Table(
             "registry_events",
@@ -330,7 +375,8 @@ TABLES: dict[str, Table] = {
                 _c("uscc", "str"),
                 _c("event_date", "date"),
                 _c("event_type", "enum", enum="registry_event"),
-                _c("amount_cny", "float", nullable=True, min_value=_MONEY),
+                _c("amount_cny", "float", nullable=True, min_value=_MONEY,
+                   note="penalty or claim amount"),
                 _c("authority", "str", nullable=True),
                 _c("reason", "str", nullable=True),
             ),
@@ -344,10 +390,11 @@ TABLES: dict[str, Table] = {
                 _c("issued_at", "date"),
                 _c("due_date", "date"),
                 _c("amount_cny", "float", min_value=_MONEY),
-                _c("paid_at", "date", nullable=True),
+                _c("paid_at", "date", nullable=True, note="null = unpaid"),
                 _c("paid_amount_cny", "float", min_value=_MONEY, default=0.0),
             ),
             primary_key=("invoice_id",),
+            doc="the company's own dealings with a customer",
         ),
     )
 }
@@ -387,30 +434,48 @@ ROW_CHECKS: tuple[tuple[str, str, pl.Expr, str], ...] = (
 
 
 # ------------------------------------------------------------------------ outputs
-ANALYSES: tuple[str, ...] = ("tiering", "pricing", "sla", "credit")
-
-FINDINGS_SCHEMA: dict[str, pl.DataType] = {
-    "finding_id": pl.String(),
-    "analysis": pl.String(),
-    "rule": pl.String(),
-    "severity": pl.String(),
-    "entity_type": pl.String(),
-    "entity_id": pl.String(),
-    "subsidiary_id": pl.String(),
-    "amount_cny": pl.Float64(),
-    "detail": pl.String(),
+#: The outputs a report publishes, as tables (never read back in by the loader).
+OUTPUT_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "findings",
+            (
+                _c("finding_id", "str", note="stable across re-runs of the same inputs"),
+                _c("analysis", "enum", enum="analysis"),
+                _c("rule", "str", note="a code from the rule codes below"),
+                _c("severity", "enum", enum="finding_severity"),
+                _c("entity_type", "enum", enum="entity_type"),
+                _c("entity_id", "str",
+                   note="the id; for `group`, `attribute=value` (e.g. `device_os=ios`)"),
+                _c("subsidiary_id", "str", nullable=True),
+                _c("amount_cny", "float", nullable=True,
+                   note="money at stake (overcharge, hidden benefit, overdue)"),
+                _c("detail", "str",
+                   note="JSON with the evidence: figures, thresholds, sample ids, legal basis"),
+            ),
+            doc="every finding of every analysis",
+        ),
+        Table(
+            "credit_grades",
+            (
+                _c("customer_id", "str"),
+                _c("uscc", "str"),
+                _c("score", "float", note="scorecard points (higher = safer)"),
+                _c("pd", "float",
+                   note="estimated probability of default in the next 12 months"),
+                _c("grade", "enum", enum="grade"),
+                _c("credit_limit_cny", "float", note="0 for `reject`"),
+                _c("payment_terms_days", "int", note="0 = cash before delivery"),
+                _c("reasons", "str", note="the top factors behind the score, most important first"),
+            ),
+            doc="one row per enterprise customer",
+        ),
+    )
 }
 
-CREDIT_GRADES_SCHEMA: dict[str, pl.DataType] = {
-    "customer_id": pl.String(),
-    "uscc": pl.String(),
-    "score": pl.Float64(),
-    "pd": pl.Float64(),
-    "grade": pl.String(),
-    "credit_limit_cny": pl.Float64(),
-    "payment_terms_days": pl.Int64(),
-    "reasons": pl.String(),
-}
+FINDINGS_SCHEMA: dict[str, pl.DataType] = OUTPUT_TABLES["findings"].schema
+CREDIT_GRADES_SCHEMA: dict[str, pl.DataType] = OUTPUT_TABLES["credit_grades"].schema
 
 
 @dataclass(frozen=True)
@@ -426,39 +491,74 @@ class Rule:
     extension: bool = False
 
 
-_PIPL24 = "《个人信息保护法》第二十四条 (PIPL art. 24: automated decisions, no unreasonable differential treatment in transaction prices)"
-_CPL_REG9 = "《消费者权益保护法实施条例》第九条 (CPL Implementing Regulation 2024, art. 9: same goods, same conditions, same price)"
+_PIPL24 = (
+    "《个人信息保护法》第二十四条 (PIPL art. 24: automated decisions, "
+    "no unreasonable differential treatment in transaction prices)"
+)
+_CPL_REG9 = (
+    "《消费者权益保护法实施条例》第九条 (CPL Implementing Regulation 2024, art. 9: "
+    "same goods, same conditions, same price)"
+)
 _CPL = "《消费者权益保护法》第十条 (Consumer Protection Law art. 10: fair trading conditions)"
 _PRICE = "《明码标价和禁止价格欺诈规定》 (Clearly-marked prices and price fraud provisions)"
-_COMPLAINT = "《市场监督管理投诉举报处理暂行办法》及企业公开承诺 (SAMR complaint handling measures and the published service commitment)"
+_COMPLAINT = (
+    "《市场监督管理投诉举报处理暂行办法》及企业公开承诺 "
+    "(SAMR complaint handling measures and the published service commitment)"
+)
 _REGISTRY = "《企业信息公示暂行条例》 (Interim Regulation on Enterprise Information Publicity)"
-_ABNORMAL = "《企业经营异常名录管理办法》/《市场监督管理严重违法失信名单管理办法》 (abnormal-operation list and serious-illegal list measures)"
+_ABNORMAL = (
+    "《企业经营异常名录管理办法》/《市场监督管理严重违法失信名单管理办法》 "
+    "(abnormal-operation list and serious-illegal list measures)"
+)
 _USCC = "GB 32100-2015 法人和其他组织统一社会信用代码编码规则 (USCC coding rules)"
 
 RULES: dict[str, Rule] = {
     r.code: r
     for r in (
-        Rule("tier_mismatch", "tiering", "customer", "Tier differs from published criteria", "会员等级与公布标准不符", _CPL),
-        Rule("manual_tier_without_reason", "tiering", "customer", "Manual tier change without a reason", "人工调级无理由", _CPL),
-        Rule("hidden_benefit", "tiering", "grant", "Benefit outside the published schedule", "未公布的权益", _CPL),
-        Rule("stale_tier", "tiering", "customer", "Tier not re-evaluated within its cycle", "等级未按周期复核", _CPL),
-        Rule("unpublished_policy", "tiering", "policy", "Tier criteria never published", "等级标准未公布", _CPL),
-        Rule("tier_disparity", "tiering", "group", "Group under-tiered at a higher rate", "群体定级差异", _PIPL24),
-        Rule("dormant_top_tier", "tiering", "customer", "Top-tier customer with no recent order", "顶级会员长期无交易", _CPL, extension=True),
-        Rule("price_disparity", "pricing", "group", "Group pays an unexplained premium", "大数据杀熟：群体价格差异", _PIPL24 + "; " + _CPL_REG9),
-        Rule("unexplained_premium", "pricing", "order", "Price above what published factors explain", "无法解释的加价", _CPL_REG9 + "; " + _PRICE),
-        Rule("unpublished_promotion", "pricing", "order", "Order used a promotion that was not announced", "使用未公开促销", _PRICE),
-        Rule("ack_breach", "sla", "complaint", "First response later than committed", "首次响应超时", _COMPLAINT),
-        Rule("acceptance_breach", "sla", "complaint", "Acceptance decision later than 7 working days", "受理决定超过7个工作日", _COMPLAINT),
-        Rule("resolution_breach", "sla", "complaint", "Resolution later than committed", "办结超时", _COMPLAINT),
-        Rule("update_gap", "sla", "complaint", "No progress update for too long while open", "进展告知间隔过长", _COMPLAINT),
-        Rule("missing_record", "sla", "complaint", "Handling record incomplete", "处理记录不完整", _COMPLAINT),
-        Rule("breach_risk", "sla", "complaint", "Open complaint predicted to breach", "预计超时的在办投诉", _COMPLAINT),
-        Rule("recurring_cause", "sla", "subsidiary", "Root cause keeps recurring", "同类问题反复发生", _COMPLAINT),
-        Rule("invalid_uscc", "credit", "enterprise", "USCC fails its check characters", "统一社会信用代码无效", _USCC),
-        Rule("registry_knockout", "credit", "enterprise", "Revoked, cancelled or serious-illegal listed", "登记状态否决", _REGISTRY + "; " + _ABNORMAL),
-        Rule("registry_change", "credit", "enterprise", "Registry status or list membership changed", "登记信息变更", _REGISTRY),
-        Rule("annual_report_overdue", "credit", "enterprise", "Annual report not filed by 30 June", "年报逾期未报", _REGISTRY),
+        Rule("tier_mismatch", "tiering", "customer", "Tier differs from published criteria",
+             "会员等级与公布标准不符", _CPL),
+        Rule("manual_tier_without_reason", "tiering", "customer",
+             "Manual tier change without a reason", "人工调级无理由", _CPL),
+        Rule("hidden_benefit", "tiering", "grant", "Benefit outside the published schedule",
+             "未公布的权益", _CPL),
+        Rule("stale_tier", "tiering", "customer", "Tier not re-evaluated within its cycle",
+             "等级未按周期复核", _CPL),
+        Rule("unpublished_policy", "tiering", "policy", "Tier criteria never published",
+             "等级标准未公布", _CPL),
+        Rule("tier_disparity", "tiering", "group", "Group under-tiered at a higher rate",
+             "群体定级差异", _PIPL24),
+        Rule("dormant_top_tier", "tiering", "customer", "Top-tier customer with no recent order",
+             "顶级会员长期无交易", _CPL, extension=True),
+        Rule("price_disparity", "pricing", "group", "Group pays an unexplained premium",
+             "大数据杀熟：群体价格差异", _PIPL24 + "; " + _CPL_REG9),
+        Rule("unexplained_premium", "pricing", "order",
+             "Price above what published factors explain", "无法解释的加价",
+             _CPL_REG9 + "; " + _PRICE),
+        Rule("unpublished_promotion", "pricing", "order",
+             "Order used a promotion that was not announced", "使用未公开促销", _PRICE),
+        Rule("ack_breach", "sla", "complaint", "First response later than committed",
+             "首次响应超时", _COMPLAINT),
+        Rule("acceptance_breach", "sla", "complaint",
+             "Acceptance decision later than 7 working days", "受理决定超过7个工作日", _COMPLAINT),
+        Rule("resolution_breach", "sla", "complaint", "Resolution later than committed",
+             "办结超时", _COMPLAINT),
+        Rule("update_gap", "sla", "complaint", "No progress update for too long while open",
+             "进展告知间隔过长", _COMPLAINT),
+        Rule("missing_record", "sla", "complaint", "Handling record incomplete",
+             "处理记录不完整", _COMPLAINT),
+        Rule("breach_risk", "sla", "complaint", "Open complaint predicted to breach",
+             "预计超时的在办投诉", _COMPLAINT),
+        Rule("recurring_cause", "sla", "subsidiary", "Root cause keeps recurring",
+             "同类问题反复发生", _COMPLAINT),
+        Rule("invalid_uscc", "credit", "enterprise", "USCC fails its check characters",
+             "统一社会信用代码无效", _USCC),
+        Rule("registry_knockout", "credit", "enterprise",
+             "Revoked, cancelled or serious-illegal listed", "登记状态否决",
+             _REGISTRY + "; " + _ABNORMAL),
+        Rule("registry_change", "credit", "enterprise",
+             "Registry status or list membership changed", "登记信息变更", _REGISTRY),
+        Rule("annual_report_overdue", "credit", "enterprise",
+             "Annual report not filed by 30 June", "年报逾期未报", _REGISTRY),
     )
 }
 
