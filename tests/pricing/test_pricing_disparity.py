@@ -20,7 +20,7 @@ from workbench.pricing import (
     permutation_p,
     write_refund_lists,
 )
-from workbench.pricing._matched import _set_stats
+from workbench.pricing._estimator import _set_stats
 from workbench.pricing._synthetic import ios_sku_mask, sku_ids, synthetic_frames, tenure_sku_mask
 
 FAST = {"n_bootstrap": 100, "n_permutations": 100, "n_placebo": 10, "model_check": False}
@@ -59,7 +59,8 @@ def test_planted_effect_has_the_right_sign_and_size_within_its_interval(planted,
         0, named=True)
     assert row["beta"] > 0 and row["flagged"]
     # The all-sku β is the planted log-premium diluted by the b-weight the planted skus carry.
-    skus = planted.disparity.sku_effects.filter((pl.col("label") == group) & (pl.col("metric") == "log_premium"))
+    skus = planted.tables["group_sku_effects"].filter(
+        (pl.col("label") == group) & (pl.col("metric") == "log_premium"))
     on = skus["sku"].is_in([s for s, m in zip(sku_ids(40), mask, strict=True) if m])
     expected = np.log1p(effect) * float(skus.filter(on)["b"].sum() / skus["b"].sum())
     assert row["ci_low"] <= expected <= row["ci_high"]
@@ -73,7 +74,7 @@ def test_planted_effect_has_the_right_sign_and_size_within_its_interval(planted,
 
 def test_money_refunds_mitigation_model_and_figures(planted, tmp_path):
     f = planted.findings.filter(pl.col("rule") == "price_disparity")
-    ios = planted.orders.filter(pl.col("device_os") == "ios")
+    ios = planted.tables["orders"].filter(pl.col("device_os") == "ios")
     assert f.filter(pl.col("entity_id") == "device_os=ios")["amount_cny"].item() == pytest.approx(
         round(float(ios["overcharge_cny"].sum()), 2))
     refunds = planted.tables["refund_list"]
@@ -107,7 +108,7 @@ def test_clean_data_raises_no_price_disparity(seed):
 def test_a_group_paying_more_only_through_published_factors_is_not_flagged():
     fr = synthetic_frames(seed=5, confounded=True)
     res = analyze(fr, "2026-Q3", intersections=False, **FAST)
-    u = res.orders
+    u = res.tables["orders"]
     # Raw prices: Android users pay more relative to list price (no tier discount, no promotion) ...
     raw = u.group_by(pl.col("device_os") == "android").agg((pl.col("charged_price") / pl.col("list_price")).mean())
     by = dict(raw.rows())
@@ -130,7 +131,7 @@ def test_polars_matched_estimate_agrees_with_metricframe():
 
 def test_group_metric_frame_matches_polars_means(planted):
     mf = planted.tables["metric_frame"].filter(pl.col("attribute") == "device_os")
-    u = planted.orders.filter(pl.col("device_os").is_not_null())
+    u = planted.tables["orders"].filter(pl.col("device_os").is_not_null())
     direct = u.group_by(pl.format("device_os={}", "device_os").alias("group")).agg(
         pl.col("log_premium").mean(), pl.col("is_unexplained").mean(), pl.col("overcharge_cny").sum(), pl.len())
     j = mf.join(direct, on="group")
@@ -169,7 +170,7 @@ def _reference_sums(cells, col, e, n_cols, draws, rng):
 
 def _exceedance(cstart, col, e, thresholds, n_cols, draws, seed):
     """Share of shuffles with Σ ≥ each threshold (thresholds: per column a list)."""
-    from workbench.pricing._matched import _permutation_hits
+    from workbench.pricing._permutations import _permutation_hits
 
     obs = np.full((len(thresholds[0]), n_cols), np.inf)
     rows = []
@@ -226,7 +227,7 @@ def test_permutation_engine_matches_argsort_shuffles_on_every_path():
 
 
 def test_subset_and_injection_samplers_are_uniform():
-    from workbench.pricing._matched import _inject, _subset_sums
+    from workbench.pricing._permutations import _inject, _subset_sums
 
     rng = np.random.default_rng(0)
     # one cell of 10 orders, 3 taken: each order is in the subset with probability 3/10
@@ -242,7 +243,7 @@ def test_subset_and_injection_samplers_are_uniform():
 
 
 def test_bootstrap_weights_are_the_draws_of_one_poisson_call():
-    from workbench.pricing._matched import _weights
+    from workbench.pricing._bootstrap import _weights
 
     w = _weights(np.random.default_rng(5), 37, 100_003)
     assert w.dtype == np.uint8 and w.shape == (100_003, 37)
@@ -250,12 +251,14 @@ def test_bootstrap_weights_are_the_draws_of_one_poisson_call():
 
 
 def test_bootstrap_restricted_to_groups_that_can_pass_changes_no_decision(monkeypatch):
-    import workbench.pricing._matched as matched
+    import workbench.pricing._round as rnd
 
     fr = synthetic_frames(seed=1, ios_premium=IOS, tenure_premium=TENURE, tenure_months=36)
     kw = {**FAST, "n_bootstrap": 200}
     lean = analyze(fr, "2026-Q3", **kw)
-    monkeypatch.setattr(matched, "_BOOTSTRAP_EVERY_TESTED_GROUP", True)
+    # Bootstrap every tested group, as the audit did before the restriction.
+    monkeypatch.setattr(rnd, "_bootstrap_targets",
+                        lambda table, settings: table.select(rnd._tested(settings)).to_series().to_numpy())
     full = analyze(fr, "2026-Q3", **kw)
     assert lean.findings.drop("finding_id", strict=False).equals(full.findings.drop("finding_id", strict=False))
     key = ["attribute", "group", "metric"]
@@ -274,7 +277,7 @@ def test_cantelli_bound_dominates_the_exact_permutation_p_value():
     permutation), for any observed statistic, with the audit's exact variance."""
     from itertools import permutations, product
 
-    from workbench.pricing._matched import cantelli_p
+    from workbench.pricing._permutations import cantelli_p
 
     rng = np.random.default_rng(11)
     sizes = (3, 4, 4, 3)

@@ -6,8 +6,8 @@ import json
 
 import polars as pl
 import pytest
-from tests.pricing.conftest import T, frames, order, promo
 
+from tests.pricing.conftest import T, frames, order, promo
 from workbench.periods import parse_period
 from workbench.pricing import order_findings, priced_orders
 

@@ -10,15 +10,10 @@ tenure ``0-11m``, ``12-23m``, ``24-35m``, ``36m+``; age ``0-17`` … ``65+``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 import polars as pl
 
-from workbench.attributes import (
-    age_band,
-    tenure_band,
-    tenure_months,
-)
+from workbench.attributes import age_band, tenure_band, tenure_months
 
 #: Every attribute the pricing audit can group by.
 SUPPORTED_ATTRIBUTES: tuple[str, ...] = (
@@ -44,25 +39,6 @@ DEFAULT_ATTRIBUTES: tuple[str, ...] = (
 )
 #: The confirmatory family (Holm); every other hypothesis is exploratory (BH).
 CONFIRMATORY_ATTRIBUTES: tuple[str, ...] = ("tenure_band", "device_os", "province")
-#: Attributes that describe the order rather than the customer.
-ORDER_ATTRIBUTES: tuple[str, ...] = ("channel", "device_os", "tier")
-
-
-MSG_UNKNOWN_ATTRIBUTE = "unknown audit attribute(s) {names}; choose from {supported}"
-
-
-
-
-
-
-def check_attributes(attributes: Sequence[str]) -> tuple[str, ...]:
-    """Validated, de-duplicated attribute names in the given order."""
-    bad = [a for a in attributes if a not in SUPPORTED_ATTRIBUTES]
-    if bad:
-        raise ValueError(MSG_UNKNOWN_ATTRIBUTE.format(names=bad, supported=SUPPORTED_ATTRIBUTES))
-    return tuple(dict.fromkeys(attributes))
-
-
 
 
 def customer_attributes(customers: pl.LazyFrame, end: dt.datetime, last_year: int) -> pl.LazyFrame:
@@ -82,5 +58,6 @@ def customer_attributes(customers: pl.LazyFrame, end: dt.datetime, last_year: in
         tenure_months(pl.col("signup_date"), end).alias("tenure_months"),
     ).with_columns(
         # Signed up after the period end: no tenure band (out of scope).
-        pl.when(pl.col("tenure_months") >= 0).then(tenure_band(pl.col("tenure_months"))).alias("tenure_band")
+        pl.when(pl.col("tenure_months") >= 0).then(tenure_band(pl.col("tenure_months")))
+        .alias("tenure_band")
     )

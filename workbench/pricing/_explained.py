@@ -102,7 +102,8 @@ def priced_orders(
             promotion_applies().alias("promo_applies"),
         )
         .with_columns(
-            pl.when(pl.col("promo_applies")).then(pl.col("promo_pct")).otherwise(0.0).alias("promo_discount_pct"),
+            pl.when(pl.col("promo_applies")).then(pl.col("promo_pct")).otherwise(0.0)
+            .alias("promo_discount_pct"),
         )
         .with_columns(
             (
@@ -115,62 +116,14 @@ def priced_orders(
     unpublished = pl.col("promo_id").is_not_null() & (pl.col("promo_public") == False)  # noqa: E712
     return df.with_columns(
         (pl.col("charged_price") / pl.col("explained_price") - 1).alias("premium"),
-        ((pl.col("charged_price") - pl.col("explained_price")).clip(lower_bound=0) * pl.col("quantity")).alias(
-            "overcharge_cny"
-        ),
+        ((pl.col("charged_price") - pl.col("explained_price")).clip(lower_bound=0)
+         * pl.col("quantity")).alias("overcharge_cny"),
         # A price exactly at the tolerance is within it (the epsilon absorbs float error).
-        (pl.col("charged_price") / pl.col("explained_price") - 1 > tolerance + 1e-12).alias("is_unexplained"),
+        (pl.col("charged_price") / pl.col("explained_price") - 1 > tolerance + 1e-12)
+        .alias("is_unexplained"),
         unpublished.fill_null(False).alias("is_unpublished_promo"),
         pl.when(unpublished)
         .then(pl.col("explained_price") * pl.col("promo_pct") / 100 * pl.col("quantity"))
         .otherwise(0.0)
         .alias("hidden_discount_cny"),
     ).drop("assigned_at", "promo_pct")
-
-
-def _severity(premium: pl.Expr) -> pl.Expr:
-    return pl.when(premium >= 0.10).then(pl.lit("high")).when(premium >= 0.03).then(pl.lit("medium")).otherwise(
-        pl.lit("low")
-    )
-
-
-def order_findings(priced: pl.DataFrame, *, tolerance: float) -> pl.DataFrame:
-    """Raw ``unexplained_premium`` and ``unpublished_promotion`` findings (one per order).
-
-    ``unexplained_premium``: amount = (charged − explained) × quantity; severity
-    high from a 10 % premium, medium from 3 %, else low. ``unpublished_promotion``:
-    amount = the undisclosed discount given (a benefit some customers received and
-    others could not know of); severity medium.
-    """
-    common = ["order_id", "customer_id", "sku", "ordered_at", "channel", "tier", "list_price",
-              "charged_price", "explained_price", "quantity", "promo_id"]
-    prem = priced.filter(pl.col("is_unexplained")).select(
-        pl.lit("unexplained_premium").alias("rule"),
-        _severity(pl.col("premium")).alias("severity"),
-        pl.lit("order").alias("entity_type"),
-        pl.col("order_id").alias("entity_id"),
-        "subsidiary_id",
-        ((pl.col("charged_price") - pl.col("explained_price")) * pl.col("quantity")).round(2).alias("amount_cny"),
-        pl.struct(
-            *common,
-            pl.col("tier_discount_pct"),
-            pl.col("promo_discount_pct"),
-            (pl.col("premium") * 100).round(3).alias("premium_pct"),
-            pl.lit(tolerance * 100).alias("tolerance_pct"),
-        ).alias("detail"),
-    )
-    hidden = priced.filter(pl.col("is_unpublished_promo")).select(
-        pl.lit("unpublished_promotion").alias("rule"),
-        pl.lit("medium").alias("severity"),
-        pl.lit("order").alias("entity_type"),
-        pl.col("order_id").alias("entity_id"),
-        "subsidiary_id",
-        pl.col("hidden_discount_cny").round(2).alias("amount_cny"),
-        pl.struct(*common, pl.lit("promotion is not public").alias("why")).alias("detail"),
-    )
-    out = []
-    for f in (prem, hidden):
-        if f.height:
-            out.append(f.with_columns(pl.col("detail").struct.json_encode()))
-    return pl.concat(out, how="vertical") if out else pl.DataFrame()
-

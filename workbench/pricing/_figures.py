@@ -6,12 +6,11 @@ figure stays small however many orders the period holds.
 
 from __future__ import annotations
 
-from typing import Any
-
 import plotly.graph_objects as go
 import polars as pl
 
 from workbench.attributes import group_label
+from workbench.pricing._audit import Disparity
 
 FLAG_COLOUR = "#d62728"
 NEUTRAL_COLOUR = "#1f77b4"
@@ -19,11 +18,14 @@ NEUTRAL_COLOUR = "#1f77b4"
 
 def premium_distribution(units: pl.DataFrame, attribute: str, *, metric: str = "log_premium",
                          adjusted: bool = False) -> go.Figure:
-    """Box plot (precomputed quartiles, 1.5 IQR fences) of the premium in % by group of ``attribute``.
+    """Box plot (precomputed quartiles, 1.5 IQR fences) of the premium in % by group.
+
+    Groups are the values of ``attribute`` (``a&b`` for an intersection).
 
     ``adjusted=True`` plots the mitigated outcome (flagged premiums removed).
     """
-    y = pl.col(metric) - (pl.col(f"adj_{metric}") if adjusted and f"adj_{metric}" in units.columns else 0.0)
+    adj = f"adj_{metric}"
+    y = pl.col(metric) - (pl.col(adj) if adjusted and adj in units.columns else 0.0)
     attrs = attribute.split("&")
     s = (
         units.select(group_label(attrs).alias("g"), (y * 100).alias("y"))
@@ -47,23 +49,28 @@ def premium_distribution(units: pl.DataFrame, attribute: str, *, metric: str = "
     )
     fig = go.Figure(
         go.Box(
-            x=s["g"].to_list(), q1=s["q1"].to_list(), median=s["med"].to_list(), q3=s["q3"].to_list(),
+            x=s["g"].to_list(), q1=s["q1"].to_list(), median=s["med"].to_list(),
+            q3=s["q3"].to_list(),
             lowerfence=s["lf"].to_list(), upperfence=s["uf"].to_list(), mean=s["mean"].to_list(),
             name=attribute, marker_color=NEUTRAL_COLOUR,
             hovertext=[f"{n:,} orders" for n in s["n"].to_list()],
         )
     )
-    title = "溢价分布" + ("（剔除群体溢价后）" if adjusted else "") + f" · Premium over explained price by {attribute}"
-    fig.update_layout(title=title, yaxis_title="log premium (%)", xaxis_title=None, showlegend=False)
+    title = ("溢价分布" + ("（剔除群体溢价后）" if adjusted else "")
+             + f" · Premium over explained price by {attribute}")
+    fig.update_layout(title=title, yaxis_title="log premium (%)", xaxis_title=None,
+                      showlegend=False)
     return fig
 
 
 def forest_plot(groups: pl.DataFrame, *, metric: str = "log_premium", top: int = 40) -> go.Figure:
     """Cell fixed-effects premium of each tested group vs the rest, with its 95 %
     customer-bootstrap interval; flagged groups in red. Shows the ``top`` groups by z
-    plus every flagged one."""
+    plus every flagged one.
+    """
     g = groups.filter((pl.col("metric") == metric) & pl.col("tested"))
-    keep = g.sort("z", descending=True).head(top)["group"].to_list() + g.filter(pl.col("flagged"))["group"].to_list()
+    keep = (g.sort("z", descending=True).head(top)["group"].to_list()
+            + g.filter(pl.col("flagged"))["group"].to_list())
     g = g.filter(pl.col("group").is_in(keep)).sort("beta")
     colours = [FLAG_COLOUR if f else NEUTRAL_COLOUR for f in g["flagged"].to_list()]
     fig = go.Figure(
@@ -75,11 +82,13 @@ def forest_plot(groups: pl.DataFrame, *, metric: str = "log_premium", top: int =
                 "array": ((g["ci_high"] - g["beta"]) * 100).to_list(),
                 "arrayminus": ((g["beta"] - g["ci_low"]) * 100).to_list(),
             },
-            hovertext=[f"p_adj={p:.3g}, orders={n:,}" for p, n in zip(g["p_adj"].to_list(), g["orders_matched"].to_list(), strict=True)],
+            hovertext=[f"p_adj={p:.3g}, orders={n:,}" for p, n in
+                       zip(g["p_adj"].to_list(), g["orders_matched"].to_list(), strict=True)],
         )
     )
     fig.add_vline(x=0, line_dash="dot")
-    fig.update_layout(title="群体溢价（同品同日对比）· Group premium vs the rest, same sku same day (95% CI)",
+    fig.update_layout(title="群体溢价（同品同日对比）· Group premium vs the rest, "
+                            "same sku same day (95% CI)",
                       xaxis_title="premium (log points, %)", height=max(400, 18 * g.height + 120))
     return fig
 
@@ -87,18 +96,22 @@ def forest_plot(groups: pl.DataFrame, *, metric: str = "log_premium", top: int =
 def sku_group_heatmap(sku_effects: pl.DataFrame, groups: list[str], *, metric: str = "log_premium",
                       top: int = 40) -> go.Figure:
     """Premium (%) per sku × group for the given groups; the ``top`` skus by their
-    largest premium."""
+    largest premium.
+    """
     s = sku_effects.filter(pl.col("label").is_in(groups) & (pl.col("metric") == metric))
     if s.height == 0:
         return go.Figure().update_layout(title="No flagged group: no sku × group premiums to show")
     wide = s.pivot(on="label", index="sku", values="beta")
     cols = [c for c in groups if c in wide.columns]
-    wide = wide.with_columns(pl.max_horizontal(cols).alias("_m")).sort("_m", descending=True).head(top)
+    wide = (wide.with_columns(pl.max_horizontal(cols).alias("_m"))
+            .sort("_m", descending=True).head(top))
     fig = go.Figure(
-        go.Heatmap(z=(wide.select(cols) * 100).to_numpy().T.tolist(), x=wide["sku"].to_list(), y=cols,
+        go.Heatmap(z=(wide.select(cols) * 100).to_numpy().T.tolist(), x=wide["sku"].to_list(),
+                   y=cols,
                    colorscale="RdBu_r", zmid=0, colorbar={"title": "%"})
     )
-    fig.update_layout(title="各商品群体溢价 · Premium by sku and group (%)", xaxis_title="sku")
+    fig.update_layout(title="各商品群体溢价 · Premium by sku and group (%)",
+                      xaxis_title="sku")
     return fig
 
 
@@ -106,13 +119,16 @@ def overcharge_by_subsidiary(table: pl.DataFrame) -> go.Figure:
     """Overcharge per subsidiary: orders above tolerance and flagged groups' orders."""
     fig = go.Figure(
         [
-            go.Bar(x=table["subsidiary_id"].to_list(), y=table["unexplained_overcharge_cny"].to_list(),
+            go.Bar(x=table["subsidiary_id"].to_list(),
+                   y=table["unexplained_overcharge_cny"].to_list(),
                    name="orders above tolerance"),
-            go.Bar(x=table["subsidiary_id"].to_list(), y=table["flagged_group_overcharge_cny"].to_list(),
+            go.Bar(x=table["subsidiary_id"].to_list(),
+                   y=table["flagged_group_overcharge_cny"].to_list(),
                    name="flagged groups' orders"),
         ]
     )
-    fig.update_layout(barmode="group", title="各子公司多收金额 · Overcharge by subsidiary (CNY)",
+    fig.update_layout(barmode="group",
+                      title="各子公司多收金额 · Overcharge by subsidiary (CNY)",
                       xaxis_title="subsidiary", yaxis_title="CNY", xaxis_type="category")
     return fig
 
@@ -120,29 +136,37 @@ def overcharge_by_subsidiary(table: pl.DataFrame) -> go.Figure:
 def refund_exposure(refunds: pl.DataFrame) -> go.Figure:
     """Cumulative refund (CNY) against customers ranked by what they are owed, per subsidiary."""
     fig = go.Figure()
-    for (sub,), part in refunds.sort("subsidiary_id").group_by("subsidiary_id", maintain_order=True):
-        p = part.sort("overcharge_cny", descending=True).with_columns(pl.col("overcharge_cny").cum_sum().alias("cum"))
-        fig.add_trace(go.Scatter(x=list(range(1, p.height + 1)), y=p["cum"].to_list(), mode="lines", name=str(sub)))
-    fig.update_layout(title="退款敞口 · Refund exposure: cumulative CNY by customers owed most",
+    by_sub = refunds.sort("subsidiary_id").group_by("subsidiary_id", maintain_order=True)
+    for (sub,), part in by_sub:
+        p = part.sort("overcharge_cny", descending=True).with_columns(
+            pl.col("overcharge_cny").cum_sum().alias("cum"))
+        fig.add_trace(go.Scatter(x=list(range(1, p.height + 1)), y=p["cum"].to_list(),
+                                 mode="lines", name=str(sub)))
+    fig.update_layout(title="退款敞口 · Refund exposure: cumulative CNY by customers "
+                            "owed most",
                       xaxis_title="customers (ranked)", yaxis_title="CNY")
     return fig
 
 
 def mitigation_figure(table: pl.DataFrame) -> go.Figure:
     """Flagged groups' premium before and after removing the estimated group effect."""
-    lab = [f"{g} · {m}" for g, m in zip(table["group"].to_list(), table["metric"].to_list(), strict=True)]
+    lab = [f"{g} · {m}" for g, m in
+           zip(table["group"].to_list(), table["metric"].to_list(), strict=True)]
     fig = go.Figure(
         [
             go.Bar(x=lab, y=(table["beta_before"] * 100).to_list(), name="before"),
             go.Bar(x=lab, y=(table["beta_after"] * 100).to_list(), name="after removal"),
         ]
     )
-    fig.update_layout(barmode="group", title="剔除群体溢价前后 · Premium before / after removing the group effect (%)",
+    fig.update_layout(barmode="group",
+                      title="剔除群体溢价前后 · Premium before / after removing the group "
+                            "effect (%)",
                       yaxis_title="log points (%)")
     return fig
 
 
-def all_figures(units: pl.DataFrame, disparity: Any, tables: dict[str, pl.DataFrame]) -> dict[str, go.Figure]:
+def all_figures(units: pl.DataFrame, disparity: Disparity,
+                tables: dict[str, pl.DataFrame]) -> dict[str, go.Figure]:
     """The notebook's figures, by name."""
     flagged = disparity.flagged
     labels = flagged["label"].unique(maintain_order=True).to_list() if flagged.height else []
@@ -155,6 +179,7 @@ def all_figures(units: pl.DataFrame, disparity: Any, tables: dict[str, pl.DataFr
         "refund_exposure": refund_exposure(tables["refund_list"]),
     }
     if flagged.height:
-        figs["premium_distribution_mitigated"] = premium_distribution(disparity.adjusted_units, attribute, adjusted=True)
+        figs["premium_distribution_mitigated"] = premium_distribution(
+            disparity.adjusted_units, attribute, adjusted=True)
         figs["mitigation"] = mitigation_figure(tables["mitigation"])
     return figs

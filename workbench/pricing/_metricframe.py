@@ -28,7 +28,8 @@ def _wmean(y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray) ->
     return float(np.sum(np.asarray(y_pred) * w) / np.sum(w)) if np.sum(w) > 0 else float("nan")
 
 
-def _wmean_of(y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray, values: np.ndarray) -> float:
+def _wmean_of(y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray,
+              values: np.ndarray) -> float:
     return _wmean(y_true, values, sample_weight)
 
 
@@ -36,11 +37,13 @@ def _sum_of(y_true: np.ndarray, y_pred: np.ndarray, values: np.ndarray) -> float
     return float(np.sum(values))
 
 
-def group_metric_frame(units: pl.DataFrame, attributes: Sequence[str], *, tolerance: float) -> pl.DataFrame:
+def group_metric_frame(units: pl.DataFrame, attributes: Sequence[str], *,
+                       tolerance: float) -> pl.DataFrame:
     """Per group of each single attribute: mean log premium, share of orders above
     ``tolerance``, and money overpaid, computed by MetricFrame on per-group
     aggregates. Columns ``attribute``, ``group``, ``orders``, ``mean_log_premium``,
-    ``share_above_tolerance``, ``overpaid_cny``."""
+    ``share_above_tolerance``, ``overpaid_cny``.
+    """
     frames = []
     for a in attributes:
         agg = (
@@ -54,6 +57,15 @@ def group_metric_frame(units: pl.DataFrame, attributes: Sequence[str], *, tolera
             )
         )
         if agg.height == 0:
+            continue
+        if agg.height == 1:  # MetricFrame cannot take one group (a 0-d feature array)
+            frames.append(agg.select(
+                pl.lit(a).alias("attribute"), pl.format(f"{a}={{}}", "value").alias("group"),
+                pl.col("n").cast(pl.Int64).alias("orders"),
+                pl.col("mean_r").cast(pl.Float64).alias("mean_log_premium"),
+                pl.col("share").cast(pl.Float64).alias("share_above_tolerance"),
+                pl.col("overpaid").cast(pl.Float64).round(2).alias("overpaid_cny"),
+            ))
             continue
         w = agg["n"].to_numpy().astype(float)
         mf = MetricFrame(
@@ -88,33 +100,38 @@ def group_metric_frame(units: pl.DataFrame, attributes: Sequence[str], *, tolera
         )
     if not frames:
         return pl.DataFrame(schema={"attribute": pl.String, "group": pl.String, "orders": pl.Int64,
-                                    "mean_log_premium": pl.Float64, "share_above_tolerance": pl.Float64,
+                                    "mean_log_premium": pl.Float64,
+                                    "share_above_tolerance": pl.Float64,
                                     "overpaid_cny": pl.Float64})
     return pl.concat(frames)
 
 
-def matched_metric_frame(units: pl.DataFrame, attrs: Sequence[str], metric: str, cell: str) -> MetricFrame:
+def matched_metric_frame(units: pl.DataFrame, attrs: Sequence[str], metric: str,
+                         cell: str) -> MetricFrame:
     """The cell fixed-effects contrast β_g as a MetricFrame.
 
     One row per (cell, group) of informative cells with y_pred = mean_g,c −
     mean_rest,c and sample_weight = n_g·n_rest/n_c; MetricFrame's ``by_group``
-    weighted mean is then exactly the β_g of :mod:`workbench.pricing._matched`.
+    weighted mean is then exactly the β_g of :mod:`workbench.pricing._estimator`.
     """
-    d = units.select(pl.col(cell).alias("cell"), group_label(attrs).alias("label"), pl.col(metric).alias("y")).filter(
-        pl.col("label").is_not_null() & pl.col("y").is_not_null()
-    )
+    d = units.select(
+        pl.col(cell).alias("cell"), group_label(attrs).alias("label"), pl.col(metric).alias("y")
+    ).filter(pl.col("label").is_not_null() & pl.col("y").is_not_null())
     cl = (
         d.group_by("cell", "label")
         .agg(pl.len().alias("n"), pl.col("y").sum().alias("s"))
-        .with_columns(pl.col("n").sum().over("cell").alias("N"), pl.col("s").sum().over("cell").alias("S"),
+        .with_columns(pl.col("n").sum().over("cell").alias("N"),
+                      pl.col("s").sum().over("cell").alias("S"),
                       pl.len().over("cell").alias("L"))
         .filter(pl.col("L") >= 2)
         .with_columns(
-            (pl.col("s") / pl.col("n") - (pl.col("S") - pl.col("s")) / (pl.col("N") - pl.col("n"))).alias("gap"),
+            (pl.col("s") / pl.col("n")
+             - (pl.col("S") - pl.col("s")) / (pl.col("N") - pl.col("n"))).alias("gap"),
             (pl.col("n") * (pl.col("N") - pl.col("n")) / pl.col("N")).alias("w"),
         )
     )
     return MetricFrame(
         metrics=_wmean, y_true=np.zeros(cl.height), y_pred=cl["gap"].to_numpy(),
-        sensitive_features=cl["label"].to_numpy(), sample_params={"sample_weight": cl["w"].to_numpy()},
+        sensitive_features=cl["label"].to_numpy(),
+        sample_params={"sample_weight": cl["w"].to_numpy()},
     )

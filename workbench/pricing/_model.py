@@ -1,4 +1,4 @@
-"""Model check: do the audited attributes predict the premium beyond legitimate factors?
+"""Model check: do the audited attributes predict the premium beyond legitimate factors.
 
 Two ``HistGradientBoostingRegressor`` models of the log premium are fitted on a
 sample of the period's orders (at most ``max_rows``): one on legitimate pricing
@@ -24,7 +24,8 @@ from sklearn.model_selection import KFold, train_test_split
 from sklearn.preprocessing import TargetEncoder
 from threadpoolctl import threadpool_limits
 
-LEGITIMATE = ("sku", "day_of_week", "channel", "quantity", "list_price", "promo_applies", "tier_discount_pct")
+LEGITIMATE = ("sku", "day_of_week", "channel", "quantity", "list_price", "promo_applies",
+              "tier_discount_pct")
 
 
 def _features(df: pl.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, list[bool]]:
@@ -42,8 +43,9 @@ def _features(df: pl.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, lis
     return np.column_stack(out), cat
 
 
-def model_check(units: pl.DataFrame, attributes: Sequence[str], *, max_rows: int = 200_000, seed: int = 0,
-                n_repeats: int = 3, n_threads: int | None = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
+def model_check(units: pl.DataFrame, attributes: Sequence[str], *, max_rows: int = 200_000,
+                seed: int = 0, n_repeats: int = 3,
+                n_threads: int | None = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Held-out error of the legitimate-only vs legitimate + audited model, and the
     permutation importance of each audited attribute.
 
@@ -68,9 +70,10 @@ def _model_check(units: pl.DataFrame, attributes: Sequence[str], *, max_rows: in
     if df.height > max_rows:
         df = df.sample(max_rows, seed=seed)
     empty = (
-        pl.DataFrame(schema={"model": pl.String, "rows_train": pl.Int64, "rows_test": pl.Int64, "mae": pl.Float64,
-                             "rmse": pl.Float64}),
-        pl.DataFrame(schema={"attribute": pl.String, "importance_mean": pl.Float64, "importance_std": pl.Float64}),
+        pl.DataFrame(schema={"model": pl.String, "rows_train": pl.Int64, "rows_test": pl.Int64,
+                             "mae": pl.Float64, "rmse": pl.Float64}),
+        pl.DataFrame(schema={"attribute": pl.String, "importance_mean": pl.Float64,
+                             "importance_std": pl.Float64}),
     )
     if df.height < 200:
         return empty
@@ -78,7 +81,8 @@ def _model_check(units: pl.DataFrame, attributes: Sequence[str], *, max_rows: in
     audited = [a for a in attributes if a not in LEGITIMATE]
     idx_train, idx_test = train_test_split(np.arange(df.height), test_size=0.3, random_state=seed)
     sku_enc = TargetEncoder(target_type="continuous", cv=KFold(5, shuffle=True, random_state=seed))
-    sku_train = sku_enc.fit_transform(df["sku"].to_numpy()[idx_train].reshape(-1, 1), y[idx_train]).ravel()
+    sku_train = sku_enc.fit_transform(
+        df["sku"].to_numpy()[idx_train].reshape(-1, 1), y[idx_train]).ravel()
     sku_test = sku_enc.transform(df["sku"].to_numpy()[idx_test].reshape(-1, 1)).ravel()
     rows, importance = [], None
     for name, cols in (("legitimate", [c for c in LEGITIMATE if c != "sku"]),
@@ -96,7 +100,8 @@ def _model_check(units: pl.DataFrame, attributes: Sequence[str], *, max_rows: in
         if name != "legitimate" and audited:
             positions = [1 + cols.index(a) for a in audited]
             take = np.random.default_rng(seed).permutation(len(idx_test))[:20_000]
-            pi = permutation_importance(model, Xte[take], y[idx_test][take], scoring="neg_mean_squared_error",
+            pi = permutation_importance(model, Xte[take], y[idx_test][take],
+                                        scoring="neg_mean_squared_error",
                                         n_repeats=n_repeats, random_state=seed)
             importance = pl.DataFrame({
                 "attribute": audited,

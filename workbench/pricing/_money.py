@@ -12,8 +12,9 @@
 * **Mitigation view** (remove-the-effect): each flagged group's estimated
   per-sku premium (group × sku effect, mutually adjusted for the other flagged
   groups) is subtracted from its orders' log premium (a counterfactual price
-  charged × e^(−β_gs)); the audit figures are recomputed on that outcome. fairlearn's mitigators do not fit here:
-  ``ThresholdOptimizer`` post-processes *classifiers*, and the reductions
+  charged × e^(−β_gs)); the audit figures are recomputed on that outcome.
+  fairlearn's mitigators do not fit here: ``ThresholdOptimizer`` post-processes
+  *classifiers*, and the reductions
   (``ExponentiatedGradient`` with ``BoundedGroupLoss``) bound a regression's
   *loss* per group rather than equalising the mean price, and would retrain a
   pricing model we do not have; the price itself is the decision.
@@ -21,13 +22,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from workbench.attributes import group_label
+from workbench.pricing._audit import Disparity
+from workbench.pricing._estimator import Settings, _set_stats
 
 REFUND_COLUMNS = ("customer_id", "subsidiary_id", "orders", "overcharge_cny")
 
@@ -36,24 +38,29 @@ def _membership(units: pl.DataFrame, flagged: pl.DataFrame) -> list[tuple[str, p
     """(group label, boolean mask over ``units``) per flagged group."""
     out = []
     for attribute, label in flagged.select("attribute", "label").unique(maintain_order=True).rows():
-        mask = units.select((group_label(attribute.split("&")) == label).fill_null(False)).to_series()
+        in_group = (group_label(attribute.split("&")) == label).fill_null(False)
+        mask = units.select(in_group).to_series()
         out.append((label, mask))
     return out
 
 
-def group_overcharge(units: pl.DataFrame, flagged: pl.DataFrame, sku_effects: pl.DataFrame | None = None) -> pl.DataFrame:
+def group_overcharge(units: pl.DataFrame, flagged: pl.DataFrame,
+                     sku_effects: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per flagged group: orders, customers, customers affected (with an order above
     the tolerance), orders above the tolerance, overcharge (Σ max(0, charged −
-    explained) × q over all its orders) and the part attributable to the group premium."""
+    explained) × q over all its orders) and the part attributable to the group premium.
+    """
     rows = []
     for label, mask in _membership(units, flagged):
         m = units.filter(mask)
         attributable = 0.0
         if sku_effects is not None and sku_effects.height:
-            eff = sku_effects.filter((pl.col("label") == label) & pl.col("affected") & (pl.col("metric") == "log_premium"))
+            eff = sku_effects.filter((pl.col("label") == label) & pl.col("affected")
+                                     & (pl.col("metric") == "log_premium"))
             if eff.height:
                 j = m.join(eff.select("sku", "beta"), on="sku")
-                attributable = float((j["charged_price"] * j["quantity"] * (1 - np.exp(-j["beta"]))).sum())
+                paid = j["charged_price"] * j["quantity"]
+                attributable = float((paid * (1 - np.exp(-j["beta"]))).sum())
         rows.append(
             {
                 "group": label,
@@ -65,8 +72,9 @@ def group_overcharge(units: pl.DataFrame, flagged: pl.DataFrame, sku_effects: pl
                 "attributable_cny": round(attributable, 2),
             }
         )
-    schema = {"group": pl.String, "orders": pl.Int64, "customers": pl.Int64, "customers_affected": pl.Int64,
-              "orders_above_tolerance": pl.Int64, "overcharge_cny": pl.Float64, "attributable_cny": pl.Float64}
+    schema = {"group": pl.String, "orders": pl.Int64, "customers": pl.Int64,
+              "customers_affected": pl.Int64, "orders_above_tolerance": pl.Int64,
+              "overcharge_cny": pl.Float64, "attributable_cny": pl.Float64}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -102,7 +110,8 @@ def write_refund_lists(refunds: pl.DataFrame, directory: str | Path) -> list[Pat
 
 def overcharge_by_subsidiary(units: pl.DataFrame, flagged: pl.DataFrame) -> pl.DataFrame:
     """Per selling subsidiary: orders, orders above tolerance, their overcharge, the
-    overcharge on flagged groups' orders, and the refund exposure."""
+    overcharge on flagged groups' orders, and the refund exposure.
+    """
     in_group = pl.Series("in_group", [False] * units.height)
     for _, m in _membership(units, flagged):
         in_group = in_group | m
@@ -113,8 +122,10 @@ def overcharge_by_subsidiary(units: pl.DataFrame, flagged: pl.DataFrame) -> pl.D
         .agg(
             pl.len().alias("orders"),
             pl.col("is_unexplained").sum().alias("orders_above_tolerance"),
-            pl.col("overcharge_cny").filter(pl.col("is_unexplained")).sum().round(2).alias("unexplained_overcharge_cny"),
-            pl.col("overcharge_cny").filter(pl.col("_g")).sum().round(2).alias("flagged_group_overcharge_cny"),
+            pl.col("overcharge_cny").filter(pl.col("is_unexplained")).sum().round(2)
+            .alias("unexplained_overcharge_cny"),
+            pl.col("overcharge_cny").filter(pl.col("_g")).sum().round(2)
+            .alias("flagged_group_overcharge_cny"),
             pl.col("customer_id").filter(pl.col("_r")).n_unique().alias("refund_customers"),
             pl.col("overcharge_cny").filter(pl.col("_r")).sum().round(2).alias("refund_cny"),
         )
@@ -128,24 +139,24 @@ def orders_summary(units: pl.DataFrame) -> pl.DataFrame:
         pl.len().alias("orders"),
         pl.col("customer_id").n_unique().alias("customers"),
         pl.col("is_unexplained").sum().alias("orders_above_tolerance"),
-        pl.col("overcharge_cny").filter(pl.col("is_unexplained")).sum().round(2).alias("overcharge_cny"),
+        pl.col("overcharge_cny").filter(pl.col("is_unexplained")).sum().round(2)
+        .alias("overcharge_cny"),
         pl.col("is_unpublished_promo").sum().alias("orders_unpublished_promo"),
         pl.col("hidden_discount_cny").sum().round(2).alias("hidden_discount_cny"),
         pl.col("log_premium").mean().alias("mean_log_premium"),
     )
 
 
-def mitigation(disparity, settings, sets: Sequence[tuple[str, ...]]) -> pl.DataFrame:  # noqa: ANN001
+def mitigation(disparity: Disparity, settings: Settings) -> pl.DataFrame:
     """β of every flagged group before and after removing the flagged premiums.
 
     ``removed_cny``: Σ charged × q × (1 − e^(−adjustment)) over the group's orders —
     what the counterfactual (premium-free) prices would have saved its members.
     """
-    from workbench.pricing._matched import _set_stats
-
     flagged = disparity.flagged
-    schema = {"group": pl.String, "metric": pl.String, "beta_before": pl.Float64, "beta_after": pl.Float64,
-              "mean_premium_before": pl.Float64, "mean_premium_after": pl.Float64, "removed_cny": pl.Float64}
+    schema = {"group": pl.String, "metric": pl.String, "beta_before": pl.Float64,
+              "beta_after": pl.Float64, "mean_premium_before": pl.Float64,
+              "mean_premium_after": pl.Float64, "removed_cny": pl.Float64}
     if flagged.height == 0:
         return pl.DataFrame(schema=schema)
     units = disparity.adjusted_units
@@ -167,7 +178,8 @@ def mitigation(disparity, settings, sets: Sequence[tuple[str, ...]]) -> pl.DataF
                 "beta_after": after,
                 "mean_premium_before": float(m[metric].mean() or 0.0),
                 "mean_premium_after": float((m[metric] - adj).mean() or 0.0),
-                "removed_cny": round(float((m["charged_price"] * m["quantity"] * (1 - np.exp(-adj))).sum()), 2),
+                "removed_cny": round(float(
+                    (m["charged_price"] * m["quantity"] * (1 - np.exp(-adj))).sum()), 2),
             }
         )
     return pl.DataFrame(rows, schema=schema)

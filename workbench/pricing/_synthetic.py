@@ -51,12 +51,14 @@ def synthetic_frames(
     sub = rng.choice(["0310", "0110"], nc)
     prefers_android = rng.random(nc) < 0.45
     tier_p = rng.random(nc)
-    tier = np.where(tier_p < 0.15, "vip", np.where(tier_p < 0.45, "core", "standard")).astype(object)
+    tier = np.where(tier_p < 0.15, "vip",
+                    np.where(tier_p < 0.45, "core", "standard")).astype(object)
     if confounded:
         tier = np.where(prefers_android & (rng.random(nc) < 0.9), "standard", tier).astype(object)
     customers_df = pl.DataFrame(
         {
-            "customer_id": cid, "subsidiary_id": sub, "customer_type": ["individual"] * nc, "uscc": [None] * nc,
+            "customer_id": cid, "subsidiary_id": sub, "customer_type": ["individual"] * nc,
+            "uscc": [None] * nc,
             "signup_date": signup, "province": province, "gender": gender, "birth_year": birth,
         },
         schema_overrides={"uscc": pl.String},
@@ -75,23 +77,11 @@ def synthetic_frames(
         },
         schema_overrides={"reason": pl.String},
     )
-    # Skus and promotions: one public sitewide promo for vip/core, one public per-sku promo, one private.
+    # Skus and promotions: one public sitewide promo for vip/core, one public per-sku promo,
+    # one private.
     skus_arr = np.array(sku_ids(ns), dtype=object)
     price = np.round(rng.lognormal(4.5, 0.8, ns), 0) - 0.01
     pop = rng.dirichlet(np.ones(ns) * 2)
-    promos = pl.DataFrame(
-        {
-            "promo_id": ["P-ALL", "P-SKU", "P-HIDDEN"],
-            "sku": [None, skus_arr[0], None],
-            "starts_at": [dt.datetime(2026, 8, 1), dt.datetime(2026, 7, 1), dt.datetime(2026, 7, 1)],
-            "ends_at": [dt.datetime(2026, 8, 31, 23, 59, 59), dt.datetime(2026, 9, 30, 23, 59, 59),
-                        dt.datetime(2026, 12, 31)],
-            "discount_pct": [10.0, 20.0, 15.0],
-            "eligible_tiers": ["vip,core", None, None],
-            "public": [True, True, False],
-        },
-        schema_overrides={"sku": pl.String},
-    )
     # Orders.
     oc = rng.integers(0, nc, no)
     osku = rng.choice(ns, no, p=pop)
@@ -100,7 +90,8 @@ def synthetic_frames(
     channel = rng.choice(["app", "web", "store", "phone"], no, p=[0.5, 0.3, 0.12, 0.08])
     dev_app = np.where(prefers_android[oc], "android", "ios")
     device = np.where(channel == "app", dev_app,
-                      np.where(channel == "web", rng.choice(["windows", "macos", "ios", "android"], no), None))
+                      np.where(channel == "web",
+                               rng.choice(["windows", "macos", "ios", "android"], no), None))
     qty = rng.integers(1, 4, no)
     held = np.where(changes[oc] & (ts >= np.datetime64(change_at)), new_tier[oc], tier[oc])
     tdisc = np.select([held == "vip", held == "core"], [10.0, 5.0], 0.0)
@@ -127,13 +118,39 @@ def synthetic_frames(
     coupon = np.where(rng.random(no) < 0.05, np.minimum(10.0, charged * qty * 0.5).round(2), 0.0)
     orders_df = pl.DataFrame(
         {
-            "order_id": [f"O{i:07d}" for i in range(no)], "customer_id": cid[oc], "subsidiary_id": sub[oc],
-            "sku": skus_arr[osku], "ordered_at": ts.astype("datetime64[us]"), "channel": channel,
-            "device_os": device.tolist(), "province": province[oc], "quantity": qty.astype(np.int64),
-            "list_price": price[osku], "charged_price": charged, "promo_id": promo.tolist(), "coupon_cny": coupon,
+            "order_id": [f"O{i:07d}" for i in range(no)], "customer_id": cid[oc],
+            "subsidiary_id": sub[oc], "sku": skus_arr[osku],
+            "ordered_at": ts.astype("datetime64[us]"), "channel": channel,
+            "device_os": device.tolist(), "province": province[oc],
+            "quantity": qty.astype(np.int64), "list_price": price[osku], "charged_price": charged,
+            "promo_id": promo.tolist(), "coupon_cny": coupon,
         },
         schema_overrides={"device_os": pl.String, "promo_id": pl.String},
     )
+    return _frames(customers_df, assignments, _promotions(skus_arr[0]), orders_df)
+
+
+def _promotions(first_sku: str) -> pl.DataFrame:
+    """One public sitewide promo for vip/core, one public promo on ``first_sku``, one private."""
+    return pl.DataFrame(
+        {
+            "promo_id": ["P-ALL", "P-SKU", "P-HIDDEN"],
+            "sku": [None, first_sku, None],
+            "starts_at": [dt.datetime(2026, 8, 1), dt.datetime(2026, 7, 1),
+                          dt.datetime(2026, 7, 1)],
+            "ends_at": [dt.datetime(2026, 8, 31, 23, 59, 59), dt.datetime(2026, 9, 30, 23, 59, 59),
+                        dt.datetime(2026, 12, 31)],
+            "discount_pct": [10.0, 20.0, 15.0],
+            "eligible_tiers": ["vip,core", None, None],
+            "public": [True, True, False],
+        },
+        schema_overrides={"sku": pl.String},
+    )
+
+
+def _frames(customers_df: pl.DataFrame, assignments: pl.DataFrame, promos: pl.DataFrame,
+            orders_df: pl.DataFrame) -> dict[str, pl.LazyFrame]:
+    """The contract frames around the generated ones (plus late orders to ignore)."""
     # October orders (after the period) with an absurd premium: must be ignored.
     late = orders_df.head(50).with_columns(
         ("L" + pl.col("order_id")).alias("order_id"),
@@ -142,15 +159,18 @@ def synthetic_frames(
     ).with_columns(pl.col("ordered_at").clip(upper_bound=dt.datetime(2026, 11, 15)))
     orders_df = pl.concat([orders_df, late])
     frames = {
-        "subsidiaries": pl.DataFrame({"subsidiary_id": ["0310", "0110"], "name": ["SH", "BJ"], "province": ["31", "11"]}),
+        "subsidiaries": pl.DataFrame({"subsidiary_id": ["0310", "0110"], "name": ["SH", "BJ"],
+                                      "province": ["31", "11"]}),
         "customers": customers_df,
         "tier_policy": pl.DataFrame(
-            {"tier": ["vip", "core", "standard"], "rank": [3, 2, 1], "min_spend_12m": [20000.0, 5000.0, 0.0],
-             "min_orders_12m": [24, 8, 0], "min_tenure_months": [12, 3, 0], "review_cycle_days": [90, 180, 365],
+            {"tier": ["vip", "core", "standard"], "rank": [3, 2, 1],
+             "min_spend_12m": [20000.0, 5000.0, 0.0], "min_orders_12m": [24, 8, 0],
+             "min_tenure_months": [12, 3, 0], "review_cycle_days": [90, 180, 365],
              "published_at": [dt.date(2024, 7, 1)] * 3}
         ),
         "tier_benefits": pl.DataFrame(
-            {"tier": ["vip", "core", "core"], "benefit_type": ["discount_pct", "discount_pct", "rebate_pct"],
+            {"tier": ["vip", "core", "core"],
+             "benefit_type": ["discount_pct", "discount_pct", "rebate_pct"],
              "value": [10.0, 5.0, 2.0], "published": [True, True, False]}
         ),
         "tier_assignments": assignments,

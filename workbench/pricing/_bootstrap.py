@@ -1,0 +1,132 @@
+"""Bootstrap over customers (Poisson weights) of the cell fixed-effects estimate.
+
+Poisson(1) weights are stored as ``uint8`` (customers × B), drawn in the order
+one ``rng.poisson(1.0, size=(B, n))`` call draws them (:func:`_weights`); the
+per-customer contributions of the groups that need them form a sparse groups ×
+customers matrix (:func:`_contrasts`), and all (set, metric) of a round are
+multiplied with the weights in one batched sparse × dense product over blocks of
+customers whose weights are converted to float64 once and stay in cache
+(:func:`_weighted_sums`). :func:`_intervals` turns the replicates into percentile
+intervals and a standard error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from workbench.pricing._estimator import _Data, _Struct
+
+#: Non-zeros of the per-customer contrasts multiplied with the weights at a time (memory).
+_BOOT_NNZ = 8_000_000
+#: Entries of the dense (groups × customers) buffer the per-customer contrasts are summed in.
+_CONTRAST_CELLS = 16_000_000
+#: Customers whose bootstrap weights are multiplied at a time (a float64 block that stays in cache).
+_BOOT_CUSTOMERS = 2048
+
+
+def _weights(rng: np.random.Generator, n_bootstrap: int, n_cust: int) -> np.ndarray:
+    """Poisson(1) bootstrap weights, customers × B, as uint8 (drawn row by row in
+    the order ``rng.poisson(1.0, size=(B, n_cust))`` draws them).
+    """
+    w = np.empty((n_bootstrap, n_cust), np.uint8)
+    step = max(1, 4_000_000 // max(n_cust, 1))
+    for b0 in range(0, n_bootstrap, step):
+        draws = rng.poisson(1.0, size=(min(step, n_bootstrap - b0), n_cust))
+        if draws.size and draws.max() > 255:
+            raise OverflowError("Poisson(1) weight above 255")
+        w[b0:b0 + draws.shape[0]] = draws
+    return np.ascontiguousarray(w.T)
+
+
+def _contrasts(
+    st: _Struct, data: _Data, e: np.ndarray | None, groups: np.ndarray
+) -> sparse.csr_matrix:
+    """Per group (rows) and customer (columns): Σ over the customer's orders in the
+    group's cells of (D − p_gc)·e (``e`` given) or (D − p_gc)² = D(1 − 2 p_gc) + p_gc²
+    (``e`` None). One expansion of every order of each group's cells, summed per
+    (group, customer) with ``np.bincount``, ``_CONTRAST_CELLS`` entries at a time.
+    """
+    n_cust = data.n_cust
+    pos = np.full(st.n_groups, -1, np.int64)
+    pos[groups] = np.arange(len(groups))
+    csize = st.csize
+    pn = st.pn
+    share = pn / csize[st.pcell]  # p_gc = n_gc / N_c
+    cust = data.cust[st.rows].astype(np.int64)
+    pairs = np.flatnonzero(pos[st.plab] >= 0)
+    parts = []
+    # groups per dense (groups × customers) buffer
+    step = max(1, _CONTRAST_CELLS // max(n_cust, 1))
+    for g0 in range(0, len(groups), step):
+        sel = pairs[(pos[st.plab[pairs]] >= g0) & (pos[st.plab[pairs]] < g0 + step)]
+        k = min(step, len(groups) - g0)
+        acc = np.zeros(k * n_cust)
+        if sel.size:
+            # every order of the pair's cell, with the pair's group and share
+            c = st.pcell[sel]
+            n = csize[c]
+            at = (np.repeat(st.cstart[c] - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
+                  + np.arange(n.sum()))
+            key = np.repeat((pos[st.plab[sel]] - g0) * n_cust, n) + cust[at]
+            p_rep = np.repeat(share[sel], n)
+            w = -p_rep * e[at] if e is not None else p_rep * p_rep
+            acc += np.bincount(key, weights=w, minlength=k * n_cust)
+            # the members themselves: + e (numerator) or 1 − 2p (denominator)
+            m_at = (np.repeat(st.pstart[sel] - np.concatenate([[0], np.cumsum(pn[sel])[:-1]]),
+                              pn[sel])
+                    + np.arange(pn[sel].sum()))
+            m_key = np.repeat((pos[st.plab[sel]] - g0) * n_cust, pn[sel]) + cust[m_at]
+            m_w = e[m_at] if e is not None else np.repeat(1.0 - 2.0 * share[sel], pn[sel])
+            acc += np.bincount(m_key, weights=m_w, minlength=k * n_cust)
+        nz = np.flatnonzero(acc)
+        indptr = np.searchsorted(nz, np.arange(k + 1, dtype=np.int64) * n_cust)
+        parts.append(sparse.csr_matrix((acc[nz], nz % n_cust, indptr), shape=(k, n_cust)))
+    return sparse.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+
+def _weighted_sums(mats: list[sparse.csr_matrix], weights: np.ndarray) -> list[np.ndarray]:
+    """Σ_i w_i x_i for every row of every matrix and every replicate (``weights``:
+    customers × B, uint8). Matrices are stacked (up to ``_BOOT_NNZ`` non-zeros at a
+    time) and multiplied over blocks of ``_BOOT_CUSTOMERS`` customers, whose weights
+    are converted to float64 once per block and stay in cache. Returns per matrix
+    an array B × rows.
+    """
+    res: list[np.ndarray] = []
+    n_cust, n_b = weights.shape
+    i = 0
+    while i < len(mats):
+        j, nnz = i, 0
+        while j < len(mats) and (j == i or nnz + mats[j].nnz <= _BOOT_NNZ):
+            nnz += mats[j].nnz
+            j += 1
+        big = sparse.vstack(mats[i:j], format="csr").tocsc()
+        out = np.zeros((big.shape[0], n_b))
+        indptr = big.indptr
+        for i0 in range(0, n_cust, _BOOT_CUSTOMERS):
+            i1 = min(n_cust, i0 + _BOOT_CUSTOMERS)
+            if indptr[i1] > indptr[i0]:
+                out += big[:, i0:i1] @ weights[i0:i1].astype(np.float64)
+        at = 0
+        for m in mats[i:j]:
+            res.append(out[at:at + m.shape[0]].T)
+            at += m.shape[0]
+        i = j
+    return res
+
+
+def _intervals(
+    num: np.ndarray, den: np.ndarray, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentile interval and sd of β* = num / den (B × groups)."""
+    g = num.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        draws = np.where(den > 0, num / den, np.nan)
+    tail = (1 - level) / 2
+    ok = np.isfinite(draws).sum(axis=0) >= 2
+    low, high, sd = np.full(g, np.nan), np.full(g, np.nan), np.full(g, np.nan)
+    if ok.any():
+        low[ok], high[ok] = np.nanquantile(draws[:, ok], [tail, 1 - tail], axis=0)
+        sd[ok] = np.nanstd(draws[:, ok], axis=0, ddof=1)
+    return low, high, sd
+
