@@ -19,7 +19,8 @@ def d(s: str) -> np.datetime64:
 
 
 def test_make_up_saturday_is_a_workday_and_national_day_is_not(cal: WorkCalendar) -> None:
-    days = [dt.date(2026, 10, 10), dt.date(2026, 10, 1), dt.date(2026, 10, 9), dt.date(2026, 10, 11)]
+    days = [dt.date(2026, 10, 10), dt.date(2026, 10, 1), dt.date(2026, 10, 9),
+            dt.date(2026, 10, 11)]
     assert cal.is_workday(days).tolist() == [True, False, True, False]
 
 
@@ -67,7 +68,8 @@ def test_extension_file_adds_a_year(cal: WorkCalendar, tmp_path) -> None:
     assert 2027 in ext.years
     days = [dt.date(2027, 1, 1), dt.date(2027, 1, 4), dt.date(2027, 9, 26), dt.date(2027, 10, 4)]
     assert ext.is_workday(days).tolist() == [False, True, True, False]
-    assert cal.add_workdays([dt.date(2026, 9, 29)], 7)[0] == ext.add_workdays([dt.date(2026, 9, 29)], 7)[0]
+    day = [dt.date(2026, 9, 29)]
+    assert cal.add_workdays(day, 7)[0] == ext.add_workdays(day, 7)[0]
 
 
 @pytest.mark.parametrize(

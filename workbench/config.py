@@ -4,13 +4,17 @@ Every config the workbench reads (SLA policy, credit policy, dashboard threshold
 working-day calendar extensions, report parameter files) goes through
 :func:`read_yaml` and a :class:`Reader`, so a bad file always fails the same way::
 
-    SLA policy file ops/sla.yaml: versions[0].targets.ack.limits.high: expected a positive number, got -1
+    SLA policy file ops/sla.yaml: versions[0].targets.ack.clock: 'hours' is not one of [...]
 
->>> r = Reader("credit policy", "policy.yaml")
->>> r.number({"pdo": "twenty"}, "pdo", "scaling")
+>>> r = Reader("credit policy", "p.yaml")
+>>> r.number({"pdo": "x"}, "pdo", "scaling")
 Traceback (most recent call last):
 ...
-workbench.config.ConfigError: credit policy file policy.yaml: scaling.pdo: expected a number, got 'twenty'
+workbench.config.ConfigError: credit policy file p.yaml: scaling.pdo: expected a number, got 'x'
+>>> r.choice(["accepted", "solved"], 1, ["accepted", "resolved"], "stop")
+Traceback (most recent call last):
+...
+workbench.config.ConfigError: credit policy file p.yaml: stop[1]: 'solved' is not one of [...]
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["ConfigError", "Reader", "read_yaml"]
+__all__ = ["ConfigError", "Doc", "Reader", "read_yaml"]
 
 MSG_FILE_NOT_FOUND = "{what} file {path}: not found"
 MSG_NOT_YAML = "{what} file {path}: not valid YAML ({problem})"
@@ -36,12 +40,18 @@ class ConfigError(ValueError):
     """A configuration file that is missing, not YAML, or does not follow its schema."""
 
 
+#: A parsed document or part of it: a mapping read by key, or a list read by index.
+Doc = Mapping[str, Any] | list[Any]
+
+
 def read_yaml(path: str | Path | None, *, what: str, package: str | None = None,
-              default_name: str | None = None) -> tuple[Any, str]:
-    """Parse a YAML file; ``path`` None reads ``default_name`` packaged in ``package``.
+              default_name: str | None = None,
+              error: type[ConfigError] = ConfigError) -> tuple[Any, str]:
+    """Parse a YAML file; ``path`` None (or empty) reads ``default_name`` packaged in ``package``.
 
     Returns the document and the name to show in messages (the path, or
-    ``workbench/<package>/<default_name>``).
+    ``workbench/<package>/<default_name>``). ``error`` is the exception raised
+    (a :class:`ConfigError` subclass a caller documents, e.g. ``PolicyError``).
     """
     if path is None or str(path) == "":
         if package is None or default_name is None:
@@ -53,12 +63,12 @@ def read_yaml(path: str | Path | None, *, what: str, package: str | None = None,
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise ConfigError(MSG_FILE_NOT_FOUND.format(what=what, path=where)) from None
+            raise error(MSG_FILE_NOT_FOUND.format(what=what, path=where)) from None
     try:
         return yaml.safe_load(text), where
     except yaml.YAMLError as exc:
         problem = " ".join(str(exc).split())
-        raise ConfigError(MSG_NOT_YAML.format(what=what, path=where, problem=problem)) from None
+        raise error(MSG_NOT_YAML.format(what=what, path=where, problem=problem)) from None
 
 
 def _join(parent: str, key: str | int) -> str:
@@ -68,50 +78,65 @@ def _join(parent: str, key: str | int) -> str:
 
 
 class Reader:
-    """Typed access to a parsed document; every failure names ``what``, file and key path."""
+    """Typed access to a parsed document; every failure names ``what``, file and key path.
 
-    def __init__(self, what: str, path: str) -> None:
+    A ``name`` argument is a mapping key, or a list index when ``doc`` is a list
+    (``reader.choice(items, 0, allowed, "stop")`` reads and names ``stop[0]``).
+    ``error`` is the exception class raised (a :class:`ConfigError` subclass).
+    """
+
+    def __init__(self, what: str, path: str, error: type[ConfigError] = ConfigError) -> None:
         self.what = what
         self.path = path
+        self.error = error
 
     def fail(self, key: str, problem: str) -> ConfigError:
         """The error to raise for ``problem`` at ``key`` (the whole file when empty)."""
         if not key:
-            return ConfigError(MSG_TOP.format(what=self.what, path=self.path, problem=problem))
-        return ConfigError(
+            return self.error(MSG_TOP.format(what=self.what, path=self.path, problem=problem))
+        return self.error(
             MSG_AT_KEY.format(what=self.what, path=self.path, key=key, problem=problem)
         )
 
     def mapping(self, value: Any, key: str = "", *, required: Iterable[str] = (),
                 optional: Iterable[str] | None = None) -> Mapping[str, Any]:
-        """``value`` as a mapping with the ``required`` keys and, when ``optional``
-        is given, no key outside ``required`` + ``optional``."""
+        """``value`` as a mapping with the ``required`` keys (present and not empty).
+
+        When ``optional`` is given, a key outside ``required`` + ``optional`` is an error.
+        """
         if not isinstance(value, Mapping):
             raise self.fail(key, f"expected a mapping, got {value!r}")
         required = tuple(required)
-        for name in required:
-            if name not in value:
-                raise self.fail(_join(key, name), "required key is missing")
         if optional is not None:
             allowed = [*required, *optional]
             for name in value:
                 if name not in allowed:
-                    raise self.fail(_join(key, str(name)), f"unknown key (allowed: {allowed})")
+                    raise self.fail(
+                        _join(key, str(name)), f"unknown key (allowed: {', '.join(allowed)})"
+                    )
+        for name in required:
+            if value.get(name) is None:
+                raise self.fail(_join(key, name), "required key is missing")
         return value
 
     def list(self, value: Any, key: str, *, min_len: int = 0) -> list[Any]:
+        """``value`` as a list of at least ``min_len`` items."""
         if not isinstance(value, list):
             raise self.fail(key, f"expected a list, got {value!r}")
         if len(value) < min_len:
             raise self.fail(key, f"expected at least {min_len} item(s)")
         return value
 
-    def get(self, doc: Mapping[str, Any], name: str, parent: str = "") -> tuple[Any, str]:
-        """The value of ``name`` in ``doc`` and its key path."""
-        return doc.get(name), _join(parent, name)
+    def get(self, doc: Doc, name: str | int, parent: str = "") -> tuple[Any, str]:
+        """The value of ``name`` in ``doc`` (None when absent) and its key path."""
+        if isinstance(doc, list):
+            value = doc[name] if isinstance(name, int) and -len(doc) <= name < len(doc) else None
+            return value, _join(parent, name)
+        return doc.get(str(name)), _join(parent, name)
 
-    def number(self, doc: Mapping[str, Any], name: str, parent: str = "", *,
+    def number(self, doc: Doc, name: str | int, parent: str = "", *,
                positive: bool = False, default: float | None = None) -> float:
+        """A finite number (``positive``: > 0); ``default`` when absent, if given."""
         value, key = self.get(doc, name, parent)
         if value is None and default is not None:
             return default
@@ -121,8 +146,9 @@ class Reader:
             raise self.fail(key, f"expected {kind}, got {value!r}")
         return float(value)
 
-    def integer(self, doc: Mapping[str, Any], name: str, parent: str = "", *,
+    def integer(self, doc: Doc, name: str | int, parent: str = "", *,
                 minimum: int | None = None) -> int:
+        """An integer, at least ``minimum`` when given."""
         value, key = self.get(doc, name, parent)
         if not isinstance(value, int) or isinstance(value, bool) or (
             minimum is not None and value < minimum
@@ -131,28 +157,34 @@ class Reader:
             raise self.fail(key, f"expected {rule}, got {value!r}")
         return value
 
-    def string(self, doc: Mapping[str, Any], name: str, parent: str = "", *,
+    def string(self, doc: Doc, name: str | int, parent: str = "", *,
                default: str | None = None) -> str:
+        """A non-blank text, stripped (a YAML number such as ``2026.1`` is read as text)."""
         value, key = self.get(doc, name, parent)
         if value is None and default is not None:
             return default
-        if not isinstance(value, str) or not value.strip():
+        ok = isinstance(value, str | int | float) and not isinstance(value, bool)
+        text = str(value).strip() if ok else ""
+        if not text:
             raise self.fail(key, f"expected a non-empty text, got {value!r}")
-        return value
+        return text
 
-    def choice(self, doc: Mapping[str, Any], name: str, allowed: Iterable[Any],
-               parent: str = "") -> Any:
+    def choice(self, doc: Doc, name: str | int, allowed: Iterable[Any], parent: str = "") -> Any:
+        """One of ``allowed``."""
         value, key = self.get(doc, name, parent)
         allowed = list(allowed)
         if value not in allowed:
             raise self.fail(key, f"{value!r} is not one of {allowed}")
         return value
 
-    def date(self, doc: Mapping[str, Any], name: str, parent: str = "") -> dt.date:
+    def date(self, doc: Doc, name: str | int, parent: str = "") -> dt.date:
+        """A date: a YAML date, or text ``YYYY-MM-DD`` (a timestamp gives its day)."""
         value, key = self.get(doc, name, parent)
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
             return value
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            raise self.fail(key, f"expected a date (YYYY-MM-DD), got {value!r}") from None
+            raise self.fail(key, f"expected an ISO date (YYYY-MM-DD), got {value!r}") from None

@@ -12,6 +12,9 @@ can be added from a small YAML file as soon as the notice is published::
     holidays: [2027-01-01, 2027-02-06, ...]   # statutory rest days on weekdays or weekends
     workdays: [2027-02-14, ...]               # make-up workdays on weekends
 
+The file is read the one way every workbench config is read
+(:func:`workbench.config.read_yaml` and :class:`workbench.config.Reader`), so a bad
+one fails naming the file and the key (``calendar file 2027.yaml: holidays[3]: …``).
 Any date in a year the calendar does not know raises :class:`CalendarError`
 instead of silently being treated as a plain Monday–Friday year.
 """
@@ -25,17 +28,18 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import yaml
+
+from workbench.config import ConfigError, Reader, read_yaml
 
 UNKNOWN_YEARS = (
     "the working-day calendar does not know the year(s) {years} (it knows {first}–{last}); "
     "add the State Council's holiday notice for them with a calendar file (see workbench.workdays)"
 )
-BAD_FILE = "calendar file {path}: {problem}"
+WHAT = "calendar"
 WEEKMASK = "1111111"
 
 
-class CalendarError(ValueError):
+class CalendarError(ConfigError):
     """A date outside the known years, or a malformed calendar extension file."""
 
 
@@ -69,7 +73,8 @@ class WorkCalendar:
 
     @classmethod
     def _build(
-        cls, years: Iterable[int], holidays: set[dt.date], makeup: set[dt.date], sources: tuple[str, ...]
+        cls, years: Iterable[int], holidays: set[dt.date], makeup: set[dt.date],
+        sources: tuple[str, ...],
     ) -> WorkCalendar:
         rest: list[dt.date] = []
         for year in years:
@@ -82,23 +87,24 @@ class WorkCalendar:
         return cls(np.array(sorted(rest), dtype="datetime64[D]"), frozenset(years), sources)
 
     def extended(self, path: str | Path) -> WorkCalendar:
-        """This calendar plus one year from a YAML file (replaces that year if known)."""
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            year = int(data["year"])
-            holidays = {dt.date.fromisoformat(str(d)) for d in data.get("holidays") or []}
-            makeup = {dt.date.fromisoformat(str(d)) for d in data.get("workdays") or []}
-        except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
-            raise CalendarError(BAD_FILE.format(path=path, problem=exc)) from exc
-        wrong = sorted(d.isoformat() for d in holidays | makeup if d.year != year)
-        if wrong:
-            raise CalendarError(BAD_FILE.format(path=path, problem=f"dates outside {year}: {wrong[:5]}"))
+        """A copy of this calendar plus one year from a YAML file (replaces that year if known)."""
+        doc, where = read_yaml(path, what=WHAT, error=CalendarError)
+        r = Reader(WHAT, where, CalendarError)
+        data = r.mapping(doc, required=("year",), optional=("holidays", "workdays"))
+        year = r.integer(data, "year", minimum=1)
+
+        def days(name: str) -> set[dt.date]:
+            items = r.list(data.get(name) or [], name)
+            out = {r.date(items, i, name) for i in range(len(items))}
+            wrong = sorted(d.isoformat() for d in out if d.year != year)
+            if wrong:
+                raise r.fail(name, f"dates outside {year}: {wrong[:5]}")
+            return out
+
+        holidays, makeup = days("holidays"), days("workdays")
         weekday_makeup = sorted(d.isoformat() for d in makeup if d.weekday() < 5)
         if weekday_makeup:
-            raise CalendarError(
-                BAD_FILE.format(path=path, problem=f"make-up workdays must be weekends: {weekday_makeup[:5]}")
-            )
+            raise r.fail("workdays", f"make-up workdays must be weekends: {weekday_makeup[:5]}")
         added = self._build([year], holidays, makeup, ())
         keep = self.rest_days[self.rest_days.astype("datetime64[Y]").astype(int) + 1970 != year]
         return WorkCalendar(
@@ -110,10 +116,12 @@ class WorkCalendar:
     # ---------------------------------------------------------------- checks
     @property
     def first_year(self) -> int:
+        """The earliest known year."""
         return min(self.years)
 
     @property
     def last_year(self) -> int:
+        """The latest known year."""
         return max(self.years)
 
     def check(self, days: np.ndarray) -> None:
@@ -133,9 +141,12 @@ class WorkCalendar:
         """Whether each day is an official working day (make-up weekends included)."""
         d = _as_days(days)
         self.check(d)
-        return np.busday_offset(d, 0, roll="forward", weekmask=WEEKMASK, holidays=self.rest_days) == d
+        first = np.busday_offset(d, 0, roll="forward", weekmask=WEEKMASK, holidays=self.rest_days)
+        return first == d
 
-    def add_workdays(self, days: Iterable[dt.date] | np.ndarray | pl.Series, n: int | np.ndarray) -> np.ndarray:
+    def add_workdays(
+        self, days: Iterable[dt.date] | np.ndarray | pl.Series, n: int | np.ndarray
+    ) -> np.ndarray:
         """The ``n``-th working day after each day, the day itself not counted.
 
         This is the acceptance deadline rule ("within 7 working days, the day of
@@ -149,7 +160,9 @@ class WorkCalendar:
         return out
 
     def workdays_between(
-        self, start: Iterable[dt.date] | np.ndarray | pl.Series, end: Iterable[dt.date] | np.ndarray | pl.Series
+        self,
+        start: Iterable[dt.date] | np.ndarray | pl.Series,
+        end: Iterable[dt.date] | np.ndarray | pl.Series,
     ) -> np.ndarray:
         """Working days in ``(start, end]`` — after the start day, up to and including end."""
         s, e = _as_days(start), _as_days(end)
@@ -165,4 +178,6 @@ class WorkCalendar:
         in_known = np.isin(days.astype("datetime64[Y]").astype(int) + 1970, list(self.years))
         days = days[in_known]
         rest = np.isin(days, self.rest_days)
-        return pl.DataFrame({"date": days, "is_workday": ~rest}).with_columns(pl.col("date").cast(pl.Date))
+        return pl.DataFrame({"date": days, "is_workday": ~rest}).with_columns(
+            pl.col("date").cast(pl.Date)
+        )

@@ -3,7 +3,7 @@
 lifelines (0.30.x) requires ``pandas < 3``; the workbench runs on pandas 3, so
 lifelines is not a dependency of the workbench, not even a test-only one. This
 script is run once, by hand, in a throwaway environment, and its output is
-committed; ``test_sla_km_lifelines.py`` compares :mod:`workbench.sla.survival`
+committed; ``test_sla_km_lifelines.py`` compares :mod:`workbench.sla._survival`
 with it to 1e-9. To regenerate::
 
     python3.11 -m venv /tmp/ll && /tmp/ll/bin/pip install lifelines
@@ -71,7 +71,8 @@ def main() -> None:
         ci = kmf.confidence_interval_
         low, high = ci.iloc[:, 0], ci.iloc[:, 1]
         for level in (0.5, 0.1):
-            assert not np.any(np.abs(sf.to_numpy() - level) < 1e-9), f"{name}: S(t) too close to {level}"
+            too_close = np.abs(sf.to_numpy() - level) < 1e-9
+            assert not np.any(too_close), f"{name}: S(t) too close to {level}"
 
         def q(series: pd.Series, level: float) -> float | None:
             v = float(qth_survival_time(level, series))

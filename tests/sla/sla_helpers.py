@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from workbench.contract import TABLES
-from workbench.sla.records import STATE_AFTER
+from workbench.sla._records import STATE_AFTER
 
 D = dt.datetime
 Build = Callable[..., dict[str, pl.LazyFrame]]
@@ -48,7 +48,9 @@ def _derive(cid: str, events: list[tuple[str, dt.datetime, str]]) -> dict[str, A
     }
 
 
-def build(complaints: list[dict[str, Any]], events: list[tuple[str, dt.datetime, str]]) -> dict[str, pl.LazyFrame]:
+def build(
+    complaints: list[dict[str, Any]], events: list[tuple[str, dt.datetime, str]]
+) -> dict[str, pl.LazyFrame]:
     """Contract frames from complaint dicts and ``(complaint_id, at, event)`` tuples."""
     rows = []
     for c in complaints:
@@ -66,7 +68,7 @@ def build(complaints: list[dict[str, Any]], events: list[tuple[str, dt.datetime,
         },
         schema=eschema,
     )
-    subs = pl.DataFrame({"subsidiary_id": sorted(comp["subsidiary_id"].unique().to_list())}).with_columns(
-        name=pl.lit("x"), province=pl.lit("31")
-    )
+    subs = pl.DataFrame(
+        {"subsidiary_id": sorted(comp["subsidiary_id"].unique().to_list())}
+    ).with_columns(name=pl.lit("x"), province=pl.lit("31"))
     return {"complaints": comp.lazy(), "complaint_events": ev.lazy(), "subsidiaries": subs.lazy()}

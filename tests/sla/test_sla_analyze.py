@@ -12,8 +12,11 @@ import pytest
 
 from tests.sla.sla_helpers import D, build
 from workbench import sla
+from workbench.analysis import load_saved
 from workbench.contract import FINDINGS_SCHEMA
 from workbench.findings import finding_id
+from workbench.params import ParameterError
+from workbench.workdays import WorkCalendar
 
 RULES5 = ("ack_breach", "acceptance_breach", "resolution_breach", "update_gap", "missing_record")
 
@@ -46,23 +49,30 @@ def test_findings_carry_the_evidence() -> None:
     assert d["limit"] == 24 and d["elapsed"] == 30 and d["overrun_hours"] == 6
     assert d["deadline"] == "2026-08-04T09:00:00" and d["policy_version"] == "2026.1"
     assert "2026-04-15" in d["legal_basis"] and d["clock"] == "calendar_hours"
-    adh = res.tables["adherence"].filter((pl.col("dimension") == "overall") & (pl.col("target") == "ack"))
+    adh = res.tables["adherence"].filter(
+        (pl.col("dimension") == "overall") & (pl.col("target") == "ack")
+    )
     assert adh.select("judged", "met", "breached").row(0) == (2, 1, 1)
     assert all(isinstance(fig, go.Figure) for fig in res.figures.values())
-    assert {"adherence_heatmap", "monthly_trend", "km", "km_subsidiary", "calibration", "pareto", "recurring"} <= set(res.figures)
+    assert {"adherence_heatmap", "monthly_trend", "km", "km_subsidiary", "calibration", "pareto",
+            "recurring"} <= set(res.figures)
     km = res.tables["km_summary"]
     assert set(km["dimension"]) == {"all", "severity", "subsidiary_id"}
-    assert km.filter(pl.col("dimension") == "subsidiary_id")["group"].sort().to_list() == ["S1", "S2"]
+    subs = km.filter(pl.col("dimension") == "subsidiary_id")["group"].sort().to_list()
+    assert subs == ["S1", "S2"]
 
 
 def test_missing_record_evidence_lists_the_checks() -> None:
     r = D(2026, 8, 3, 9)
-    events = [("C", r + dt.timedelta(hours=20), "accepted"), ("C", r + dt.timedelta(days=2), "resolved"),
+    events = [("C", r + dt.timedelta(hours=20), "accepted"),
+              ("C", r + dt.timedelta(days=2), "resolved"),
               ("C", r + dt.timedelta(days=2, hours=1), "closed")]
-    res = sla.analyze(build([{"complaint_id": "C", "received_at": r}], events), "2026-Q3", with_risk=False)
+    frames = build([{"complaint_id": "C", "received_at": r}], events)
+    res = sla.analyze(frames, "2026-Q3", with_risk=False)
     mr = res.findings.filter(pl.col("rule") == "missing_record")
     d = json.loads(mr["detail"][0])
-    assert d["checks"] == ["resolved_without_ack"] and d["explanation"] == [sla.CHECKS["resolved_without_ack"]]
+    assert d["checks"] == ["resolved_without_ack"]
+    assert d["explanation"] == [sla.CHECKS["resolved_without_ack"]]
     assert d["record"]["latest_resolved"] == "2026-08-05T09:00:00"
 
 
@@ -112,7 +122,9 @@ def test_ground_truth_of_the_tiny_sample(tiny: tuple[Path, Path]) -> None:
 
 def _cut(frames: dict[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
     cut = dict(frames)
-    cut["complaint_events"] = frames["complaint_events"].filter(pl.col("at") <= dt.datetime(2026, 10, 1))
+    cut["complaint_events"] = frames["complaint_events"].filter(
+        pl.col("at") <= dt.datetime(2026, 10, 1)
+    )
     return cut
 
 
@@ -125,12 +137,13 @@ def test_no_look_ahead_in_the_rules(tiny: tuple[Path, Path]) -> None:
 
 def test_breach_risk_model_runs_out_of_time(tiny: tuple[Path, Path]) -> None:
     from workbench.periods import parse_period
-    from workbench.sla.risk import fit_breach_risk
+    from workbench.sla._risk import fit_breach_risk
     from workbench.workdays import WorkCalendar
 
     frames = _load(tiny[0])
     p, pol, cal = parse_period("2026-Q3"), sla.load_policy(), WorkCalendar.official()
-    clocks = sla.judge(frames["complaints"], frames["complaint_events"], p, policy=pol, calendar=cal)
+    clocks = sla.judge(frames["complaints"], frames["complaint_events"], p, policy=pol,
+                       calendar=cal)
     model = fit_breach_risk(frames["complaints"], frames["complaint_events"], p, clocks, policy=pol,
                             calendar=cal, landmark_every_days=21)
     m = model.metrics
@@ -155,7 +168,8 @@ def test_no_look_ahead(tiny: tuple[Path, Path]) -> None:
     assert a.findings.equals(b.findings)
     assert a.tables["risk_scores"].equals(b.tables["risk_scores"])
     # threshold 0: every open, unbreached complaint of P is on the worklist
-    assert a.findings.filter(pl.col("rule") == "breach_risk").height == a.tables["risk_scores"].height > 0
+    listed = a.findings.filter(pl.col("rule") == "breach_risk").height
+    assert listed == a.tables["risk_scores"].height > 0
 
 
 @pytest.mark.slow
@@ -170,7 +184,8 @@ def test_ground_truth_of_the_small_sample(tmp_path: Path) -> None:
         assert recall >= 0.95 and precision >= 0.95, (rule, recall, precision)
     rec = res.findings.filter(pl.col("rule") == "recurring_cause")
     assert rec["entity_id"].to_list() == truth["rules"]["recurring_cause"]["entity_ids"]
-    assert json.loads(rec["detail"][0])["root_cause"] == truth["groups"]["recurring_cause"][0]["root_cause"]
+    planted_cause = truth["groups"]["recurring_cause"][0]["root_cause"]
+    assert json.loads(rec["detail"][0])["root_cause"] == planted_cause
     # The breach model learns the delay drivers of the history: out-of-time AUC on the
     # held-out later landmarks, and better than the base rate on the Brier score.
     m = dict(res.tables["risk_metrics"].iter_rows())
@@ -179,7 +194,8 @@ def test_ground_truth_of_the_small_sample(tmp_path: Path) -> None:
     # after the period end): most of what it lists breaches, and it finds a good part.
     want = set(truth["rules"]["breach_risk"]["entity_ids"])
     got = set(res.findings.filter(pl.col("rule") == "breach_risk")["entity_id"].to_list())
-    assert len(want & got) / len(got) >= 0.6 and len(want & got) / len(want) >= 0.4, (len(want), len(got))
+    hits = len(want & got)
+    assert hits / len(got) >= 0.6 and hits / len(want) >= 0.4, (len(want), len(got))
     clean = sla.analyze(_load(tmp_path / "clean"), "2026-Q3", with_risk=False)
     assert clean.findings.filter(pl.col("rule").is_in([*RULES5, "recurring_cause"])).height == 0
 
@@ -189,16 +205,21 @@ def test_notebook_runs_on_the_tiny_sample(tiny: tuple[Path, Path], tmp_path: Pat
     import papermill
 
     nb = Path(__file__).resolve().parents[2] / "notebooks" / "sla.ipynb"
-    out = tmp_path / "findings.parquet"
+    out = tmp_path / "out"
     papermill.execute_notebook(
         str(nb), str(tmp_path / "sla.ipynb"), cwd=str(nb.parent), progress_bar=False,
-        parameters={"source": str(tiny[0]), "period": "2026-Q3", "findings_out": str(out)},
+        parameters={"source": str(tiny[0]), "period": "2026-Q3", "out_dir": str(out),
+                    "with_risk": False},
     )
-    findings = pl.read_parquet(out)
+    findings, metrics = load_saved(out)
     assert set(RULES5) <= set(findings["rule"].to_list())
+    assert metrics["missing_records"] == findings.filter(pl.col("rule") == "missing_record").height
+    assert json.loads((out / "parameters.json").read_text(encoding="utf-8"))["with_risk"] is False
 
 
-def test_the_period_clocks_are_the_trend_clocks_received_in_the_period(tiny: tuple[Path, Path]) -> None:
+def test_the_period_clocks_are_the_trend_clocks_received_in_the_period(
+    tiny: tuple[Path, Path],
+) -> None:
     """analyze judges the 12 months once and takes P's rows: the same frame, row for
     row, as judging P on its own."""
     from polars.testing import assert_frame_equal
@@ -215,3 +236,69 @@ def test_the_period_clocks_are_the_trend_clocks_received_in_the_period(tiny: tup
     assert alone.height > 0
     # same rows in the same order; floats equal to round-off (sums in another order)
     assert_frame_equal(res.tables["clocks"], alone, check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
+
+
+# ---------------------------------------------------------------- metrics and parameters
+def _plain_json(value: object) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_json(v) for k, v in value.items())
+    return value is None or type(value) in (int, float, str, bool)
+
+
+def test_metrics_are_the_adherence_table_and_the_findings(tiny: tuple[Path, Path]) -> None:
+    """Headline metrics against an independent count from the source frames and clocks."""
+    from workbench.periods import parse_period
+
+    frames = _load(tiny[0])
+    res = sla.analyze(frames, "2026-Q3", with_risk=False)
+    m, f = dict(res.metrics), res.findings
+    assert _plain_json(m)
+    p = parse_period("2026-Q3")
+    received = frames["complaints"].filter(
+        (pl.col("received_at") >= p.start) & (pl.col("received_at") < p.end)
+    ).collect()
+    assert m["complaints_received"] == received.height > 0
+    clocks = sla.judge(frames["complaints"], frames["complaint_events"], p,
+                       policy=sla.load_policy(), calendar=WorkCalendar.official())
+    for key, target in {"ack": "ack", "acceptance": "acceptance", "resolution": "resolution",
+                        "update": "update_gap"}.items():
+        states = clocks.filter(pl.col("target") == target)["state"].to_list()
+        met, breached = states.count("met"), states.count("breached")
+        assert m[f"breached_{key}"] == breached, key
+        assert m[f"running_{key}"] == states.count("running"), key
+        assert m[f"adherence_{key}"] == pytest.approx(met / (met + breached), abs=1e-6), key
+        # the number the report's adherence table shows
+        row = res.tables["adherence"].filter(
+            (pl.col("dimension") == "overall") & (pl.col("target") == target)
+        )
+        assert m[f"adherence_{key}"] == round(row["adherence"].item(), 6)
+    # one breach finding per complaint and rule; resolution_breach also covers mediation
+    for key, rule in (("ack", "ack_breach"), ("acceptance", "acceptance_breach"),
+                      ("update", "update_gap")):
+        assert m[f"breached_{key}"] == f.filter(pl.col("rule") == rule).height > 0, key
+    assert f.filter(pl.col("rule") == "resolution_breach").height >= m["breached_resolution"]
+    assert m["missing_records"] == f.filter(pl.col("rule") == "missing_record").height > 0
+    assert m["recurring_causes"] == f.filter(pl.col("rule") == "recurring_cause").height
+    assert m["breach_risk"] == 0  # with_risk=False
+
+
+def test_metrics_of_an_empty_period_have_no_share() -> None:
+    f = build([{"complaint_id": "C", "received_at": D(2026, 5, 1)}], [])
+    m = sla.analyze(f, "2026-Q3", with_risk=False).metrics
+    assert m["complaints_received"] == 0 and m["breached_ack"] == 0
+    assert m["adherence_ack"] is None and m["adherence_resolution"] is None
+
+
+def test_parameters_are_declared_and_checked() -> None:
+    f = build([{"complaint_id": "C", "received_at": D(2026, 8, 3, 9)}], [])
+    res = sla.analyze(f, "2026-Q3", with_risk=False, recurring_min_count=5)
+    assert dict(res.parameters) == {**sla.PARAMETERS.defaults(), "with_risk": False,
+                                    "recurring_min_count": 5}
+    assert res.analysis == "sla" and res.published == sla.PUBLISHED == ()
+    with pytest.raises(ParameterError, match="risk_threshold must be a number in"):
+        sla.analyze(f, "2026-Q3", risk_threshold=1.5)
+    with pytest.raises(ParameterError, match="recurring_min_count must be an integer"):
+        sla.analyze(f, "2026-Q3", recurring_min_count=2.5)
+    # papermill passes a list; an empty policy path is the packaged default
+    res = sla.analyze(f, "2026-Q3", with_risk=False, policy_path="", calendar_files=[])
+    assert res.parameters["calendar_files"] == [] and res.parameters["policy_path"] == ""

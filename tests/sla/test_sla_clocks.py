@@ -10,8 +10,7 @@ import pytest
 
 from tests.sla.sla_helpers import D, build
 from workbench.periods import parse_period
-from workbench.sla import load_policy
-from workbench.sla.clocks import judge
+from workbench.sla import judge, load_policy
 from workbench.workdays import WorkCalendar
 
 Q3 = parse_period("2026-Q3")
@@ -20,7 +19,8 @@ Y2026 = parse_period("2026")
 
 def clock(calendar: WorkCalendar, complaints, events, target: str, period=Q3) -> dict:
     f = build(complaints, events)
-    out = judge(f["complaints"], f["complaint_events"], period, policy=load_policy(), calendar=calendar)
+    out = judge(f["complaints"], f["complaint_events"], period, policy=load_policy(),
+                calendar=calendar)
     rows = out.filter(pl.col("target") == target)
     return {r["complaint_id"]: r for r in rows.iter_rows(named=True)}
 
@@ -80,7 +80,8 @@ def test_critical_resolution_is_72_hours(calendar) -> None:
     got = clock(
         calendar,
         [c("K", r, severity="critical"), c("L", r, severity="critical")],
-        [("K", r + dt.timedelta(hours=72), "resolved"), ("L", r + dt.timedelta(hours=73), "resolved")],
+        [("K", r + dt.timedelta(hours=72), "resolved"),
+         ("L", r + dt.timedelta(hours=73), "resolved")],
         "resolution",
     )
     assert got["K"]["state"] == "met" and got["L"]["state"] == "breached"
@@ -114,13 +115,15 @@ def test_rejected_complaint_has_no_resolution_target(calendar) -> None:
 
 def test_mediation_cap_applies_to_12315_transfers_under_the_2026_policy(calendar) -> None:
     r = D(2026, 5, 4, 9)
-    events = [("M", r + dt.timedelta(days=1), "waiting_customer"), ("M", r + dt.timedelta(days=55), "resumed"),
+    events = [("M", r + dt.timedelta(days=1), "waiting_customer"),
+              ("M", r + dt.timedelta(days=55), "resumed"),
               ("M", r + dt.timedelta(days=61), "resolved")]
     got = clock(calendar, [c("M", r, channel="regulator")], events, "mediation", period=Y2026)
     assert got["M"]["state"] == "breached" and got["M"]["overrun"] == pytest.approx(1)
     got = clock(calendar, [c("M", r, channel="regulator")], events, "resolution", period=Y2026)
     assert got["M"]["state"] == "met"  # 61 − 54 days paused = 7 days
-    old = clock(calendar, [c("M", D(2026, 4, 14, 9), channel="regulator")], [], "mediation", period=parse_period("2026-Q2"))
+    old = clock(calendar, [c("M", D(2026, 4, 14, 9), channel="regulator")], [], "mediation",
+                period=parse_period("2026-Q2"))
     assert old == {}  # received before 2026-04-15: the 2019 measures, no cap
 
 
@@ -144,18 +147,21 @@ def test_acceptance_over_national_day_met_officially_but_late_on_a_naive_calenda
     # holidays) counts 09-30, 10-08, 10-09, 10-12, 10-13, 10-14, 10-15: also 10-15; without
     # holidays it would be 10-08. Decided 10-14 17:00: met.
     r = D(2026, 9, 29, 10)
-    got = clock(calendar, [c("A", r)], [("A", D(2026, 10, 14, 17), "accepted")], "acceptance", period=Y2026)
+    got = clock(calendar, [c("A", r)], [("A", D(2026, 10, 14, 17), "accepted")], "acceptance",
+                period=Y2026)
     assert got["A"]["state"] == "met"
     assert got["A"]["deadline_at"] == D(2026, 10, 15)
     assert got["A"]["elapsed"] == 7
-    assert np.busday_offset(np.datetime64("2026-09-29"), 7, roll="backward") == np.datetime64("2026-10-08")
+    plain = np.busday_offset(np.datetime64("2026-09-29"), 7, roll="backward")
+    assert plain == np.datetime64("2026-10-08")
 
 
 def test_acceptance_late_only_because_of_the_make_up_saturday(calendar) -> None:
     # Received Fri 10-09: official day 1 is Saturday 10-10 (make-up), day 7 is Mon 10-19.
     # A Mon–Fri calendar puts day 7 on Tue 10-20. Decided 10-20 09:00: breached by one day.
     r = D(2026, 10, 9, 15)
-    got = clock(calendar, [c("B", r)], [("B", D(2026, 10, 20, 9), "rejected")], "acceptance", period=Y2026)
+    got = clock(calendar, [c("B", r)], [("B", D(2026, 10, 20, 9), "rejected")], "acceptance",
+                period=Y2026)
     assert naive_deadline(dt.date(2026, 10, 9)) == np.datetime64("2026-10-20")
     assert got["B"]["state"] == "breached"
     assert got["B"]["deadline_at"] == D(2026, 10, 20)
@@ -165,7 +171,8 @@ def test_acceptance_late_only_because_of_the_make_up_saturday(calendar) -> None:
 def test_acceptance_decided_on_a_rest_day_after_the_deadline_is_late(calendar) -> None:
     # Received Wed 08-05: day 7 is Fri 08-14; decided Sat 08-15 (a rest day): 0 extra
     # working days but after the end of the 7th.
-    got = clock(calendar, [c("S", D(2026, 8, 5, 9))], [("S", D(2026, 8, 15, 10), "accepted")], "acceptance")
+    got = clock(calendar, [c("S", D(2026, 8, 5, 9))], [("S", D(2026, 8, 15, 10), "accepted")],
+                "acceptance")
     assert got["S"]["deadline_at"] == D(2026, 8, 15)
     assert got["S"]["state"] == "breached" and got["S"]["overrun"] == 0
     assert got["S"]["overrun_h"] == pytest.approx(10)
@@ -173,7 +180,8 @@ def test_acceptance_decided_on_a_rest_day_after_the_deadline_is_late(calendar) -
 
 # ------------------------------------------------------------------ censoring and look-ahead
 def test_open_complaints_at_period_end_are_running_or_breached(calendar) -> None:
-    events = [("LATE_ACK", D(2026, 10, 2, 9), "acknowledged"), ("LATE_ACK", D(2026, 10, 3), "resolved")]
+    events = [("LATE_ACK", D(2026, 10, 2, 9), "acknowledged"),
+              ("LATE_ACK", D(2026, 10, 3), "resolved")]
     complaints = [
         c("FRESH", D(2026, 9, 29, 12)),  # medium: ack due 10-01 12:00 -> running at 10-01 00:00
         c("STALE", D(2026, 9, 25, 12)),  # ack due 09-27 12:00, none by the end -> breached
@@ -188,7 +196,9 @@ def test_open_complaints_at_period_end_are_running_or_breached(calendar) -> None
     res = clock(calendar, complaints, events, "resolution")
     assert res["LATE_ACK"]["state"] == "running" and res["LATE_ACK"]["stop_at"] is None
     acc = clock(calendar, complaints, events, "acceptance")
-    assert {k: v["state"] for k, v in acc.items()} == {"FRESH": "running", "STALE": "running", "LATE_ACK": "breached"}
+    assert {k: v["state"] for k, v in acc.items()} == {
+        "FRESH": "running", "STALE": "running", "LATE_ACK": "breached"
+    }
 
 
 def test_complaints_received_outside_the_period_are_not_judged(calendar) -> None:
@@ -229,7 +239,7 @@ def test_update_gap(calendar) -> None:
 def test_policy_path_override_changes_the_limits(tmp_path, calendar) -> None:
     import yaml
 
-    from workbench.sla.policy import DEFAULT_POLICY_PATH
+    from workbench.sla import DEFAULT_POLICY_PATH
 
     doc = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
     for v in doc["versions"]:
@@ -237,7 +247,8 @@ def test_policy_path_override_changes_the_limits(tmp_path, calendar) -> None:
     path = tmp_path / "strict.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     f = build([c("A", D(2026, 8, 3, 9))], [("A", D(2026, 8, 3, 14), "acknowledged")])
-    out = judge(f["complaints"], f["complaint_events"], Q3, policy=load_policy(path), calendar=calendar)
+    out = judge(f["complaints"], f["complaint_events"], Q3, policy=load_policy(path),
+                calendar=calendar)
     assert out.filter(pl.col("target") == "ack")["state"].to_list() == ["breached"]
 
 
@@ -250,8 +261,13 @@ Y2025 = parse_period("2025")
 
 
 def test_golden_week_calendar_facts(calendar) -> None:
-    off = [dt.date(2025, 10, d) for d in range(1, 9)] + [dt.date(2026, 9, 25)] + [dt.date(2026, 10, d) for d in range(1, 8)]
-    make_up = [dt.date(2025, 9, 28), dt.date(2025, 10, 11), dt.date(2026, 9, 20), dt.date(2026, 10, 10)]
+    off = [
+        *(dt.date(2025, 10, d) for d in range(1, 9)),
+        dt.date(2026, 9, 25),
+        *(dt.date(2026, 10, d) for d in range(1, 8)),
+    ]
+    make_up = [dt.date(2025, 9, 28), dt.date(2025, 10, 11), dt.date(2026, 9, 20),
+               dt.date(2026, 10, 10)]
     assert not calendar.is_workday(off).any()
     assert calendar.is_workday(make_up).all()
     assert [d.weekday() for d in make_up] == [6, 5, 6, 5]  # Sun, Sat, Sun, Sat
@@ -279,7 +295,8 @@ def test_received_the_afternoon_before_golden_week_2026(calendar) -> None:
         ("ACK", D(2026, 10, 2, 15, 1), "acknowledged"),  # 48 h + 1 min
     ]
     acc = clock(calendar, complaints, events, "acceptance", period=Y2026)
-    assert acc["ON"]["deadline_at"] == D(2026, 10, 16) and acc["ON"]["state"] == "met" and acc["ON"]["elapsed"] == 7
+    assert acc["ON"]["deadline_at"] == D(2026, 10, 16)
+    assert acc["ON"]["state"] == "met" and acc["ON"]["elapsed"] == 7
     assert acc["LATE"]["deadline_at"] == D(2026, 10, 16) and acc["LATE"]["state"] == "breached"
     assert acc["LATE"]["overrun"] == 1 and acc["LATE"]["overrun_h"] == pytest.approx(9)
     ack = clock(calendar, complaints, events, "ack", period=Y2026)
@@ -288,7 +305,8 @@ def test_received_the_afternoon_before_golden_week_2026(calendar) -> None:
     res = clock(calendar, complaints, events, "resolution", period=Y2026)
     assert res["ON"]["paused_h"] == pytest.approx(72)
     assert res["ON"]["deadline_at"] == D(2026, 10, 18, 15) and res["ON"]["state"] == "met"
-    assert res["ON"]["elapsed_h"] == pytest.approx(18 * 24 - 1 - 72)  # 09-30 15:00 -> 10-18 14:00 = 431 h
+    # 09-30 15:00 -> 10-18 14:00 = 431 h
+    assert res["ON"]["elapsed_h"] == pytest.approx(18 * 24 - 1 - 72)
     assert res["LATE"]["deadline_at"] == D(2026, 10, 15, 15) and res["LATE"]["state"] == "breached"
     assert res["LATE"]["overrun_h"] == pytest.approx(1)
 
@@ -306,9 +324,11 @@ def test_received_on_the_make_up_sunday_2026_09_20(calendar) -> None:
         ("B", D(2026, 10, 8, 9), "rejected"),  # after the holiday: 1 working day late
     ]
     got = clock(calendar, [c("A", r), c("B", r)], events, "acceptance", period=Y2026)
-    assert got["A"]["deadline_at"] == D(2026, 10, 1) and got["A"]["state"] == "met" and got["A"]["elapsed"] == 7
+    assert got["A"]["deadline_at"] == D(2026, 10, 1)
+    assert got["A"]["state"] == "met" and got["A"]["elapsed"] == 7
     assert got["B"]["state"] == "breached" and got["B"]["overrun"] == 1
-    assert np.busday_offset(np.datetime64("2026-09-20"), 7, roll="backward") == np.datetime64("2026-09-29")
+    plain = np.busday_offset(np.datetime64("2026-09-20"), 7, roll="backward")
+    assert plain == np.datetime64("2026-09-29")
 
 
 def test_received_the_afternoon_before_golden_week_2025(calendar) -> None:
@@ -328,5 +348,6 @@ def test_received_on_the_make_up_sunday_2025_09_28(calendar) -> None:
     r = D(2025, 9, 28, 11)
     events = [("A", D(2025, 10, 14, 17), "accepted"), ("B", D(2025, 10, 15, 10), "rejected")]
     got = clock(calendar, [c("A", r), c("B", r)], events, "acceptance", period=Y2025)
-    assert got["A"]["deadline_at"] == D(2025, 10, 15) and got["A"]["state"] == "met" and got["A"]["elapsed"] == 7
+    assert got["A"]["deadline_at"] == D(2025, 10, 15)
+    assert got["A"]["state"] == "met" and got["A"]["elapsed"] == 7
     assert got["B"]["deadline_at"] == D(2025, 10, 15) and got["B"]["state"] == "breached"

@@ -8,9 +8,8 @@ import yaml
 
 from tests.sla.sla_helpers import D, build
 from workbench.periods import parse_period
-from workbench.sla import clocks
-from workbench.sla import policy as P
-from workbench.sla.policy import PolicyError, load_policy
+from workbench.sla import PolicyError, judge, load_policy
+from workbench.sla import _policy as P
 
 
 def test_default_policy_states_the_contract_targets() -> None:
@@ -21,7 +20,9 @@ def test_default_policy_states_the_contract_targets() -> None:
     assert {s: ack.limit_for(s) for s in ("critical", "high", "medium", "low")} == {
         "critical": 24.0, "high": 24.0, "medium": 48.0, "low": 72.0,
     }
-    assert (ack.clock, acc.clock, res.clock, gap.clock) == ("calendar_hours", "working_days", "calendar_days", "calendar_days")
+    assert (ack.clock, acc.clock, res.clock, gap.clock) == (
+        "calendar_hours", "working_days", "calendar_days", "calendar_days"
+    )
     assert acc.limit_for("low") == 7 and acc.stop == ("accepted", "rejected")
     assert res.limit_for("critical") == 3 and res.limit_for("high") == 15
     assert res.pause == ("waiting_customer", "resumed") and res.restart_on == ("reopened",)
@@ -51,7 +52,8 @@ def _good() -> dict:
 
 def _write(tmp_path: Path, doc: object) -> Path:
     path = tmp_path / "policy.yaml"
-    path.write_text(doc if isinstance(doc, str) else yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    text = doc if isinstance(doc, str) else yaml.safe_dump(doc, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -91,7 +93,8 @@ BAD_CASES = {
     "bad clock": (
         _mutate(["versions", 1, "targets", "ack", "clock"], "business_hours"),
         P.MSG_BAD_CHOICE,
-        {"key": "versions[1].targets.ack.clock", "value": "business_hours", "allowed": list(P.CLOCKS)},
+        {"key": "versions[1].targets.ack.clock", "value": "business_hours",
+         "allowed": list(P.CLOCKS)},
     ),
     "negative limit": (
         _mutate(["versions", 0, "targets", "ack", "limits", "high"], -24),
@@ -121,19 +124,23 @@ BAD_CASES = {
     "bad date": (
         _mutate(["versions", 1, "effective_from"], "15/04/2026"),
         P.MSG_WRONG_TYPE,
-        {"key": "versions[1].effective_from", "expected": "an ISO date (YYYY-MM-DD)", "got": "15/04/2026"},
+        {"key": "versions[1].effective_from", "expected": "an ISO date (YYYY-MM-DD)",
+         "got": "15/04/2026"},
     ),
     "duplicate effective_from": (
         _mutate(["versions", 1, "effective_from"], "2020-01-01"),
         P.MSG_DUPLICATE_EFFECTIVE,
         {"key": "versions[1].effective_from", "date": "2020-01-01"},
     ),
-    "schema version": (_mutate(["schema_version"], 2), P.MSG_BAD_SCHEMA_VERSION, {"value": 2, "expected": 1}),
+    "schema version": (
+        _mutate(["schema_version"], 2), P.MSG_BAD_SCHEMA_VERSION, {"value": 2, "expected": 1}
+    ),
     "no versions": (_mutate(["versions"], []), P.MSG_NO_VERSIONS, {}),
     "pause on working days": (
         _mutate(["versions", 0, "targets", "acceptance", "pause"], ["waiting_customer", "resumed"]),
         P.MSG_UNSUPPORTED,
-        {"key": "versions[0].targets.acceptance", "problem": "working_days clocks support neither pause, restart_on nor kind gap"},
+        {"key": "versions[0].targets.acceptance",
+         "problem": "working_days clocks support neither pause, restart_on nor kind gap"},
     ),
 }
 
@@ -158,7 +165,7 @@ def test_unreadable_and_missing_files(tmp_path: Path) -> None:
     top = _write(tmp_path, "- just\n- a list\n")
     with pytest.raises(PolicyError) as err:
         load_policy(top)
-    assert str(err.value) == P.MSG_WRONG_TYPE.format(path=top, key="", expected="a mapping", got=["just", "a list"])
+    assert str(err.value) == P.MSG_NOT_A_MAPPING.format(path=top, got=["just", "a list"])
 
 
 def test_complaint_before_every_version_is_an_error(tmp_path: Path, calendar) -> None:
@@ -167,5 +174,8 @@ def test_complaint_before_every_version_is_an_error(tmp_path: Path, calendar) ->
     path = _write(tmp_path, doc)
     f = build([{"complaint_id": "C1", "received_at": D(2026, 4, 2, 9)}], [])
     with pytest.raises(PolicyError) as err:
-        clocks.judge(f["complaints"], f["complaint_events"], parse_period("2026-Q2"), policy=load_policy(path), calendar=calendar)
-    assert str(err.value) == P.MSG_NOT_IN_FORCE.format(path=path, n=1, first="2026-04-15", examples=["C1"])
+        judge(f["complaints"], f["complaint_events"], parse_period("2026-Q2"),
+              policy=load_policy(path), calendar=calendar)
+    assert str(err.value) == P.MSG_NOT_IN_FORCE.format(
+        path=path, n=1, first="2026-04-15", examples=["C1"]
+    )

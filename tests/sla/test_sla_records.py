@@ -8,7 +8,7 @@ import pytest
 
 from tests.sla.sla_helpers import D, build
 from workbench.periods import parse_period
-from workbench.sla.records import CHECKS, record_checks
+from workbench.sla import CHECKS, record_checks
 
 Q3 = parse_period("2026-Q3")
 R = D(2026, 8, 3, 9)
@@ -18,11 +18,13 @@ def h(n: float) -> dt.datetime:
     return R + dt.timedelta(hours=n)
 
 
-GOOD = [(h(1), "acknowledged"), (h(20), "accepted"), (h(50), "progress_update"), (h(100), "resolved"), (h(120), "closed")]
+GOOD = [(h(1), "acknowledged"), (h(20), "accepted"), (h(50), "progress_update"),
+        (h(100), "resolved"), (h(120), "closed")]
 
 
 def checks_of(events: list[tuple[dt.datetime, str]], **table) -> list[str]:
-    f = build([{"complaint_id": "C", "received_at": R, **table}], [("C", at, e) for at, e in events])
+    f = build([{"complaint_id": "C", "received_at": R, **table}],
+              [("C", at, e) for at, e in events])
     out = record_checks(f["complaints"], f["complaint_events"], Q3)
     return out["checks"].to_list()[0] if out.height else []
 
@@ -37,7 +39,9 @@ CASES = {
     "closed_without_decision": (without("accepted"), {}),
     "event_before_receipt": ([(h(-2), "acknowledged"), *GOOD[1:]], {}),
     "decision_before_ack": ([(h(1), "accepted"), (h(2), "acknowledged"), *GOOD[2:]], {}),
-    "resolved_before_decision": ([GOOD[0], (h(10), "resolved"), (h(20), "accepted"), (h(120), "closed")], {}),
+    "resolved_before_decision": (
+        [GOOD[0], (h(10), "resolved"), (h(20), "accepted"), (h(120), "closed")], {}
+    ),
     "closed_before_resolved": ([*GOOD[:3], (h(90), "closed"), (h(100), "resolved")], {}),
     "acknowledged_at_mismatch": (GOOD, {"acknowledged_at": h(0.5)}),
     "accepted_at_mismatch": (GOOD, {"accepted_at": None}),
@@ -77,7 +81,8 @@ def test_table_extract_after_the_period_end_is_not_look_ahead() -> None:
     # But an acknowledged_at after the period while the record acknowledges in P is provably wrong.
     f = build([{"complaint_id": "C", "received_at": r, "acknowledged_at": D(2026, 10, 2)}],
               [("C", at, e) for at, e in events])
-    assert record_checks(f["complaints"], f["complaint_events"], Q3)["checks"].to_list() == [["acknowledged_at_mismatch"]]
+    checks = record_checks(f["complaints"], f["complaint_events"], Q3)["checks"].to_list()
+    assert checks == [["acknowledged_at_mismatch"]]
 
 
 def test_events_after_the_period_do_not_complete_or_break_the_record() -> None:

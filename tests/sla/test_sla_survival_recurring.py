@@ -1,4 +1,5 @@
-"""Kaplan–Meier against a hand computation; recurring_cause and the Pareto on planted vs clean counts."""
+"""Kaplan–Meier against a hand computation; recurring_cause and the Pareto on planted vs
+clean counts."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from workbench.sla.recurring import (
+from workbench.sla import PARAMETERS
+from workbench.sla._findings import recurring_cause
+from workbench.sla._recurring import (
     monthly_volumes,
     pareto,
     recurring_causes,
-    recurring_findings,
     window_months,
 )
-from workbench.sla.survival import kaplan_meier, km_by_group, median_time
+from workbench.sla._survival import kaplan_meier, km_by_group, median_time
 
 
 def test_kaplan_meier_matches_a_hand_computation() -> None:
@@ -44,7 +46,8 @@ def test_kaplan_meier_edge_cases() -> None:
     assert kaplan_meier(np.array([]), np.array([], dtype=bool)).height == 0
     km = kaplan_meier(np.array([1.0, np.nan, 4.0]), np.array([False, True, False]))
     assert km["survival"].to_list() == [1.0, 1.0] and median_time(km) is None
-    times = pl.DataFrame({"severity": ["high", "high", "low"], "hours": [1.0, 2.0, 3.0], "resolved": [True, True, False]})
+    times = pl.DataFrame({"severity": ["high", "high", "low"], "hours": [1.0, 2.0, 3.0],
+                          "resolved": [True, True, False]})
     curves = km_by_group(times)
     assert curves.filter(pl.col("severity") == "high")["survival"].to_list() == [0.5, 0.0]
 
@@ -59,7 +62,8 @@ CAUSES = ("courier_delay", "damaged_in_transit", "invoice_error", "rude_staff", 
 def _known(monthly: dict[tuple[str, str], list[int]]) -> pl.DataFrame:
     """One row per complaint from monthly counts per (subsidiary, cause)."""
     rows = [
-        {"subsidiary_id": s, "root_cause": cause, "received_at": dt.datetime.combine(m, dt.time(10)) + dt.timedelta(days=j % 27)}
+        {"subsidiary_id": s, "root_cause": cause,
+         "received_at": dt.datetime.combine(m, dt.time(10)) + dt.timedelta(days=j % 27)}
         for (s, cause), counts in monthly.items()
         for m, k in zip(MONTHS, counts, strict=True)
         for j in range(k)
@@ -76,8 +80,20 @@ def test_window_months_are_the_12_ending_with_the_period() -> None:
     assert window_months(dt.date(2026, 9, 30), 12) == MONTHS
 
 
+#: The declared defaults of the rule (the notebook's and a scheduled run's).
+DEFAULTS = {
+    k: PARAMETERS[f"recurring_{k}"].default for k in ("threshold", "min_count", "min_months_after")
+}
+
+
+def _pair(r: pl.DataFrame, subsidiary: str, cause: str) -> dict:
+    return r.filter(
+        (pl.col("subsidiary_id") == subsidiary) & (pl.col("root_cause") == cause)
+    ).row(0, named=True)
+
+
 def _flag(monthly: dict[tuple[str, str], list[int]], **kw) -> pl.DataFrame:
-    return recurring_causes(monthly_volumes(_known(monthly), MONTHS), **kw)
+    return recurring_causes(monthly_volumes(_known(monthly), MONTHS), **{**DEFAULTS, **kw})
 
 
 def test_recurring_cause_flags_a_cause_that_does_not_fall_after_its_trigger() -> None:
@@ -86,18 +102,19 @@ def test_recurring_cause_flags_a_cause_that_does_not_fall_after_its_trigger() ->
     m[("B", "courier_delay")] = [2, 2, 2, 2, 2, 2, 12, 2, 1, 2, 2, 1]  # rectified: falls back
     m[("A", "rude_staff")] = [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 14]  # too early to tell
     r = _flag(m, threshold=0.3, min_count=4, min_months_after=2)
-    assert r.filter(pl.col("flagged")).select("subsidiary_id", "root_cause").rows() == [("C", "damaged_in_transit")]
-    c = r.filter((pl.col("subsidiary_id") == "C") & (pl.col("root_cause") == "damaged_in_transit")).row(0, named=True)
+    flagged = r.filter(pl.col("flagged")).select("subsidiary_id", "root_cause").rows()
+    assert flagged == [("C", "damaged_in_transit")]
+    c = _pair(r, "C", "damaged_in_transit")
     # 2026-04: 12 of 12 + 9 * 2 = 30 -> 40 %; after: 52 of 52 + 5 * 18 = 142, mean 10.4
     assert c["trigger_month"] == dt.date(2026, 4, 1) and c["trigger_count"] == 12
     assert c["trigger_share"] == pytest.approx(12 / 30)
     assert c["months_after"] == 5 and c["mean_count_after"] == pytest.approx(10.4)
     assert c["share_after"] == pytest.approx(52 / 142)
-    b = r.filter((pl.col("subsidiary_id") == "B") & (pl.col("root_cause") == "courier_delay")).row(0, named=True)
+    b = _pair(r, "B", "courier_delay")
     assert b["trigger_month"] == dt.date(2026, 4, 1) and b["judged"] and not b["flagged"]
-    a = r.filter((pl.col("subsidiary_id") == "A") & (pl.col("root_cause") == "rude_staff")).row(0, named=True)
+    a = _pair(r, "A", "rude_staff")
     assert a["trigger_month"] == dt.date(2026, 9, 1) and not a["judged"] and not a["flagged"]
-    raw = recurring_findings(r, monthly_volumes(_known(m), MONTHS), threshold=0.3, min_count=4,
+    raw = recurring_cause(r, monthly_volumes(_known(m), MONTHS), threshold=0.3, min_count=4,
                              min_months_after=2, legal_basis="basis")
     assert raw["entity_id"].to_list() == ["C"] and raw["entity_type"].to_list() == ["subsidiary"]
     d = raw["detail"][0]
@@ -116,7 +133,7 @@ def test_recurring_cause_silent_on_clean_data_and_below_min_count() -> None:
     small[("B", "rude_staff")] = [3] * 12
     r = _flag(small, threshold=0.3, min_count=4)
     assert not r["flagged"].any() and r["trigger_month"].is_null().all()
-    assert recurring_findings(r, monthly_volumes(_known(small), MONTHS), threshold=0.3, min_count=4,
+    assert recurring_cause(r, monthly_volumes(_known(small), MONTHS), threshold=0.3, min_count=4,
                               min_months_after=2, legal_basis="x").height == 0
 
 

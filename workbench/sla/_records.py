@@ -1,4 +1,4 @@
-"""``missing_record``: is the handling record of a complaint complete and consistent?
+"""``missing_record``: whether the handling record of a complaint is complete and consistent.
 
 Judged for complaints received in P, as of the end of P, with events up to then.
 Each check is a named boolean polars expression (:data:`CHECKS` documents them);
@@ -33,7 +33,7 @@ import datetime as dt
 import polars as pl
 
 from workbench.periods import Period
-from workbench.sla.clocks import complaints_in_period, events_until, lifecycle_rank
+from workbench.sla._clocks import complaints_in_period, events_until, lifecycle_rank
 
 __all__ = ["CHECKS", "OPEN_STATUSES", "STATE_AFTER", "derived_status", "record_checks"]
 
@@ -61,21 +61,32 @@ CHECKS: dict[str, str] = {
     "decision_before_ack": "the first decision precedes the first acknowledgement",
     "resolved_before_decision": "the first resolution precedes the first decision",
     "closed_before_resolved": "the first closure precedes the first resolution",
-    "acknowledged_at_mismatch": "complaints.acknowledged_at disagrees with the first acknowledged event",
-    "accepted_at_mismatch": "complaints.accepted_at disagrees with the first accepted/rejected event",
+    "acknowledged_at_mismatch": (
+        "complaints.acknowledged_at disagrees with the first acknowledged event"
+    ),
+    "accepted_at_mismatch": (
+        "complaints.accepted_at disagrees with the first accepted/rejected event"
+    ),
     "resolved_at_mismatch": "complaints.resolved_at disagrees with the latest resolved event",
     "closed_at_mismatch": "complaints.closed_at disagrees with the latest closed event",
     "status_mismatch": "complaints.status disagrees with the state the events give",
-    "status_without_timestamp": "status resolved/closed/rejected without resolved_at/closed_at/accepted_at",
+    "status_without_timestamp": (
+        "status resolved/closed/rejected without resolved_at/closed_at/accepted_at"
+    ),
 }
 
 
 def derived_status(events: pl.LazyFrame) -> pl.LazyFrame:
-    """Per complaint, the status its events give (latest state-changing event; ``open`` before any)."""
+    """Per complaint, the status its events give.
+
+    The latest state-changing event decides; ``open`` before any.
+    """
     return (
         events.with_columns(_rank=lifecycle_rank())
         .sort("complaint_id", "at", "_rank")
-        .with_columns(_s=pl.col("event").replace_strict(STATE_AFTER, default=None, return_dtype=pl.String))
+        .with_columns(
+            _s=pl.col("event").replace_strict(STATE_AFTER, default=None, return_dtype=pl.String)
+        )
         .group_by("complaint_id")
         .agg(event_status=pl.col("_s").drop_nulls().last())
         .with_columns(pl.col("event_status").fill_null("open"))
@@ -119,7 +130,9 @@ def record_checks(
     df = (
         c.join(agg, on="complaint_id", how="left")
         .join(derived_status(ev), on="complaint_id", how="left")
-        .with_columns(pl.col("event_status").fill_null("open"), pl.col("ev_rejected").fill_null(False))
+        .with_columns(
+            pl.col("event_status").fill_null("open"), pl.col("ev_rejected").fill_null(False)
+        )
     )
     tol = pl.lit(tolerance)
 
@@ -147,16 +160,23 @@ def record_checks(
         )
 
     later_activity = pl.any_horizontal(
-        [(pl.col(x) > cutoff).fill_null(False) for x in ("acknowledged_at", "accepted_at", "resolved_at", "closed_at")]
+        [
+            (pl.col(x) > cutoff).fill_null(False)
+            for x in ("acknowledged_at", "accepted_at", "resolved_at", "closed_at")
+        ]
     )
-    both_open = pl.col("status").is_in(list(OPEN_STATUSES)) & pl.col("event_status").is_in(list(OPEN_STATUSES))
-    resolved_or_closed = pl.col("ev_first_resolved").is_not_null() | pl.col("ev_first_closed").is_not_null()
+    opened = list(OPEN_STATUSES)
+    both_open = pl.col("status").is_in(opened) & pl.col("event_status").is_in(opened)
+    resolved_or_closed = (
+        pl.col("ev_first_resolved").is_not_null() | pl.col("ev_first_closed").is_not_null()
+    )
     checks: dict[str, pl.Expr] = {
         "resolved_without_ack": resolved_or_closed & pl.col("ev_ack").is_null(),
         "closed_without_resolution": pl.col("ev_first_closed").is_not_null()
         & pl.col("ev_first_resolved").is_null()
         & ~pl.col("ev_rejected"),
-        "closed_without_decision": pl.col("ev_first_closed").is_not_null() & pl.col("ev_decision").is_null(),
+        "closed_without_decision": pl.col("ev_first_closed").is_not_null()
+        & pl.col("ev_decision").is_null(),
         "event_before_receipt": pl.col("ev_first_at") < pl.col("received_at"),
         "decision_before_ack": pl.col("ev_decision") < pl.col("ev_ack"),
         "resolved_before_decision": pl.col("ev_first_resolved") < pl.col("ev_decision"),
@@ -165,14 +185,19 @@ def record_checks(
         "accepted_at_mismatch": first_mismatch("accepted_at", "ev_decision"),
         "resolved_at_mismatch": latest_mismatch("resolved_at", "ev_resolved"),
         "closed_at_mismatch": latest_mismatch("closed_at", "ev_closed"),
-        "status_mismatch": (pl.col("status") != pl.col("event_status")) & ~later_activity & ~both_open,
+        "status_mismatch": (pl.col("status") != pl.col("event_status"))
+        & ~later_activity
+        & ~both_open,
         "status_without_timestamp": ((pl.col("status") == "closed") & pl.col("closed_at").is_null())
         | ((pl.col("status") == "resolved") & pl.col("resolved_at").is_null())
         | ((pl.col("status") == "rejected") & pl.col("accepted_at").is_null()),
     }
     assert list(checks) == list(CHECKS)
     failed = pl.concat_list(
-        [pl.when(expr.fill_null(False)).then(pl.lit(name)).otherwise(pl.lit(None, pl.String)) for name, expr in checks.items()]
+        [
+            pl.when(expr.fill_null(False)).then(pl.lit(name)).otherwise(pl.lit(None, pl.String))
+            for name, expr in checks.items()
+        ]
     ).list.drop_nulls()
     return (
         df.with_columns(checks=failed)

@@ -40,24 +40,20 @@ import datetime as dt
 
 import polars as pl
 
+from workbench.periods import Period
+from workbench.sla._clocks import complaints_in_period, events_until
+
 __all__ = [
-    "DEFAULT_MIN_COUNT",
-    "DEFAULT_MIN_MONTHS_AFTER",
-    "DEFAULT_MONTHS",
-    "DEFAULT_THRESHOLD",
     "RECURRING_SCHEMA",
+    "known_root_causes",
     "monthly_volumes",
     "pareto",
     "recurring_causes",
-    "recurring_findings",
     "window_months",
 ]
 
-DEFAULT_THRESHOLD = 0.3
-DEFAULT_MIN_COUNT = 4
-DEFAULT_MONTHS = 12
-DEFAULT_MIN_MONTHS_AFTER = 2
 VITAL_FEW = 0.8
+_PAIR = ["subsidiary_id", "root_cause"]
 
 RECURRING_SCHEMA: dict[str, pl.DataType] = {
     "subsidiary_id": pl.String(),
@@ -72,6 +68,32 @@ RECURRING_SCHEMA: dict[str, pl.DataType] = {
     "judged": pl.Boolean(),
     "flagged": pl.Boolean(),
 }
+
+
+def known_root_causes(
+    complaints: pl.LazyFrame, events: pl.LazyFrame, p: Period, start: dt.datetime | None = None
+) -> pl.DataFrame:
+    """Complaints received from ``start`` (None: the start of P) to the end of P with a
+    root cause established by the end of P (a resolved or closed event by then).
+    """
+    settled = (
+        events_until(events, p.end)
+        .filter(pl.col("event").is_in(["resolved", "closed"]))
+        .select("complaint_id")
+        .unique()
+    )
+    received = (
+        complaints_in_period(complaints, p)
+        if start is None
+        else complaints.filter(pl.col("received_at").is_between(start, p.end, closed="left"))
+    )
+    return (
+        received.join(settled, on="complaint_id", how="semi")
+        .with_columns(pl.col("root_cause").str.strip_chars())
+        .filter(pl.col("root_cause").is_not_null() & (pl.col("root_cause") != ""))
+        .select("complaint_id", "subsidiary_id", "root_cause", "received_at")
+        .collect()
+    )
 
 
 def window_months(last_month: dt.date, months: int) -> list[dt.date]:
@@ -106,7 +128,9 @@ def monthly_volumes(known: pl.DataFrame, month_starts: list[dt.date]) -> pl.Data
         .join(counts, on=["subsidiary_id", "root_cause", "month"], how="left")
         .join(n, on=["subsidiary_id", "month"], how="left")
         .with_columns(pl.col("count").fill_null(0), pl.col("n").fill_null(0))
-        .with_columns(share=pl.when(pl.col("n") > 0).then(pl.col("count") / pl.col("n")).otherwise(0.0))
+        .with_columns(
+            share=pl.when(pl.col("n") > 0).then(pl.col("count") / pl.col("n")).otherwise(0.0)
+        )
         .select(list(schema))
         .sort("subsidiary_id", "root_cause", "month")
     )
@@ -115,12 +139,13 @@ def monthly_volumes(known: pl.DataFrame, month_starts: list[dt.date]) -> pl.Data
 def recurring_causes(
     volumes: pl.DataFrame,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
-    min_count: int = DEFAULT_MIN_COUNT,
-    min_months_after: int = DEFAULT_MIN_MONTHS_AFTER,
+    threshold: float,
+    min_count: int,
+    min_months_after: int,
 ) -> pl.DataFrame:
     """One row per (subsidiary, root cause) of :func:`monthly_volumes` (see the module
-    doc for the rule); columns :data:`RECURRING_SCHEMA`."""
+    doc for the rule); columns :data:`RECURRING_SCHEMA`.
+    """
     if volumes.height == 0:
         return pl.DataFrame(schema=RECURRING_SCHEMA)
     v = volumes.sort("subsidiary_id", "root_cause", "month").with_columns(
@@ -136,7 +161,7 @@ def recurring_causes(
         )
     )
     after = (
-        v.join(trig.select("subsidiary_id", "root_cause", "trigger_month"), on=["subsidiary_id", "root_cause"])
+        v.join(trig.select(*_PAIR, "trigger_month"), on=_PAIR)
         .filter(pl.col("month") > pl.col("trigger_month"))
         .group_by("subsidiary_id", "root_cause")
         .agg(
@@ -148,25 +173,30 @@ def recurring_causes(
         .with_columns(share_after=pl.when(pl.col("_n") > 0).then(pl.col("_c") / pl.col("_n")))
         .drop("_c", "_n")
     )
-    total = v.group_by("subsidiary_id", "root_cause").agg(total=pl.col("count").sum().cast(pl.Int64))
+    total = v.group_by(_PAIR).agg(total=pl.col("count").sum().cast(pl.Int64))
     out = (
         total.join(trig, on=["subsidiary_id", "root_cause"], how="left")
         .join(after, on=["subsidiary_id", "root_cause"], how="left")
         .with_columns(pl.col("months_after").fill_null(0))
-        .with_columns(judged=pl.col("trigger_month").is_not_null() & (pl.col("months_after") >= min_months_after))
+        .with_columns(
+            judged=pl.col("trigger_month").is_not_null()
+            & (pl.col("months_after") >= min_months_after)
+        )
         .with_columns(
             flagged=pl.col("judged")
             & (pl.col("mean_count_after") >= min_count).fill_null(False)
             & (pl.col("share_after") >= threshold).fill_null(False)
         )
     )
-    return out.select([pl.col(c).cast(t) for c, t in RECURRING_SCHEMA.items()]).sort("subsidiary_id", "root_cause")
+    return out.select([pl.col(c).cast(t) for c, t in RECURRING_SCHEMA.items()]).sort(_PAIR)
 
 
 def pareto(known_in_period: pl.DataFrame) -> pl.DataFrame:
     """Root causes per subsidiary, largest first: ``rank``, ``count``, ``share``,
-    ``cumulative_share``, ``vital_few`` (up to and including the cause reaching 80 %)."""
-    schema = {"subsidiary_id": pl.String, "rank": pl.Int64, "root_cause": pl.String, "count": pl.Int64,
+    ``cumulative_share``, ``vital_few`` (up to and including the cause reaching 80 %).
+    """
+    schema = {"subsidiary_id": pl.String, "rank": pl.Int64, "root_cause": pl.String,
+              "count": pl.Int64,
               "share": pl.Float64, "cumulative_share": pl.Float64, "vital_few": pl.Boolean}
     if known_in_period.height == 0:
         return pl.DataFrame(schema=schema)
@@ -183,71 +213,4 @@ def pareto(known_in_period: pl.DataFrame) -> pl.DataFrame:
             vital_few=(pl.col("cumulative_share") - pl.col("share")) < VITAL_FEW - 1e-12,
         )
         .select(list(schema))
-    )
-
-
-def recurring_findings(
-    causes: pl.DataFrame,
-    volumes: pl.DataFrame,
-    *,
-    threshold: float,
-    min_count: int,
-    min_months_after: int,
-    legal_basis: str,
-) -> pl.DataFrame:
-    """Raw ``recurring_cause`` findings, one per subsidiary with a flagged cause."""
-    flagged = causes.filter(pl.col("flagged"))
-    if flagged.height == 0:
-        return pl.DataFrame()
-    months = (
-        volumes.join(flagged.select("subsidiary_id", "root_cause"), on=["subsidiary_id", "root_cause"], how="semi")
-        .sort("month")
-        .group_by("subsidiary_id", "root_cause", maintain_order=True)
-        .agg(
-            months=pl.struct(
-                month=pl.col("month").dt.strftime("%Y-%m"),
-                count=pl.col("count"),
-                complaints_with_known_cause=pl.col("n"),
-                share=pl.col("share").round(4),
-            )
-        )
-    )
-    rule = (
-        f"first month with count >= {min_count} and share >= {threshold:g} of the subsidiary's complaints "
-        f"(trigger); flagged when the {min_months_after}+ months after it together still have a mean count "
-        f">= {min_count} and a share >= {threshold:g}: the volume did not fall"
-    )
-    return (
-        flagged.join(months, on=["subsidiary_id", "root_cause"])
-        .sort(["subsidiary_id", "share_after", "root_cause"], descending=[False, True, False])
-        .group_by("subsidiary_id", maintain_order=True)
-        .agg(
-            causes=pl.struct(
-                root_cause=pl.col("root_cause"),
-                trigger_month=pl.col("trigger_month").dt.strftime("%Y-%m"),
-                trigger_count=pl.col("trigger_count"),
-                trigger_share=pl.col("trigger_share").round(4),
-                months_after=pl.col("months_after"),
-                mean_count_after=pl.col("mean_count_after").round(2),
-                share_after=pl.col("share_after").round(4),
-                months=pl.col("months"),
-            ),
-            _top=pl.col("root_cause").first(),
-        )
-        .select(
-            rule=pl.lit("recurring_cause"),
-            severity=pl.lit("medium"),
-            entity_type=pl.lit("subsidiary"),
-            entity_id=pl.col("subsidiary_id"),
-            subsidiary_id=pl.col("subsidiary_id"),
-            detail=pl.struct(
-                root_cause=pl.col("_top"),
-                causes=pl.col("causes"),
-                rule=pl.lit(rule),
-                threshold=pl.lit(threshold),
-                min_count=pl.lit(min_count),
-                min_months_after=pl.lit(min_months_after),
-                legal_basis=pl.lit(legal_basis),
-            ),
-        )
     )

@@ -36,7 +36,7 @@ import numpy as np
 import polars as pl
 
 from workbench.periods import Period
-from workbench.sla.policy import HOURS_PER_UNIT, MSG_NOT_IN_FORCE, Policy, PolicyError, Target
+from workbench.sla._policy import HOURS_PER_UNIT, MSG_NOT_IN_FORCE, Policy, PolicyError, Target
 from workbench.workdays import WorkCalendar
 
 __all__ = [
@@ -69,7 +69,8 @@ LIFECYCLE: tuple[str, ...] = (
 
 def lifecycle_rank() -> pl.Expr:
     """Tie-break for events at the same moment (unknown events last)."""
-    return pl.col("event").replace_strict({e: i for i, e in enumerate(LIFECYCLE)}, default=len(LIFECYCLE), return_dtype=pl.Int32)
+    ranks = {e: i for i, e in enumerate(LIFECYCLE)}
+    return pl.col("event").replace_strict(ranks, default=len(LIFECYCLE), return_dtype=pl.Int32)
 
 #: One row per complaint × applicable target (see :func:`judge`).
 CLOCK_SCHEMA: dict[str, pl.DataType] = {
@@ -97,13 +98,17 @@ CLOCK_SCHEMA: dict[str, pl.DataType] = {
     "state": pl.String(),
 }
 
-_COMPLAINT_COLS = ("complaint_id", "subsidiary_id", "channel", "category", "severity", "received_at")
+_COMPLAINT_COLS = (
+    "complaint_id", "subsidiary_id", "channel", "category", "severity", "received_at",
+)
 
 
 # ------------------------------------------------------------------ inputs
 def complaints_in_period(complaints: pl.LazyFrame, period: Period) -> pl.LazyFrame:
     """Complaints received in ``[period.start, period.end)``."""
-    return complaints.filter(pl.col("received_at").is_between(period.start, period.end, closed="left"))
+    return complaints.filter(
+        pl.col("received_at").is_between(period.start, period.end, closed="left")
+    )
 
 
 def events_until(events: pl.LazyFrame, cutoff: dt.datetime) -> pl.LazyFrame:
@@ -189,19 +194,32 @@ def _void(rows: pl.DataFrame, t: Target) -> pl.DataFrame:
 
 
 def _state_expr(stopped: pl.Expr, over: pl.Expr, last_cycle: pl.Expr | None = None) -> pl.Expr:
-    """breached if over the limit; met if stopped (or superseded by a later cycle); else running."""
+    """Breached if over the limit; met if stopped (or superseded by a later cycle); else running."""
     settled = stopped if last_cycle is None else stopped | ~last_cycle
-    return pl.when(over).then(pl.lit("breached")).when(settled).then(pl.lit("met")).otherwise(pl.lit("running"))
+    return (
+        pl.when(over)
+        .then(pl.lit("breached"))
+        .when(settled)
+        .then(pl.lit("met"))
+        .otherwise(pl.lit("running"))
+    )
 
 
 def _offset(start: pl.Expr, hours: pl.Expr) -> pl.Expr:
     return start + pl.duration(microseconds=(hours * _H).round(0).cast(pl.Int64))
 
 
-def _elapsed_simple(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datetime) -> pl.LazyFrame:
+def _elapsed_simple(
+    subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datetime
+) -> pl.LazyFrame:
     """Elapsed clock on calendar time, no pause and no restart: receipt to the first stop."""
     unit = HOURS_PER_UNIT[t.clock]
-    stops = rows.lazy().filter(pl.col("event").is_in(list(t.stop))).group_by("_k").agg(_stop=pl.col("at").min())
+    stops = (
+        rows.lazy()
+        .filter(pl.col("event").is_in(list(t.stop)))
+        .group_by("_k")
+        .agg(_stop=pl.col("at").min())
+    )
     return (
         subjects.lazy()
         .select("_k", "received_at", "limit")
@@ -226,7 +244,9 @@ def _elapsed_simple(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutof
     )
 
 
-def _elapsed_calendar(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datetime) -> pl.LazyFrame:
+def _elapsed_calendar(
+    subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datetime
+) -> pl.LazyFrame:
     """Elapsed clock on calendar time with optional pause and restart cycles."""
     if t.pause is None and not t.restart_on:
         return _elapsed_simple(subjects, rows, t, cutoff)
@@ -239,9 +259,12 @@ def _elapsed_calendar(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cut
     # Scans over the whole sorted frame (no window per complaint): a complaint's
     # first row resets the running state, so nothing leaks from the previous one.
     first = pl.col("_k") != pl.col("_k").shift(1).fill_null(-1)
-    rel = rel.with_columns(_first=first, _rs=is_restart.cast(pl.Int32)).with_columns(_cs=pl.col("_rs").cum_sum())
+    rel = rel.with_columns(_first=first, _rs=is_restart.cast(pl.Int32)).with_columns(
+        _cs=pl.col("_rs").cum_sum()
+    )
     rel = rel.with_columns(
-        _cycle=pl.col("_cs") - pl.when(pl.col("_first")).then(pl.col("_cs") - pl.col("_rs")).forward_fill()
+        _cycle=pl.col("_cs")
+        - pl.when(pl.col("_first")).then(pl.col("_cs") - pl.col("_rs")).forward_fill()
     )
     key = ["_k", "_cycle"]
     if t.pause is not None:
@@ -265,9 +288,15 @@ def _elapsed_calendar(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cut
             _stop=pl.col("at").filter(pl.col("event").is_in(stop)).min(),
         )
         .join(subjects.lazy().select("_k", "received_at", "limit"), on="_k", how="left")
-        .with_columns(_cstart=pl.when(pl.col("_cycle") == 0).then(pl.col("received_at")).otherwise(pl.col("_cstart")))
+        .with_columns(
+            _cstart=pl.when(pl.col("_cycle") == 0)
+            .then(pl.col("received_at"))
+            .otherwise(pl.col("_cstart"))
+        )
         .sort(key)
-        .with_columns(_next=pl.when(pl.col("_k").shift(-1) == pl.col("_k")).then(pl.col("_cstart").shift(-1)))
+        .with_columns(
+            _next=pl.when(pl.col("_k").shift(-1) == pl.col("_k")).then(pl.col("_cstart").shift(-1))
+        )
         .with_columns(
             _cend=pl.coalesce(pl.col("_stop"), pl.col("_next"), pl.lit(cutoff)),
             _last=pl.col("_next").is_null(),
@@ -319,7 +348,9 @@ def _elapsed_calendar(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cut
     )
 
 
-def _gap(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datetime) -> pl.LazyFrame:
+def _gap(
+    subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datetime
+) -> pl.LazyFrame:
     """Longest stretch without an event while open."""
     unit = HOURS_PER_UNIT[t.clock]
     opens = [RECEIVED, *t.restart_on]
@@ -339,7 +370,9 @@ def _gap(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datet
         _to=pl.when(same_next).then(pl.col("at").shift(-1)),
     )
     g = g.with_columns(
-        _gap_h=pl.when(pl.col("_open")).then(_hours(pl.coalesce("_to", pl.lit(cutoff)) - pl.col("at")))
+        _gap_h=pl.when(pl.col("_open")).then(
+            _hours(pl.coalesce("_to", pl.lit(cutoff)) - pl.col("at"))
+        )
     )
     # One row per complaint: its longest open stretch (ties: the earliest).
     g = g.collect().lazy()
@@ -359,7 +392,9 @@ def _gap(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datet
         .join(worst, on="_k", how="left")
         .join(open_end, on="_k", how="left")
         .with_columns(_limit_h=pl.col("limit") * unit, _max=pl.col("_max").fill_null(0.0))
-        .with_columns(_over=pl.col("_max") > pl.col("_limit_h"), _start=pl.coalesce("_from", "received_at"))
+        .with_columns(
+            _over=pl.col("_max") > pl.col("_limit_h"), _start=pl.coalesce("_from", "received_at")
+        )
     )
     return per.select(
         "_k",
@@ -382,10 +417,21 @@ def _gap(subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datet
 
 
 def _working_days(
-    subjects: pl.DataFrame, rows: pl.DataFrame, t: Target, cutoff: dt.datetime, calendar: WorkCalendar
+    subjects: pl.DataFrame,
+    rows: pl.DataFrame,
+    t: Target,
+    cutoff: dt.datetime,
+    calendar: WorkCalendar,
 ) -> pl.LazyFrame:
-    """Elapsed clock in official working days: deadline = end of the n-th working day after receipt."""
-    stops = rows.lazy().filter(pl.col("event").is_in(list(t.stop))).group_by("_k").agg(stop_at=pl.col("at").min()).collect()
+    """Elapsed clock in official working days.
+
+    Deadline = the end of the n-th working day after the receipt date.
+    """
+    stops = (
+        rows.filter(pl.col("event").is_in(list(t.stop)))
+        .group_by("_k")
+        .agg(stop_at=pl.col("at").min())
+    )
     df = subjects.select("_k", "received_at", "limit").join(stops, on="_k", how="left")
     asof_day = (cutoff - dt.timedelta(microseconds=1)).date()
     df = df.with_columns(
@@ -395,7 +441,9 @@ def _working_days(
     )
     # Deadlines on the unique (receipt date, n) pairs, then joined back.
     pairs = df.select("_rday", "_n").unique()
-    deadlines = calendar.add_workdays(pairs["_rday"].to_numpy().astype("datetime64[D]"), pairs["_n"].to_numpy())
+    deadlines = calendar.add_workdays(
+        pairs["_rday"].to_numpy().astype("datetime64[D]"), pairs["_n"].to_numpy()
+    )
     pairs = pairs.with_columns(_dday=pl.Series(deadlines.astype("datetime64[D]")).cast(pl.Date))
     df = df.join(pairs, on=["_rday", "_n"], how="left")
     # Working days counted (day of receipt excluded) up to the decision or as-of day.
@@ -413,15 +461,21 @@ def _working_days(
         counted[later] = calendar.workdays_between(s[later], e[later])
     spans = spans.with_columns(_wd=pl.Series(counted))
     df = (
-        df.join(spans.rename({"_wd": "_el_wd"}), left_on=["_rday", "_eday"], right_on=["_s", "_e"], how="left")
-        .join(spans.rename({"_wd": "_late_wd"}), left_on=["_dday", "_eday"], right_on=["_s", "_e"], how="left")
+        df.join(spans.rename({"_wd": "_el_wd"}), left_on=["_rday", "_eday"],
+                right_on=["_s", "_e"], how="left")
+        .join(spans.rename({"_wd": "_late_wd"}), left_on=["_dday", "_eday"],
+              right_on=["_s", "_e"], how="left")
         .with_columns(deadline_at=pl.col("_dday").cast(pl.Datetime("us")) + pl.duration(days=1))
         .with_columns(
             _stopped=pl.col("stop_at").is_not_null(),
             _end=pl.coalesce("stop_at", pl.lit(cutoff)),
         )
         .with_columns(_over=pl.col("_end") >= pl.col("deadline_at"))
-        .with_columns(_over=pl.when(pl.col("_stopped")).then(pl.col("stop_at") >= pl.col("deadline_at")).otherwise(pl.col("_over")))
+        .with_columns(
+            _over=pl.when(pl.col("_stopped"))
+            .then(pl.col("stop_at") >= pl.col("deadline_at"))
+            .otherwise(pl.col("_over"))
+        )
     )
     return df.lazy().select(
         "_k",
@@ -485,7 +539,9 @@ def judge_at(
         pl.concat(
             [
                 keys.select("_k", at=pl.col("received_at"), event=pl.lit(RECEIVED)),
-                events_until(events, cutoff).join(keys, on="complaint_id", how="inner").select("_k", "at", "event"),
+                events_until(events, cutoff)
+                .join(keys, on="complaint_id", how="inner")
+                .select("_k", "at", "event"),
             ]
         )
         .with_columns(_r=lifecycle_rank())
@@ -504,7 +560,11 @@ def judge_at(
         subjects = long.filter(pl.col("spec") == spec)
         if subjects.height == 0:
             continue
-        mine = rows if subjects.height == received.height else rows.filter(pl.col("_k").is_in(subjects["_k"].implode()))
+        mine = (
+            rows
+            if subjects.height == received.height
+            else rows.filter(pl.col("_k").is_in(subjects["_k"].implode()))
+        )
         if t.clock == "working_days":
             part = _working_days(subjects, mine, t, cutoff, calendar)
         elif t.kind == "gap":
@@ -514,10 +574,14 @@ def judge_at(
         if t.void_on:
             part = part.join(_void(mine, t).lazy(), on="_k", how="anti")
         meta = subjects.lazy().select(
-            "_k", *_COMPLAINT_COLS, "policy_version", "target", "limit", rule=pl.lit(t.rule), clock=pl.lit(t.clock)
+            "_k", *_COMPLAINT_COLS, "policy_version", "target", "limit",
+            rule=pl.lit(t.rule), clock=pl.lit(t.clock),
         )
         parts.append(meta.join(part, on="_k", how="inner"))
     frames = pl.collect_all(parts)
-    out = pl.concat([f.select("_k", *CLOCK_SCHEMA).cast(CLOCK_SCHEMA) for f in frames], how="vertical")  # type: ignore[arg-type]
+    out = pl.concat(
+        [f.select("_k", *CLOCK_SCHEMA).cast(CLOCK_SCHEMA) for f in frames],  # type: ignore[arg-type]
+        how="vertical",
+    )
     # Sorted by receipt (the _k order), then target: deterministic and cheaper than by id.
     return out.sort("_k", "target").drop("_k")

@@ -83,7 +83,9 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray, level: float = 0.9
     )
 
 
-def survival_quantile(km: pl.DataFrame, share_resolved: float, column: str = "survival") -> float | None:
+def survival_quantile(
+    km: pl.DataFrame, share_resolved: float, column: str = "survival"
+) -> float | None:
     """The first time at which ``column`` ≤ 1 − ``share_resolved`` (None if never).
 
     With ``column="survival"`` this is the time by which ``share_resolved`` of the
@@ -107,7 +109,8 @@ def median_time(km: pl.DataFrame) -> float | None:
 
 def resolution_times(clocks: pl.DataFrame, target: str = "resolution") -> pl.DataFrame:
     """Per complaint: hours on the resolution clock (net of pauses) and whether it was
-    resolved by the end of P (else censored there)."""
+    resolved by the end of P (else censored there).
+    """
     return clocks.filter(pl.col("target") == target).select(
         "complaint_id",
         "severity",
@@ -118,7 +121,9 @@ def resolution_times(clocks: pl.DataFrame, target: str = "resolution") -> pl.Dat
     )
 
 
-def km_by_group(times: pl.DataFrame, group: str = "severity", *, level: float = 0.95) -> pl.DataFrame:
+def km_by_group(
+    times: pl.DataFrame, group: str = "severity", *, level: float = 0.95
+) -> pl.DataFrame:
     """A Kaplan–Meier curve per value of ``group`` (columns: ``group`` + :data:`KM_SCHEMA`).
 
     ``group="all"`` (a column absent from ``times``) gives one curve over everything.
@@ -167,7 +172,9 @@ def km_summary(curves: pl.DataFrame, group: str) -> pl.DataFrame:
             "censored": int(km["censored"].sum()),
         }
         for name, share in (("median_days", 0.5), ("p90_days", 0.9)):
-            for part, column in (("estimate", "survival"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
+            for part, column in (
+                ("estimate", "survival"), ("ci_low", "ci_low"), ("ci_high", "ci_high")
+            ):
                 hours = survival_quantile(km, share, column)
                 row[f"{name}_{part}"] = None if hours is None else hours / 24
         rows.append(row)

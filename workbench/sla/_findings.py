@@ -1,0 +1,389 @@
+"""One builder per SLA rule code, named after it: the raw findings of each rule.
+
+Each builder returns raw findings (``rule``, ``severity``, ``entity_type``,
+``entity_id``, ``subsidiary_id``, ``detail`` as a struct) or an empty frame;
+:func:`workbench.findings.make_findings` turns them into contract findings.
+
+* :func:`ack_breach`, :func:`acceptance_breach`, :func:`resolution_breach`,
+  :func:`update_gap` — from the clocks: one finding per complaint whose target of
+  that rule breached by the end of P (the worst breached target is the headline;
+  every breached target of that rule is in ``targets``);
+* :func:`missing_record` — from :func:`workbench.sla._records.record_checks`;
+* :func:`breach_risk` — the worklist of the breach-risk model;
+* :func:`recurring_cause` — one per subsidiary with a flagged cause
+  (:func:`workbench.sla._recurring.recurring_causes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from workbench.sla._policy import Policy
+from workbench.sla._records import CHECKS
+
+__all__ = [
+    "ack_breach",
+    "acceptance_breach",
+    "breach_risk",
+    "missing_record",
+    "recurring_cause",
+    "resolution_breach",
+    "update_gap",
+]
+
+_ISO = "%Y-%m-%dT%H:%M:%S"
+_RISK_MODEL = (
+    "calibrated logistic regression on landmark snapshots (probability of breaching resolution)"
+)
+
+
+def _severity() -> pl.Expr:
+    """Finding severity from the complaint: critical/high complaints and 12315 transfers
+    (the regulator is watching) are ``high``; medium → ``medium``; low → ``low``.
+    """
+    return (
+        pl.when(pl.col("severity").is_in(["critical", "high"]) | (pl.col("channel") == "regulator"))
+        .then(pl.lit("high"))
+        .when(pl.col("severity") == "medium")
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("low"))
+    )
+
+
+def _ts(column: str) -> pl.Expr:
+    return pl.col(column).dt.strftime(_ISO)
+
+
+def _clock_breaches(clocks: pl.DataFrame, policy: Policy, rule: str) -> pl.DataFrame:
+    """One raw finding per complaint whose target of ``rule`` breached."""
+    basis = {v.version: v.legal_basis for v in policy.versions}
+    b = clocks.filter((pl.col("state") == "breached") & (pl.col("rule") == rule))
+    if b.height == 0:
+        return pl.DataFrame()
+    b = b.with_columns(
+        _t=pl.struct(
+            target=pl.col("target"),
+            clock=pl.col("clock"),
+            limit=pl.col("limit"),
+            elapsed=pl.col("elapsed").round(3),
+            overrun=pl.col("overrun").round(3),
+            overrun_hours=pl.col("overrun_h").round(2),
+            start=_ts("start_at"),
+            stop=_ts("stop_at"),
+            deadline=_ts("deadline_at"),
+            paused_hours=pl.col("paused_h").round(2),
+        )
+    )
+    worst = (
+        b.sort(["complaint_id", "overrun_h"], descending=[False, True], maintain_order=True)
+        .group_by("complaint_id", maintain_order=True)
+        .agg(pl.all().first(), _targets=pl.col("_t"))
+    )
+    return worst.select(
+        "rule",
+        severity=_severity(),
+        entity_type=pl.lit("complaint"),
+        entity_id=pl.col("complaint_id"),
+        subsidiary_id=pl.col("subsidiary_id"),
+        detail=pl.struct(
+            target=pl.col("target"),
+            clock=pl.col("clock"),
+            limit=pl.col("limit"),
+            elapsed=pl.col("elapsed").round(3),
+            overrun=pl.col("overrun").round(3),
+            overrun_hours=pl.col("overrun_h").round(2),
+            deadline=_ts("deadline_at"),
+            received_at=_ts("received_at"),
+            stopped_at=_ts("stop_at"),
+            still_open_at_period_end=pl.col("stop_at").is_null(),
+            paused_hours=pl.col("paused_h").round(2),
+            complaint_severity=pl.col("severity"),
+            channel=pl.col("channel"),
+            policy_version=pl.col("policy_version"),
+            legal_basis=pl.col("policy_version").replace_strict(basis, return_dtype=pl.String),
+            targets=pl.col("_targets"),
+        ),
+    )
+
+
+def ack_breach(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """``ack_breach``: the first response came (or is still missing) after its limit.
+
+    Parameters
+    ----------
+    clocks
+        The period's clocks (:func:`workbench.sla.judge`).
+    policy
+        The policy the clocks were judged by (for each version's legal basis).
+
+    Returns
+    -------
+    pl.DataFrame
+        Raw findings, one per complaint.
+    """
+    return _clock_breaches(clocks, policy, "ack_breach")
+
+
+def acceptance_breach(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """``acceptance_breach``: the accept/reject decision came after its working-day limit.
+
+    Parameters
+    ----------
+    clocks
+        The period's clocks (:func:`workbench.sla.judge`).
+    policy
+        The policy the clocks were judged by.
+
+    Returns
+    -------
+    pl.DataFrame
+        Raw findings, one per complaint.
+    """
+    return _clock_breaches(clocks, policy, "acceptance_breach")
+
+
+def resolution_breach(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """``resolution_breach``: resolution (or the mediation cap) later than its limit.
+
+    Parameters
+    ----------
+    clocks
+        The period's clocks (:func:`workbench.sla.judge`).
+    policy
+        The policy the clocks were judged by.
+
+    Returns
+    -------
+    pl.DataFrame
+        Raw findings, one per complaint (the worst breached target is the headline).
+    """
+    return _clock_breaches(clocks, policy, "resolution_breach")
+
+
+def update_gap(clocks: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """``update_gap``: too long without any event while the complaint was open.
+
+    Parameters
+    ----------
+    clocks
+        The period's clocks (:func:`workbench.sla.judge`).
+    policy
+        The policy the clocks were judged by.
+
+    Returns
+    -------
+    pl.DataFrame
+        Raw findings, one per complaint.
+    """
+    return _clock_breaches(clocks, policy, "update_gap")
+
+
+def missing_record(
+    problems: pl.DataFrame, policy_versions: Mapping[str, str], legal_basis: Mapping[str, str]
+) -> pl.DataFrame:
+    """``missing_record``: the handling record is incomplete or contradicts the table.
+
+    Parameters
+    ----------
+    problems
+        :func:`workbench.sla.record_checks` (one row per failing complaint).
+    policy_versions
+        Complaint id → the policy version in force at receipt.
+    legal_basis
+        Policy version → its legal basis.
+
+    Returns
+    -------
+    pl.DataFrame
+        Raw findings, one per complaint, listing the failed checks.
+    """
+    if problems.height == 0:
+        return pl.DataFrame()
+    explain = pl.col("checks").list.eval(
+        pl.element().replace_strict(CHECKS, return_dtype=pl.String)
+    )
+    version = pl.col("complaint_id").replace_strict(
+        policy_versions, default=None, return_dtype=pl.String
+    )
+    return problems.with_columns(_v=version).select(
+        rule=pl.lit("missing_record"),
+        severity=pl.when(pl.col("severity").is_in(["critical", "high"]))
+        .then(pl.lit("high"))
+        .otherwise(pl.lit("medium")),
+        entity_type=pl.lit("complaint"),
+        entity_id=pl.col("complaint_id"),
+        subsidiary_id=pl.col("subsidiary_id"),
+        detail=pl.struct(
+            checks=pl.col("checks"),
+            explanation=explain,
+            table_status=pl.col("status"),
+            record_status=pl.col("event_status"),
+            table=pl.struct(
+                received_at=_ts("received_at"),
+                acknowledged_at=_ts("acknowledged_at"),
+                accepted_at=_ts("accepted_at"),
+                resolved_at=_ts("resolved_at"),
+                closed_at=_ts("closed_at"),
+            ),
+            record=pl.struct(
+                first_acknowledged=_ts("ev_ack"),
+                first_decision=_ts("ev_decision"),
+                latest_resolved=_ts("ev_resolved"),
+                latest_closed=_ts("ev_closed"),
+            ),
+            policy_version=pl.col("_v"),
+            legal_basis=pl.col("_v").replace_strict(
+                dict(legal_basis), default=None, return_dtype=pl.String
+            ),
+        ),
+    )
+
+
+def breach_risk(
+    worklist: pl.DataFrame,
+    *,
+    threshold: float,
+    model_metrics: Mapping[str, Any],
+    policy_versions: Mapping[str, str],
+    legal_basis: Mapping[str, str],
+) -> pl.DataFrame:
+    """``breach_risk``: open, not yet breached, predicted to breach resolution.
+
+    Parameters
+    ----------
+    worklist
+        The scored open complaints at or above ``threshold``
+        (:func:`workbench.sla._risk.fit_breach_risk` scores).
+    threshold
+        The cut-off the worklist was taken at (``risk_threshold``).
+    model_metrics
+        The model's out-of-time metrics (``roc_auc_oot``, ``brier_oot``).
+    policy_versions
+        Complaint id → the policy version in force at receipt.
+    legal_basis
+        Policy version → its legal basis.
+
+    Returns
+    -------
+    pl.DataFrame
+        Raw findings, one per listed complaint.
+    """
+    if worklist.height == 0:
+        return pl.DataFrame()
+    version = pl.col("complaint_id").replace_strict(
+        policy_versions, default=None, return_dtype=pl.String
+    )
+    return worklist.with_columns(_v=version).select(
+        rule=pl.lit("breach_risk"),
+        severity=pl.when(
+            pl.col("severity").is_in(["critical", "high"]) | (pl.col("channel") == "regulator")
+        )
+        .then(pl.lit("high"))
+        .otherwise(pl.lit("medium")),
+        entity_type=pl.lit("complaint"),
+        entity_id=pl.col("complaint_id"),
+        subsidiary_id=pl.col("subsidiary_id"),
+        detail=pl.struct(
+            probability=pl.col("probability").round(4),
+            threshold=pl.lit(threshold),
+            age_days=(pl.col("age_h") / 24).round(2),
+            complaint_severity=pl.col("severity"),
+            channel=pl.col("channel"),
+            model=pl.lit(_RISK_MODEL),
+            roc_auc_oot=pl.lit(model_metrics.get("roc_auc_oot")),
+            brier_oot=pl.lit(model_metrics.get("brier_oot")),
+            policy_version=pl.col("_v"),
+            legal_basis=pl.col("_v").replace_strict(
+                dict(legal_basis), default=None, return_dtype=pl.String
+            ),
+        ),
+    )
+
+
+def recurring_cause(
+    causes: pl.DataFrame,
+    volumes: pl.DataFrame,
+    *,
+    threshold: float,
+    min_count: int,
+    min_months_after: int,
+    legal_basis: str,
+) -> pl.DataFrame:
+    """``recurring_cause``: a root cause whose volume did not fall after its trigger month.
+
+    Parameters
+    ----------
+    causes
+        :func:`workbench.sla._recurring.recurring_causes` (``flagged`` pairs raise).
+    volumes
+        :func:`workbench.sla._recurring.monthly_volumes` (the evidence months).
+    threshold, min_count, min_months_after
+        The rule's parameters, stated in the evidence.
+    legal_basis
+        The legal basis of the policy version in force at the end of P.
+
+    Returns
+    -------
+    pl.DataFrame
+        Raw findings, one per subsidiary with a flagged cause.
+    """
+    flagged = causes.filter(pl.col("flagged"))
+    if flagged.height == 0:
+        return pl.DataFrame()
+    pairs = flagged.select("subsidiary_id", "root_cause")
+    months = (
+        volumes.join(pairs, on=["subsidiary_id", "root_cause"], how="semi")
+        .sort("month")
+        .group_by("subsidiary_id", "root_cause", maintain_order=True)
+        .agg(
+            months=pl.struct(
+                month=pl.col("month").dt.strftime("%Y-%m"),
+                count=pl.col("count"),
+                complaints_with_known_cause=pl.col("n"),
+                share=pl.col("share").round(4),
+            )
+        )
+    )
+    rule = (
+        f"first month with count >= {min_count} and share >= {threshold:g} of the subsidiary's "
+        f"complaints (trigger); flagged when the {min_months_after}+ months after it together "
+        f"still have a mean count >= {min_count} and a share >= {threshold:g}: the volume did "
+        "not fall"
+    )
+    return (
+        flagged.join(months, on=["subsidiary_id", "root_cause"])
+        .sort(["subsidiary_id", "share_after", "root_cause"], descending=[False, True, False])
+        .group_by("subsidiary_id", maintain_order=True)
+        .agg(
+            causes=pl.struct(
+                root_cause=pl.col("root_cause"),
+                trigger_month=pl.col("trigger_month").dt.strftime("%Y-%m"),
+                trigger_count=pl.col("trigger_count"),
+                trigger_share=pl.col("trigger_share").round(4),
+                months_after=pl.col("months_after"),
+                mean_count_after=pl.col("mean_count_after").round(2),
+                share_after=pl.col("share_after").round(4),
+                months=pl.col("months"),
+            ),
+            _top=pl.col("root_cause").first(),
+        )
+        .select(
+            rule=pl.lit("recurring_cause"),
+            severity=pl.lit("medium"),
+            entity_type=pl.lit("subsidiary"),
+            entity_id=pl.col("subsidiary_id"),
+            subsidiary_id=pl.col("subsidiary_id"),
+            detail=pl.struct(
+                root_cause=pl.col("_top"),
+                causes=pl.col("causes"),
+                rule=pl.lit(rule),
+                threshold=pl.lit(threshold),
+                min_count=pl.lit(min_count),
+                min_months_after=pl.lit(min_months_after),
+                legal_basis=pl.lit(legal_basis),
+            ),
+        )
+    )
