@@ -94,7 +94,8 @@ def _metric_frames(
     values: Any, groups: Any, attributes: list[str], pairs: bool = True
 ) -> dict[str, Any]:
     """MetricFrame of the mean (and count) by each attribute (and each pair of them,
-    as the workbench's disparity audits do)."""
+    as the workbench's disparity audits do).
+    """
     from itertools import combinations
 
     from fairlearn.metrics import MetricFrame, count
@@ -155,16 +156,23 @@ def tiering_pandas(src: Path) -> Result:
     ]
     lowest = int(policy["rank"].min())
     c["eligible_rank"] = np.select(meets, policy["rank"].to_list(), default=lowest)
-    ta = pd.read_parquet(src / "tier_assignments.parquet", columns=["customer_id", "tier", "assigned_at"])
+    ta = pd.read_parquet(
+        src / "tier_assignments.parquet", columns=["customer_id", "tier", "assigned_at"]
+    )
     ta = ta[ta["assigned_at"] <= END].reset_index()
     ta = ta.sort_values(["assigned_at", "index"]).groupby("customer_id").tail(1)
     c = c.merge(ta[["customer_id", "tier"]], on="customer_id", how="left")
-    c["held_rank"] = c["tier"].map(dict(zip(policy["tier"], policy["rank"]))).fillna(lowest)
+    rank_of = dict(zip(policy["tier"], policy["rank"], strict=True))
+    c["held_rank"] = c["tier"].map(rank_of).fillna(lowest)
     pop = c[c["eligible_rank"] > lowest]
     under = (pop["held_rank"] < pop["eligible_rank"]).astype(float)
     frames = _metric_frames(under, pop, TIERING_ATTRS)
-    return {"rows": rows(src, "orders"), "wall_s": time.perf_counter() - t0,
-            "groups": len(frames), "overall": float(under.mean())}
+    return {
+        "rows": rows(src, "orders"),
+        "wall_s": time.perf_counter() - t0,
+        "groups": len(frames),
+        "overall": float(under.mean()),
+    }
 
 
 @case("tiering/floor")
@@ -199,7 +207,8 @@ def pricing_workbench_orders(src: Path) -> Result:
     """The data path alone: every period order priced (tier held at order time,
     published discount, applicable public promotion), its audit attributes joined,
     and the per-order rules (``unexplained_premium``, ``unpublished_promotion``);
-    no disparity statistics."""
+    no disparity statistics.
+    """
     from workbench.pricing import DEFAULT_TOLERANCE, TABLES, order_findings, order_units
     from workbench.sources import load
 
@@ -209,15 +218,21 @@ def pricing_workbench_orders(src: Path) -> Result:
     units = order_units(frames, PERIOD)
     raw = order_findings(units, tolerance=DEFAULT_TOLERANCE)
     t2 = time.perf_counter()
-    return {"rows": rows(src, "orders"), "validate_s": t1 - t0, "wall_s": t2 - t1,
-            "period_orders": units.height, "order_findings": raw.height}
+    return {
+        "rows": rows(src, "orders"),
+        "validate_s": t1 - t0,
+        "wall_s": t2 - t1,
+        "period_orders": units.height,
+        "order_findings": raw.height,
+    }
 
 
 @case("pricing/workbench-metrics")
 def pricing_workbench_metrics(src: Path) -> Result:
     """Like for like with (a): the per-order path and the same per-group metrics
     through MetricFrame (on polars aggregates) for every attribute and pair — what
-    (a) computes, and no inference (no matched cells, bootstrap, permutations)."""
+    (a) computes, and no inference (no matched cells, bootstrap, permutations).
+    """
     from workbench.attributes import attribute_sets, group_label
     from workbench.pricing import DEFAULT_TOLERANCE, TABLES, order_units
     from workbench.pricing._metricframe import group_metric_frame
@@ -229,11 +244,19 @@ def pricing_workbench_metrics(src: Path) -> Result:
     units = order_units(frames, PERIOD)
     sets = attribute_sets(PRICING_ATTRS, True)
     names = ["&".join(s) for s in sets]
-    labelled = units.with_columns(group_label(s).alias(n) for s, n in zip(sets, names, strict=True) if len(s) > 1)
+    labelled = units.with_columns(
+        group_label(s).alias(n) for s, n in zip(sets, names, strict=True) if len(s) > 1
+    )
     out = group_metric_frame(labelled, names, tolerance=DEFAULT_TOLERANCE)
     t2 = time.perf_counter()
-    return {"rows": rows(src, "orders"), "validate_s": t1 - t0, "wall_s": t2 - t1,
-            "period_orders": units.height, "groups": out.height, "attribute_sets": len(sets)}
+    return {
+        "rows": rows(src, "orders"),
+        "validate_s": t1 - t0,
+        "wall_s": t2 - t1,
+        "period_orders": units.height,
+        "groups": out.height,
+        "attribute_sets": len(sets),
+    }
 
 
 @case("pricing/pandas")
@@ -244,16 +267,28 @@ def pricing_pandas(src: Path) -> Result:
     t0 = time.perf_counter()
     o = pd.read_parquet(
         table_glob(src, "orders"),
-        columns=["order_id", "customer_id", "sku", "ordered_at", "channel", "device_os",
-                 "list_price", "charged_price", "quantity", "promo_id"],
+        columns=[
+            "order_id",
+            "customer_id",
+            "sku",
+            "ordered_at",
+            "channel",
+            "device_os",
+            "list_price",
+            "charged_price",
+            "quantity",
+            "promo_id",
+        ],
     )
     o = o[(o["ordered_at"] >= START) & (o["ordered_at"] < END)].sort_values("ordered_at")
-    ta = pd.read_parquet(src / "tier_assignments.parquet", columns=["customer_id", "tier", "assigned_at"])
+    ta = pd.read_parquet(
+        src / "tier_assignments.parquet", columns=["customer_id", "tier", "assigned_at"]
+    )
     ta = ta.sort_values("assigned_at")
     o = pd.merge_asof(o, ta, left_on="ordered_at", right_on="assigned_at", by="customer_id")
     tb = pd.read_parquet(src / "tier_benefits.parquet")
     tb = tb[tb["published"] & (tb["benefit_type"] == "discount_pct")]
-    o["tier_pct"] = o["tier"].map(dict(zip(tb["tier"], tb["value"]))).fillna(0.0)
+    o["tier_pct"] = o["tier"].map(dict(zip(tb["tier"], tb["value"], strict=True))).fillna(0.0)
     pr = pd.read_parquet(src / "promotions.parquet").rename(
         columns={"sku": "promo_sku", "discount_pct": "promo_pct"}
     )
@@ -265,19 +300,29 @@ def pricing_pandas(src: Path) -> Result:
     valid = (
         o["public"].fillna(False).astype(bool)
         & (o["promo_sku"].isna() | (o["promo_sku"] == o["sku"]))
-        & (o["starts_at"] <= o["ordered_at"]) & (o["ordered_at"] <= o["ends_at"])
+        & (o["starts_at"] <= o["ordered_at"])
+        & (o["ordered_at"] <= o["ends_at"])
         & tier_ok
     )
     promo_pct = o["promo_pct"].where(valid, 0.0).fillna(0.0)
     explained = o["list_price"] * (1 - o["tier_pct"] / 100) * (1 - promo_pct / 100)
     premium = o["charged_price"] / explained - 1
     c = _bands(pd.read_parquet(src / "customers.parquet"), END)
-    o = o.merge(c[["customer_id", "gender", "age_band", "province", "tenure_band"]]
-                .rename(columns={"province": "customer_province"}), on="customer_id", how="left")
+    o = o.merge(
+        c[["customer_id", "gender", "age_band", "province", "tenure_band"]].rename(
+            columns={"province": "customer_province"}
+        ),
+        on="customer_id",
+        how="left",
+    )
     o["province"] = o.pop("customer_province")
     frames = _metric_frames(premium.to_numpy(), o, PRICING_ATTRS)
-    return {"rows": rows(src, "orders"), "wall_s": time.perf_counter() - t0,
-            "groups": len(frames), "period_orders": len(o.index)}
+    return {
+        "rows": rows(src, "orders"),
+        "wall_s": time.perf_counter() - t0,
+        "groups": len(frames),
+        "period_orders": len(o.index),
+    }
 
 
 @case("pricing/floor")
@@ -288,35 +333,74 @@ def pricing_floor(src: Path) -> Result:
     customers — with the joins the explained price needs and one group-by at the
     level of the matched comparison (sku × day × channel cell × device × customer
     province: orders, Σ log premium, Σ log net premium). No validation, no cell ids,
-    no audit attributes beyond the raw columns, no statistics."""
+    no audit attributes beyond the raw columns, no statistics.
+    """
     t0 = time.perf_counter()
-    orders = pl.scan_parquet(table_glob(src, "orders")).filter(pl.col("ordered_at").is_between(START, END, closed="left"))
-    tiers = (pl.scan_parquet(src / "tier_assignments.parquet").select("customer_id", "tier", "assigned_at")
-             .filter(pl.col("assigned_at") < END).sort("assigned_at"))
-    discounts = (pl.scan_parquet(src / "tier_benefits.parquet")
-                 .filter(pl.col("published") & (pl.col("benefit_type") == "discount_pct"))
-                 .group_by("tier").agg(pl.col("value").max().alias("tier_pct")))
+    orders = pl.scan_parquet(table_glob(src, "orders")).filter(
+        pl.col("ordered_at").is_between(START, END, closed="left")
+    )
+    tiers = (
+        pl.scan_parquet(src / "tier_assignments.parquet")
+        .select("customer_id", "tier", "assigned_at")
+        .filter(pl.col("assigned_at") < END)
+        .sort("assigned_at")
+    )
+    discounts = (
+        pl.scan_parquet(src / "tier_benefits.parquet")
+        .filter(pl.col("published") & (pl.col("benefit_type") == "discount_pct"))
+        .group_by("tier")
+        .agg(pl.col("value").max().alias("tier_pct"))
+    )
     promos = pl.scan_parquet(src / "promotions.parquet").rename(
-        {"sku": "promo_sku", "discount_pct": "promo_pct", "starts_at": "p_start", "ends_at": "p_end"})
+        {
+            "sku": "promo_sku",
+            "discount_pct": "promo_pct",
+            "starts_at": "p_start",
+            "ends_at": "p_end",
+        }
+    )
     customers = pl.scan_parquet(src / "customers.parquet").select(
-        "customer_id", pl.col("province").alias("customer_province"))
-    valid = (pl.col("public").fill_null(False)
-             & (pl.col("promo_sku").is_null() | (pl.col("promo_sku") == pl.col("sku")))
-             & pl.col("ordered_at").is_between(pl.col("p_start"), pl.col("p_end"))
-             & (pl.col("eligible_tiers").is_null() | pl.col("eligible_tiers").str.contains(pl.col("tier").fill_null("-"),
-                                                                                          literal=True)))
-    explained = (pl.col("list_price") * (1 - pl.col("tier_pct").fill_null(0.0) / 100)
-                 * (1 - pl.when(valid).then(pl.col("promo_pct")).otherwise(0.0) / 100))
+        "customer_id", pl.col("province").alias("customer_province")
+    )
+    valid = (
+        pl.col("public").fill_null(False)
+        & (pl.col("promo_sku").is_null() | (pl.col("promo_sku") == pl.col("sku")))
+        & pl.col("ordered_at").is_between(pl.col("p_start"), pl.col("p_end"))
+        & (
+            pl.col("eligible_tiers").is_null()
+            | pl.col("eligible_tiers").str.contains(pl.col("tier").fill_null("-"), literal=True)
+        )
+    )
+    explained = (
+        pl.col("list_price")
+        * (1 - pl.col("tier_pct").fill_null(0.0) / 100)
+        * (1 - pl.when(valid).then(pl.col("promo_pct")).otherwise(0.0) / 100)
+    )
     net = pl.col("charged_price") * pl.col("quantity") - pl.col("coupon_cny")
     out = (
         orders.sort("ordered_at")
-        .join_asof(tiers, left_on="ordered_at", right_on="assigned_at", by="customer_id", check_sortedness=False)
+        .join_asof(
+            tiers,
+            left_on="ordered_at",
+            right_on="assigned_at",
+            by="customer_id",
+            check_sortedness=False,
+        )
         .join(discounts, on="tier", how="left")
         .join(promos, on="promo_id", how="left")
         .join(customers, on="customer_id", how="left")
-        .group_by("sku", pl.col("ordered_at").dt.date().alias("day"), "channel", "device_os", "customer_province")
-        .agg(pl.len(), (pl.col("charged_price") / explained).log().sum().alias("log_premium"),
-             (net / (explained * pl.col("quantity"))).log().sum().alias("log_net_premium"))
+        .group_by(
+            "sku",
+            pl.col("ordered_at").dt.date().alias("day"),
+            "channel",
+            "device_os",
+            "customer_province",
+        )
+        .agg(
+            pl.len(),
+            (pl.col("charged_price") / explained).log().sum().alias("log_premium"),
+            (net / (explained * pl.col("quantity"))).log().sum().alias("log_net_premium"),
+        )
         .collect()
     )
     return {"rows": rows(src, "orders"), "wall_s": time.perf_counter() - t0, "groups": out.height}
@@ -325,7 +409,8 @@ def pricing_floor(src: Path) -> Result:
 @case("pricing/floor-orders")
 def pricing_floor_orders(src: Path) -> Result:
     """The earlier floor, kept for reference: 4 order columns of the period, one
-    group-by (no tier history, promotions or customers)."""
+    group-by (no tier history, promotions or customers).
+    """
     t0 = time.perf_counter()
     out = (
         pl.scan_parquet(table_glob(src, "orders"))
@@ -344,7 +429,8 @@ SLA_ACK_HOURS = {"critical": 24, "high": 24, "medium": 48, "low": 72}
 @case("sla/workbench")
 def sla_workbench(src: Path) -> Result:
     """Adherence: every clock, breach and record rule, adherence tables and figures,
-    recurring causes; without the breach-risk model (timed separately below)."""
+    recurring causes; without the breach-risk model (timed separately below).
+    """
     return {"rows": rows(src, "complaints"), **_timed_workbench(src, "sla", with_risk=False)}
 
 
@@ -357,7 +443,8 @@ def sla_workbench_full(src: Path) -> Result:
 @case("sla/pandas")
 def sla_pandas(src: Path) -> Result:
     """Ack, resolution and update-gap breach rates by group (calendar days only:
-    an analyst without the workbench has no working-day clock)."""
+    an analyst without the workbench has no working-day clock).
+    """
     import pandas as pd
 
     t0 = time.perf_counter()
@@ -383,17 +470,22 @@ def sla_pandas(src: Path) -> Result:
 @case("sla/floor")
 def sla_floor(src: Path) -> Result:
     t0 = time.perf_counter()
-    events, complaints = pl.collect_all([
-        pl.scan_parquet(src / "complaint_events.parquet")
-        .group_by("complaint_id")
-        .agg(pl.col("at").min().alias("first"), pl.col("at").max().alias("last"), pl.len()),
-        pl.scan_parquet(src / "complaints.parquet")
-        .filter(pl.col("received_at").is_between(START, END, closed="left"))
-        .group_by("subsidiary_id", "severity")
-        .agg((pl.col("acknowledged_at") - pl.col("received_at")).max()),
-    ])
-    return {"rows": rows(src, "complaints"), "wall_s": time.perf_counter() - t0,
-            "groups": events.height + complaints.height}
+    events, complaints = pl.collect_all(
+        [
+            pl.scan_parquet(src / "complaint_events.parquet")
+            .group_by("complaint_id")
+            .agg(pl.col("at").min().alias("first"), pl.col("at").max().alias("last"), pl.len()),
+            pl.scan_parquet(src / "complaints.parquet")
+            .filter(pl.col("received_at").is_between(START, END, closed="left"))
+            .group_by("subsidiary_id", "severity")
+            .agg((pl.col("acknowledged_at") - pl.col("received_at")).max()),
+        ]
+    )
+    return {
+        "rows": rows(src, "complaints"),
+        "wall_s": time.perf_counter() - t0,
+        "groups": events.height + complaints.height,
+    }
 
 
 # ------------------------------------------------------------------------ report
@@ -408,8 +500,19 @@ def report_workbench(src: Path) -> Result:
     cli = Path(sys.executable).with_name("workbench")
     t0 = time.perf_counter()
     done = subprocess.run(
-        [str(cli), "report", "--source", str(src), "--period", PERIOD, "--out", str(out),
-         "--replace"], capture_output=True, text=True,
+        [
+            str(cli),
+            "report",
+            "--source",
+            str(src),
+            "--period",
+            PERIOD,
+            "--out",
+            str(out),
+            "--replace",
+        ],
+        capture_output=True,
+        text=True,
     )
     wall = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -418,8 +521,12 @@ def report_workbench(src: Path) -> Result:
     import shutil
 
     shutil.rmtree(out, ignore_errors=True)
-    return {"rows": rows(src, "orders"), "wall_s": wall, "largest_process_mb": peak_kb / 1024,
-            "log_tail": done.stdout.strip().splitlines()[-3:]}
+    return {
+        "rows": rows(src, "orders"),
+        "wall_s": wall,
+        "largest_process_mb": peak_kb / 1024,
+        "log_tail": done.stdout.strip().splitlines()[-3:],
+    }
 
 
 # ------------------------------------------------------------------- out of core
@@ -438,7 +545,8 @@ CASES["pricing/workbench-streaming"] = _streaming("pricing")
 @case("pricing/workbench-orders-streaming")
 def pricing_orders_streaming(src: Path) -> Result:
     """The pricing data path (all period orders priced + per-order rules) on the
-    streaming engine; the matched audit after it works on the collected period."""
+    streaming engine; the matched audit after it works on the collected period.
+    """
     with pl.Config(engine_affinity="streaming"):
         return pricing_workbench_orders(src)
 
@@ -461,8 +569,9 @@ def tiering_floor_streaming(src: Path) -> Result:
 
 
 def peak_rss_mb() -> float:
-    """This process' peak RSS (``VmHWM``: reset by exec, so not inherited from the
-    harness) or that of the largest process it waited for, whichever is larger."""
+    """The peak RSS of this process (``VmHWM``: reset by exec, so not inherited from the
+    harness) or that of the largest process it waited for, whichever is larger.
+    """
     import resource
 
     own = 0.0

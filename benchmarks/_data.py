@@ -71,7 +71,8 @@ def sla_1m(n: int = 1_000_000, say: object = None) -> Path:
     complaints = frames["complaints"]
     subs = complaints.select("subsidiary_id").unique().sort("subsidiary_id")
     subsidiaries = subs.with_columns(
-        name=pl.lit("子公司 ") + pl.col("subsidiary_id"), province=pl.col("subsidiary_id").str.slice(1, 2)
+        name=pl.lit("子公司 ") + pl.col("subsidiary_id"),
+        province=pl.col("subsidiary_id").str.slice(1, 2),
     )
     customers = complaints.select(
         "customer_id",
@@ -91,7 +92,8 @@ def sla_1m(n: int = 1_000_000, say: object = None) -> Path:
     }
     for name, df in out.items():
         full = df.with_columns(
-            pl.lit(None, dtype).alias(c) for c, dtype in TABLES[name].schema.items()
+            pl.lit(None, dtype).alias(c)
+            for c, dtype in TABLES[name].schema.items()
             if c not in df.columns
         )
         full.select(list(TABLES[name].schema)).write_parquet(folder / f"{name}.parquet")
@@ -135,7 +137,8 @@ def out_of_core(n_orders: int, say: object = None) -> Path:
 def prepare(kind: str, arg: int | None = None) -> Path:
     """Make one input in a child process (keeps the harness' own memory small) and
     return its folder. ``kind``: a sample scale (``"large"``, ``"medium"``; ``arg``
-    unused), ``"sla"`` (``arg`` complaints) or ``"ooc"`` (``arg`` orders)."""
+    unused), ``"sla"`` (``arg`` complaints) or ``"ooc"`` (``arg`` orders).
+    """
     import subprocess
     import sys
 

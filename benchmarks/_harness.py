@@ -53,10 +53,12 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_case(name: str, source: Path, timeout: float = 3600,
-             max_rss_mb: float = float("inf")) -> dict[str, Any]:
+def run_case(
+    name: str, source: Path, timeout: float = 3600, max_rss_mb: float = float("inf")
+) -> dict[str, Any]:
     """Run one case in a fresh child process; add its CPU time (``os.wait4``: per
-    child, where ``RUSAGE_CHILDREN`` would add up all cases) and a time limit."""
+    child, where ``RUSAGE_CHILDREN`` would add up all cases) and a time limit.
+    """
     cmd = [sys.executable, "-m", "benchmarks._cases", name, str(source)]
     started = time.perf_counter()
     out_path = RESULTS / f".case-{os.getpid()}.out"
@@ -74,8 +76,10 @@ def run_case(name: str, source: Path, timeout: float = 3600,
             if time.perf_counter() > deadline:
                 stopped = f"stopped after the time limit of {timeout:.0f} s"
             elif peak_seen > max_rss_mb:
-                stopped = (f"stopped at {peak_seen:,.0f} MB RSS (limit {max_rss_mb:,.0f} MB) "
-                           f"after {time.perf_counter() - started:.0f} s")
+                stopped = (
+                    f"stopped at {peak_seen:,.0f} MB RSS (limit {max_rss_mb:,.0f} MB) "
+                    f"after {time.perf_counter() - started:.0f} s"
+                )
             if stopped:
                 proc.kill()
                 pid, status, usage = os.wait4(proc.pid, 0)
@@ -131,16 +135,20 @@ def _fmt(x: Any, spec: str) -> str:
 
 
 def render(results: list[dict[str, Any]], notes: Sequence[str]) -> str:
-    head = (f"{'input':<9} {'analysis':<9} {'implementation':<26} {'rows':>12} {'wall s':>8} {'valid. s':>8} "
-            f"{'peak MB':>8} {'rows/s':>11} {'× vs (a)':>8} {'× floor':>8}")
+    head = (
+        f"{'input':<9} {'analysis':<9} {'implementation':<26} {'rows':>12} "
+        f"{'wall s':>8} {'valid. s':>8} "
+        f"{'peak MB':>8} {'rows/s':>11} {'× vs (a)':>8} {'× floor':>8}"
+    )
     lines = [head, "-" * len(head)]
     for r in results:
         analysis, impl = r["case"].split("/")
         label = LABEL.get(impl, impl)
         src = Path(r.get("source", "")).name[:9]
         if "error" in r:
-            lines.append(f"{src:<9} {analysis:<9} {label:<26} FAILED: "
-                         f"{r['error'].splitlines()[-1][:100]}")
+            lines.append(
+                f"{src:<9} {analysis:<9} {label:<26} FAILED: {r['error'].splitlines()[-1][:100]}"
+            )
             continue
         lines.append(
             f"{src:<9} {analysis:<9} {label:<26} {r['rows']:>12,} {r['wall_s']:>8.2f} "
@@ -159,25 +167,58 @@ def _targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     def add(name: str, value: float | None, limit: float, ok: Callable[[float], bool]) -> None:
-        out.append({"target": name, "value": value, "limit": limit,
-                    "met": None if value is None else bool(ok(value))})
+        out.append(
+            {
+                "target": name,
+                "value": value,
+                "limit": limit,
+                "met": None if value is None else bool(ok(value)),
+            }
+        )
 
     p = by.get("pricing/workbench")
     if p is None and "pricing/workbench" in failed:  # stopped: over the limits
-        out.append({"target": "pricing on 10M orders completes", "value": None, "limit": None,
-                    "met": False, "why": failed["pricing/workbench"]["error"]})
-    add("pricing ≥10× faster than (a)", p and p.get("speedup_vs_pandas"),
-        TARGETS["pricing_speedup_vs_pandas"], lambda v: v >= TARGETS["pricing_speedup_vs_pandas"])
-    add("pricing within 2× of floor (b)", p and p.get("multiple_of_floor"),
-        TARGETS["pricing_multiple_of_floor"], lambda v: v <= TARGETS["pricing_multiple_of_floor"])
-    add("pricing peak memory < 4 GB (MB)", p and p.get("peak_mb"), TARGETS["pricing_peak_mb"],
-        lambda v: v < TARGETS["pricing_peak_mb"])
+        out.append(
+            {
+                "target": "pricing on 10M orders completes",
+                "value": None,
+                "limit": None,
+                "met": False,
+                "why": failed["pricing/workbench"]["error"],
+            }
+        )
+    add(
+        "pricing ≥10× faster than (a)",
+        p and p.get("speedup_vs_pandas"),
+        TARGETS["pricing_speedup_vs_pandas"],
+        lambda v: v >= TARGETS["pricing_speedup_vs_pandas"],
+    )
+    add(
+        "pricing within 2× of floor (b)",
+        p and p.get("multiple_of_floor"),
+        TARGETS["pricing_multiple_of_floor"],
+        lambda v: v <= TARGETS["pricing_multiple_of_floor"],
+    )
+    add(
+        "pricing peak memory < 4 GB (MB)",
+        p and p.get("peak_mb"),
+        TARGETS["pricing_peak_mb"],
+        lambda v: v < TARGETS["pricing_peak_mb"],
+    )
     s = by.get("sla/workbench")
-    add("sla on 1M complaints in seconds (s)", s and s["wall_s"], TARGETS["sla_1m_seconds"],
-        lambda v: v < TARGETS["sla_1m_seconds"])
+    add(
+        "sla on 1M complaints in seconds (s)",
+        s and s["wall_s"],
+        TARGETS["sla_1m_seconds"],
+        lambda v: v < TARGETS["sla_1m_seconds"],
+    )
     r = by.get("report/workbench")
-    add("full report on medium < 2 min (s)", r and r["wall_s"],
-        TARGETS["report_medium_seconds"], lambda v: v < TARGETS["report_medium_seconds"])
+    add(
+        "full report on medium < 2 min (s)",
+        r and r["wall_s"],
+        TARGETS["report_medium_seconds"],
+        lambda v: v < TARGETS["report_medium_seconds"],
+    )
     return out
 
 
@@ -197,9 +238,13 @@ def _machine() -> dict[str, Any]:
                 mem_kb = int(line.split()[1])
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "memory_gb": mem_kb and round(mem_kb / 2**20, 1),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "packages": versions}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": mem_kb and round(mem_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": versions,
+    }
 
 
 def _case_source(name: str, out_of_core: int) -> Path:
@@ -218,20 +263,43 @@ def _case_source(name: str, out_of_core: int) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    ap.add_argument("--only", nargs="*", choices=ANALYSES, default=list(ANALYSES),
-                    help="analyses to run (default: all)")
-    ap.add_argument("--skip", nargs="*", choices=ANALYSES, default=[],
-                    help="analyses to leave out, e.g. --skip report")
-    ap.add_argument("--out-of-core", type=int, metavar="N_ORDERS", default=0,
-                    help="also run tiering/pricing on N orders in month partitions with the "
-                         "streaming engine (e.g. 100000000; writes ~1.5 GB per 10M orders)")
+    ap.add_argument(
+        "--only",
+        nargs="*",
+        choices=ANALYSES,
+        default=list(ANALYSES),
+        help="analyses to run (default: all)",
+    )
+    ap.add_argument(
+        "--skip",
+        nargs="*",
+        choices=ANALYSES,
+        default=[],
+        help="analyses to leave out, e.g. --skip report",
+    )
+    ap.add_argument(
+        "--out-of-core",
+        type=int,
+        metavar="N_ORDERS",
+        default=0,
+        help="also run tiering/pricing on N orders in month partitions with the "
+        "streaming engine (e.g. 100000000; writes ~1.5 GB per 10M orders)",
+    )
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per case (stopped after)")
-    ap.add_argument("--max-rss-gb", type=float, default=12.0,
-                    help="stop a case whose memory passes this (a shared 24 GB machine)")
-    ap.add_argument("--cases", nargs="+", metavar="CASE",
-                    help="run only these cases, e.g. pricing/workbench pricing/floor (names in "
-                         "benchmarks/_cases.py); a case named here runs even when its analysis "
-                         "would be skipped, and --only/--skip are ignored")
+    ap.add_argument(
+        "--max-rss-gb",
+        type=float,
+        default=12.0,
+        help="stop a case whose memory passes this (a shared 24 GB machine)",
+    )
+    ap.add_argument(
+        "--cases",
+        nargs="+",
+        metavar="CASE",
+        help="run only these cases, e.g. pricing/workbench pricing/floor (names in "
+        "benchmarks/_cases.py); a case named here runs even when its analysis "
+        "would be skipped, and --only/--skip are ignored",
+    )
     args = ap.parse_args(argv)
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     chosen = [a for a in ANALYSES if a in args.only and a not in args.skip]
@@ -252,8 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if analysis in chosen:
                 plan += [(f"{analysis}/{impl}", large) for impl in IMPLEMENTATIONS]
         if "pricing" in chosen:
-            plan += [("pricing/workbench-orders", large), ("pricing/workbench-metrics", large),
-                     ("pricing/floor-orders", large)]
+            plan += [
+                ("pricing/workbench-orders", large),
+                ("pricing/workbench-metrics", large),
+                ("pricing/floor-orders", large),
+            ]
     if "sla" in chosen:
         sla = _data.prepare("sla", 1_000_000)
         plan += [(f"sla/{impl}", sla) for impl in (*IMPLEMENTATIONS, "workbench-full")]
@@ -261,8 +332,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan.append(("report/workbench", _data.prepare("medium")))
     if args.out_of_core and not args.cases:
         ooc = _data.prepare("ooc", args.out_of_core)
-        plan += [("validate/streaming", ooc), ("tiering/workbench-streaming", ooc),
-                 ("tiering/workbench", ooc), ("tiering/floor-streaming", ooc)]
+        plan += [
+            ("validate/streaming", ooc),
+            ("tiering/workbench-streaming", ooc),
+            ("tiering/workbench", ooc),
+            ("tiering/floor-streaming", ooc),
+        ]
         plan.append(("pricing/workbench-orders-streaming", ooc))
 
     results = []
@@ -296,9 +371,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{stamp}.json"
-    path.write_text(json.dumps({"created": stamp, "machine": _machine(), "period": "2026-Q3",
-                                "results": results, "targets": targets, "notes": notes},
-                               indent=2, default=str))
+    path.write_text(
+        json.dumps(
+            {
+                "created": stamp,
+                "machine": _machine(),
+                "period": "2026-Q3",
+                "results": results,
+                "targets": targets,
+                "notes": notes,
+            },
+            indent=2,
+            default=str,
+        )
+    )
     print(f"\nresults: {path.relative_to(ROOT)}")
     # A case stopped at the time or memory limit is a measurement (a missed target);
     # a case that crashed is a broken benchmark.

@@ -56,13 +56,19 @@ def score(truth: dict[str, Any], found: dict[str, Any]) -> list[dict[str, Any]]:
             expected = set(truth["rules"].get(rule.code, {}).get("entity_ids", []))
             got = set(findings.filter(findings["rule"] == rule.code)["entity_id"].to_list())
             tp = len(expected & got)
-            rows.append({
-                "analysis": analysis, "rule": rule.code, "planted": len(expected), "found": len(got),
-                "true_positives": tp,
-                "recall": tp / len(expected) if expected else None,
-                "precision": tp / len(got) if got else None,
-                "missed": sorted(expected - got)[:5], "extra": sorted(got - expected)[:5],
-            })
+            rows.append(
+                {
+                    "analysis": analysis,
+                    "rule": rule.code,
+                    "planted": len(expected),
+                    "found": len(got),
+                    "true_positives": tp,
+                    "recall": tp / len(expected) if expected else None,
+                    "precision": tp / len(got) if got else None,
+                    "missed": sorted(expected - got)[:5],
+                    "extra": sorted(got - expected)[:5],
+                }
+            )
     return rows
 
 
@@ -71,7 +77,9 @@ def _fmt(x: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.detection", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks.detection", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("--source", type=Path, default=REPO / "data" / "samples")
     ap.add_argument("--clean-seeds", type=int, default=0)
     ap.add_argument("--scale", default="small", choices=["tiny", "small"])
@@ -85,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.source} ({truth['scale']}, seed {truth['seed']}), period {period}")
     print(f"{'rule':28} {'planted':>7} {'found':>6} {'recall':>7} {'precision':>9}")
     for r in rows:
-        print(f"{r['rule']:28} {r['planted']:>7} {r['found']:>6} {_fmt(r['recall']):>7} {_fmt(r['precision']):>9}")
+        print(
+            f"{r['rule']:28} {r['planted']:>7} {r['found']:>6} "
+            f"{_fmt(r['recall']):>7} {_fmt(r['precision']):>9}"
+        )
     print("analysis seconds: " + ", ".join(f"{a} {s:.1f}" for a, s in seconds.items()))
 
     clean: list[dict[str, Any]] = []
@@ -99,19 +110,34 @@ def main(argv: list[str] | None = None) -> int:
                 counts[rule] = n
         clean.append({"seed": seed, "findings": counts})
         alarms = {k: v for k, v in counts.items() if v}
-        print(f"clean seed {seed:>2} ({args.scale}): {sum(counts.values())} findings {alarms or ''}")
+        print(
+            f"clean seed {seed:>2} ({args.scale}): {sum(counts.values())} findings {alarms or ''}"
+        )
     if clean:
         totals = {r: sum(c["findings"][r] for c in clean) for r in clean[0]["findings"]}
-        print(f"false alarms over {len(clean)} clean seeds: " + (", ".join(f"{k} {v}" for k, v in totals.items() if v)
-                                                             or "none"))
+        print(
+            f"false alarms over {len(clean)} clean seeds: "
+            + (", ".join(f"{k} {v}" for k, v in totals.items() if v) or "none")
+        )
 
     out = REPO / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     path = out / f"detection-{stamp}.json"
-    path.write_text(json.dumps({"source": str(args.source), "period": period, "rules": rows,
-                                "seconds": seconds, "clean": clean}, indent=1, ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "source": str(args.source),
+                "period": period,
+                "rules": rows,
+                "seconds": seconds,
+                "clean": clean,
+            },
+            indent=1,
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     print(f"results: {path.relative_to(REPO)}")
     return 0
 

@@ -4,8 +4,9 @@
 
 Synthetic complaints are received uniformly over 2026-Q3 with about eight events
 each (acknowledgement, decision, a progress update every two days, an occasional
-customer wait, resolution, closure, some after the period end; a few per cent late); they are generated with numpy in
-a few seconds and kept in memory. Timed: ``judge`` (every clock), ``record_checks``
+customer wait, resolution, closure, some after the period end; a few per cent late); they
+are generated with numpy in a few seconds and kept in memory. Timed: ``judge`` (every clock),
+``record_checks``
 (missing_record) and the adherence tables, i.e. what ``analyze`` does before the
 risk model. ``--source`` times the same on a contract source (e.g. the small sample).
 """
@@ -20,7 +21,7 @@ import polars as pl
 
 from workbench.periods import parse_period
 from workbench.sla import adherence, adherence_by_dimension, judge, load_policy, record_checks
-from workbench.sla._findings import ack_breach, acceptance_breach, resolution_breach, update_gap
+from workbench.sla._findings import acceptance_breach, ack_breach, resolution_breach, update_gap
 from workbench.workdays import WorkCalendar
 
 PERIOD = parse_period("2026-Q3")
@@ -32,7 +33,9 @@ def synthetic(n: int, seed: int = 0) -> dict[str, pl.LazyFrame]:
     span = 92 * 86400
     received = start + rng.integers(0, span, n)
     sev = rng.choice(np.array(["critical", "high", "medium", "low"]), n, p=[0.05, 0.2, 0.45, 0.3])
-    ack_lim = np.select([sev == "critical", sev == "high", sev == "medium"], [24, 24, 48], 72) * 3600
+    ack_lim = (
+        np.select([sev == "critical", sev == "high", sev == "medium"], [24, 24, 48], 72) * 3600
+    )
     h = 3600
     # ~4 % of acknowledgements late; decisions within 5 days; resolution within 14 days
     # for most; a progress update every 2 days while open; ~15 % wait for the customer.
@@ -55,29 +58,50 @@ def synthetic(n: int, seed: int = 0) -> dict[str, pl.LazyFrame]:
     ev_id = [ids] * len(parts) + [ids[wait], ids[wait], ids[upd_ids]]
     ev_at = [p[0] for p in parts] + [w_at[wait], r_at[wait], upd_at]
     ev_ev = [np.full(n, p[1], dtype=object) for p in parts] + [
-        np.full(wait.sum(), "waiting_customer", dtype=object), np.full(wait.sum(), "resumed", dtype=object),
-        np.full(len(upd_at), "progress_update", dtype=object)]
-    events = pl.DataFrame({
-        "complaint_id": pl.Series(np.concatenate(ev_id), dtype=pl.String),
-        "at": pl.Series(np.concatenate(ev_at).astype("datetime64[s]").astype("datetime64[us]")).cast(pl.Datetime("us")),
-        "event": pl.Series(np.concatenate(ev_ev), dtype=pl.String),
-    })
-    complaints = pl.DataFrame({
-        "complaint_id": pl.Series(ids, dtype=pl.String),
-        "customer_id": pl.Series(ids, dtype=pl.String),
-        "subsidiary_id": rng.choice(np.array(["0310", "0110", "0440", "0330", "0510", "0420"]), n),
-        "channel": rng.choice(np.array(["hotline", "app", "web", "email", "store", "regulator"]), n),
-        "category": rng.choice(np.array(["quality", "delivery", "billing", "service", "privacy", "pricing"]), n),
-        "severity": sev,
-        "received_at": pl.Series(received.astype("datetime64[s]").astype("datetime64[us]")).cast(pl.Datetime("us")),
-    })
+        np.full(wait.sum(), "waiting_customer", dtype=object),
+        np.full(wait.sum(), "resumed", dtype=object),
+        np.full(len(upd_at), "progress_update", dtype=object),
+    ]
+    events = pl.DataFrame(
+        {
+            "complaint_id": pl.Series(np.concatenate(ev_id), dtype=pl.String),
+            "at": pl.Series(
+                np.concatenate(ev_at).astype("datetime64[s]").astype("datetime64[us]")
+            ).cast(pl.Datetime("us")),
+            "event": pl.Series(np.concatenate(ev_ev), dtype=pl.String),
+        }
+    )
+    complaints = pl.DataFrame(
+        {
+            "complaint_id": pl.Series(ids, dtype=pl.String),
+            "customer_id": pl.Series(ids, dtype=pl.String),
+            "subsidiary_id": rng.choice(
+                np.array(["0310", "0110", "0440", "0330", "0510", "0420"]), n
+            ),
+            "channel": rng.choice(
+                np.array(["hotline", "app", "web", "email", "store", "regulator"]), n
+            ),
+            "category": rng.choice(
+                np.array(["quality", "delivery", "billing", "service", "privacy", "pricing"]), n
+            ),
+            "severity": sev,
+            "received_at": pl.Series(
+                received.astype("datetime64[s]").astype("datetime64[us]")
+            ).cast(pl.Datetime("us")),
+        }
+    )
 
     def ts(x: np.ndarray) -> pl.Series:
         return pl.Series(x.astype("datetime64[s]").astype("datetime64[us]")).cast(pl.Datetime("us"))
 
     complaints = complaints.with_columns(
-        acknowledged_at=ts(ack), accepted_at=ts(dec), resolved_at=ts(res), closed_at=ts(clo),
-        status=pl.lit("closed"), root_cause=pl.lit(None, pl.String), satisfaction=pl.lit(None, pl.Int64),
+        acknowledged_at=ts(ack),
+        accepted_at=ts(dec),
+        resolved_at=ts(res),
+        closed_at=ts(clo),
+        status=pl.lit("closed"),
+        root_cause=pl.lit(None, pl.String),
+        satisfaction=pl.lit(None, pl.Int64),
     )
     return {"complaints": complaints.lazy(), "complaint_events": events.lazy()}
 
@@ -85,22 +109,28 @@ def synthetic(n: int, seed: int = 0) -> dict[str, pl.LazyFrame]:
 def run(frames: dict[str, pl.LazyFrame], label: str) -> None:
     policy, calendar = load_policy(), WorkCalendar.official()
     t0 = time.perf_counter()
-    clocks = judge(frames["complaints"], frames["complaint_events"], PERIOD, policy=policy, calendar=calendar)
+    clocks = judge(
+        frames["complaints"], frames["complaint_events"], PERIOD, policy=policy, calendar=calendar
+    )
     t1 = time.perf_counter()
     problems = record_checks(frames["complaints"], frames["complaint_events"], PERIOD)
     t2 = time.perf_counter()
     adherence_by_dimension(clocks)
     adherence(clocks, "subsidiary_id")
     raw = pl.concat(
-        [rule(clocks, policy) for rule in (ack_breach, acceptance_breach, resolution_breach, update_gap)],
+        [
+            rule(clocks, policy)
+            for rule in (ack_breach, acceptance_breach, resolution_breach, update_gap)
+        ],
         how="diagonal_relaxed",
     )
     t3 = time.perf_counter()
     n_events = frames["complaint_events"].select(pl.len()).collect().item()
     print(
-        f"{label}: {clocks['complaint_id'].n_unique():,} complaints, {n_events:,} events, {clocks.height:,} clocks; "
-        f"judge {t1 - t0:.2f} s, record checks {t2 - t1:.2f} s, adherence+findings {t3 - t2:.2f} s, "
-        f"total {t3 - t0:.2f} s; {raw.height:,} breach findings, {problems.height:,} record problems"
+        f"{label}: {clocks['complaint_id'].n_unique():,} complaints, {n_events:,} events, "
+        f"{clocks.height:,} clocks; judge {t1 - t0:.2f} s, record checks {t2 - t1:.2f} s, "
+        f"adherence+findings {t3 - t2:.2f} s, total {t3 - t0:.2f} s; "
+        f"{raw.height:,} breach findings, {problems.height:,} record problems"
     )
 
 

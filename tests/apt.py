@@ -19,7 +19,9 @@ from pathlib import Path
 LOCK = Path(tempfile.gettempdir()) / "workbench-tests-apt.lock"
 
 
-def apt_install(packages: Sequence[str], *, done: Callable[[], bool], timeout_s: int = 900) -> str | None:
+def apt_install(
+    packages: Sequence[str], *, done: Callable[[], bool], timeout_s: int = 900
+) -> str | None:
     """Install ``packages`` unless ``done()`` is already true (checked again under the
     lock: another worker may have installed them meanwhile). None on success, else
     why not (the command and the tail of its output)."""
@@ -34,7 +36,9 @@ def apt_install(packages: Sequence[str], *, done: Callable[[], bool], timeout_s:
             ["apt-get", *wait, "install", "-y", "-q", "--no-install-recommends", *packages],
         ):
             try:
-                run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s, check=False)
+                run = subprocess.run(
+                    cmd, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
+                )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 return f"`{' '.join(cmd)}` failed: {exc}"
             if run.returncode:

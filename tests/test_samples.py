@@ -50,7 +50,9 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
 
 
 # ------------------------------------------------------------------------- determinism
-def test_same_seed_gives_byte_identical_files(planted: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+def test_same_seed_gives_byte_identical_files(
+    planted: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
     first, _ = planted
     generate(tmp_path, seed=7, scale="tiny")
     names = sorted(p.name for p in first.iterdir())
@@ -70,16 +72,22 @@ def test_the_committed_sample_is_what_the_generator_writes(tmp_path: Path) -> No
     assert stale == [], f"data/samples is stale in {stale}: run `make samples` and commit"
 
 
-def test_another_seed_gives_other_data(planted: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+def test_another_seed_gives_other_data(
+    planted: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
     first, _ = planted
     generate(tmp_path, seed=8, scale="tiny")
     for name in ("orders", "customers", "complaints", "receivables"):
-        assert (first / f"{name}.parquet").read_bytes() != (tmp_path / f"{name}.parquet").read_bytes(), name
+        assert (first / f"{name}.parquet").read_bytes() != (
+            tmp_path / f"{name}.parquet"
+        ).read_bytes(), name
 
 
 # ---------------------------------------------------------------------------- contract
 @pytest.mark.parametrize("name", list(TABLES))
-def test_every_table_has_the_exact_contract_schema(planted: tuple[Path, dict[str, Any]], name: str) -> None:
+def test_every_table_has_the_exact_contract_schema(
+    planted: tuple[Path, dict[str, Any]], name: str
+) -> None:
     folder, truth = planted
     df = _read(folder, name)
     assert list(df.schema.items()) == list(TABLES[name].schema.items())
@@ -116,7 +124,9 @@ def _contract_problems(folder: Path) -> list[str]:
     return problems
 
 
-def test_planted_data_still_passes_contract_validation(planted: tuple[Path, dict[str, Any]]) -> None:
+def test_planted_data_still_passes_contract_validation(
+    planted: tuple[Path, dict[str, Any]],
+) -> None:
     assert _contract_problems(planted[0]) == []
 
 
@@ -129,9 +139,9 @@ def test_enterprise_usccs_are_the_registry_keys(planted: tuple[Path, dict[str, A
     cust = _read(folder, "customers")
     ent = cust.filter(pl.col("customer_type") == "enterprise")
     assert ent["uscc"].null_count() == 0 and ent["uscc"].is_unique().all()
-    assert cust.filter(pl.col("customer_type") == "individual").select("uscc", "gender", "birth_year").null_count().row(0)[0] == len(
-        cust.filter(pl.col("customer_type") == "individual")
-    )
+    assert cust.filter(pl.col("customer_type") == "individual").select(
+        "uscc", "gender", "birth_year"
+    ).null_count().row(0)[0] == len(cust.filter(pl.col("customer_type") == "individual"))
     registered = set(_read(folder, "registry_snapshots")["uscc"].to_list())
     invalid = set(truth["rules"]["invalid_uscc"]["entity_ids"])
     assert registered == set(ent["uscc"].to_list()) - invalid
@@ -143,7 +153,11 @@ def test_truth_file_matches_the_returned_truth(planted: tuple[Path, dict[str, An
     on_disk = json.loads((folder / GROUND_TRUTH_FILE).read_text(encoding="utf-8"))
     returned = {k: v for k, v in truth.items() if k != "generation_seconds"}
     assert on_disk == json.loads(json.dumps(returned))
-    assert on_disk["reference_period"] == "2026-Q3" and on_disk["seed"] == 7 and on_disk["scale"] == "tiny"
+    assert (
+        on_disk["reference_period"] == "2026-Q3"
+        and on_disk["seed"] == 7
+        and on_disk["scale"] == "tiny"
+    )
 
 
 def test_clean_truth_is_empty_for_every_rule(clean: tuple[Path, dict[str, Any]]) -> None:
@@ -168,10 +182,15 @@ def test_planted_truth_names_entities_for_every_rule(planted: tuple[Path, dict[s
 
 
 @pytest.mark.parametrize("label", ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"])
-def test_clean_tiers_match_eligibility_every_quarter(clean: tuple[Path, dict[str, Any]], label: str) -> None:
+def test_clean_tiers_match_eligibility_every_quarter(
+    clean: tuple[Path, dict[str, Any]], label: str
+) -> None:
     tier = R.tiering_truth(_lazy(clean[0]), parse_period(label))
     assert tier.status.height > 0
-    assert tier.status.filter(pl.col("mismatch") | pl.col("stale") | pl.col("manual_no_reason")).height == 0
+    assert (
+        tier.status.filter(pl.col("mismatch") | pl.col("stale") | pl.col("manual_no_reason")).height
+        == 0
+    )
     assert tier.hidden_grants.height == 0
     assert tier.status["tier"].n_unique() == 3  # tiers really change by rule
 
@@ -179,7 +198,10 @@ def test_clean_tiers_match_eligibility_every_quarter(clean: tuple[Path, dict[str
 def test_clean_prices_are_all_explained(clean: tuple[Path, dict[str, Any]]) -> None:
     folder = clean[0]
     df = R.explained_prices(
-        _read(folder, "orders"), _read(folder, "tier_assignments"), _read(folder, "tier_benefits"), _read(folder, "promotions")
+        _read(folder, "orders"),
+        _read(folder, "tier_assignments"),
+        _read(folder, "tier_benefits"),
+        _read(folder, "promotions"),
     )
     assert df.filter(pl.col("promo_id").is_not_null())["promo_applies"].all()
     gap = (df["charged_price"] - df["explained_price"].round(2)).abs()
@@ -193,9 +215,13 @@ def test_clean_sample_has_naive_calendar_near_misses(clean: tuple[Path, dict[str
     assert details["naive_false_alarms"] and not details["official_only"]
 
 
-def test_planted_acceptance_breaches_include_official_calendar_only_ones(planted: tuple[Path, dict[str, Any]]) -> None:
+def test_planted_acceptance_breaches_include_official_calendar_only_ones(
+    planted: tuple[Path, dict[str, Any]],
+) -> None:
     details = planted[1]["rules"]["acceptance_breach"]["details"]
-    assert set(details["official_only"]) <= set(planted[1]["rules"]["acceptance_breach"]["entity_ids"])
+    assert set(details["official_only"]) <= set(
+        planted[1]["rules"]["acceptance_breach"]["entity_ids"]
+    )
     assert details["official_only"]
 
 
@@ -210,7 +236,9 @@ def test_planted_price_premiums_show_in_the_orders(planted: tuple[Path, dict[str
     assert ios_ratio is not None and ios_ratio >= 1.035
 
 
-def test_tier_disparity_group_is_under_tiered_more_often(planted: tuple[Path, dict[str, Any]]) -> None:
+def test_tier_disparity_group_is_under_tiered_more_often(
+    planted: tuple[Path, dict[str, Any]],
+) -> None:
     g = planted[1]["groups"]["tier_disparity"][0]
     assert g["entity_id"] == "gender=f"
     assert g["under_tiered_rate"] > g["rest_under_tiered_rate"]
@@ -226,11 +254,17 @@ def test_no_lookahead_rows_are_missing(planted: tuple[Path, dict[str, Any]]) -> 
 
 
 # ------------------------------------------------------------------------------ csv
-def test_csv_round_trips_ids_as_strings(tmp_path: Path, planted: tuple[Path, dict[str, Any]]) -> None:
+def test_csv_round_trips_ids_as_strings(
+    tmp_path: Path, planted: tuple[Path, dict[str, Any]]
+) -> None:
     truth = generate(tmp_path, seed=7, scale="tiny", fmt="csv")
     assert {p.suffix for p in tmp_path.iterdir()} == {".csv", ".json"}
     raw = (tmp_path / "subsidiaries.csv").read_text(encoding="utf-8").splitlines()
-    assert raw[0] == "subsidiary_id,name,province" and raw[1].startswith("0310,") and raw[1].endswith(",31")
+    assert (
+        raw[0] == "subsidiary_id,name,province"
+        and raw[1].startswith("0310,")
+        and raw[1].endswith(",31")
+    )
     assert "true" in (tmp_path / "promotions.csv").read_text(encoding="utf-8")
     for name in TABLES:
         csv = _read(tmp_path, name, "csv")

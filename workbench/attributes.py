@@ -51,7 +51,8 @@ def age_band(birth_year: pl.Expr, year: int) -> pl.Expr:
 def tenure_band(months: pl.Expr) -> pl.Expr:
     """Tenure band label from whole months.
 
-    >>> pl.DataFrame({"m": [0, 23, 24, 36, 90]}).select(tenure_band(pl.col("m"))).to_series().to_list()
+    >>> df = pl.DataFrame({"m": [0, 23, 24, 36, 90]})
+    >>> df.select(tenure_band(pl.col("m"))).to_series().to_list()
     ['0-11m', '12-23m', '24-35m', '36m+', '36m+']
     """
     return _band_expr(months, TENURE_BANDS, "m")

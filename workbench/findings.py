@@ -102,7 +102,10 @@ def make_findings(frame: pl.DataFrame, *, analysis: str, period: str) -> pl.Data
     ids = [
         finding_id(analysis, r, t, str(e), period)
         for r, t, e in zip(
-            df["rule"].to_list(), df["entity_type"].to_list(), df["entity_id"].to_list(), strict=True
+            df["rule"].to_list(),
+            df["entity_type"].to_list(),
+            df["entity_id"].to_list(),
+            strict=True,
         )
     ]
     out = df.with_columns(
@@ -139,4 +142,5 @@ def write_findings(df: pl.DataFrame, path: str | Path) -> Path:
 
 
 def read_findings(path: str | Path) -> pl.DataFrame:
+    """Read findings written by :func:`write_findings`, checked against the contract."""
     return validate_findings(pl.read_parquet(path))

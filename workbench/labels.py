@@ -14,16 +14,23 @@ from __future__ import annotations
 
 from typing import Final
 
-from workbench.contract import ANALYSES
-
 #: Languages of every output; the first is the default.
 LANGS: Final[tuple[str, ...]] = ("zh", "en")
 DEFAULT_LANG: Final[str] = LANGS[0]
 
 ANALYSIS_TITLES: Final[dict[str, dict[str, str]]] = {
-    "zh": {"tiering": "会员分级", "pricing": "价格公平", "sla": "投诉处理时效", "credit": "客户信用"},
-    "en": {"tiering": "Customer tiering", "pricing": "Price fairness",
-           "sla": "Complaint handling SLA", "credit": "Customer credit"},
+    "zh": {
+        "tiering": "会员分级",
+        "pricing": "价格公平",
+        "sla": "投诉处理时效",
+        "credit": "客户信用",
+    },
+    "en": {
+        "tiering": "Customer tiering",
+        "pricing": "Price fairness",
+        "sla": "Complaint handling SLA",
+        "credit": "Customer credit",
+    },
 }
 
 #: Finding severities, worst first.
@@ -36,10 +43,18 @@ SEVERITY_LABELS: Final[dict[str, dict[str, str]]] = {
 #: What a finding's money is (contract v1.1 ``amount_kind``); never added across kinds.
 MONEY_KINDS: Final[tuple[str, ...]] = ("overcharge", "benefit", "discount", "exposure")
 MONEY_KIND_LABELS: Final[dict[str, dict[str, str]]] = {
-    "zh": {"overcharge": "多收金额", "benefit": "未公示权益", "discount": "未公告优惠",
-           "exposure": "信用敞口"},
-    "en": {"overcharge": "Overcharge", "benefit": "Unpublished benefits",
-           "discount": "Unannounced discounts", "exposure": "Credit exposure"},
+    "zh": {
+        "overcharge": "多收金额",
+        "benefit": "未公示权益",
+        "discount": "未公告优惠",
+        "exposure": "信用敞口",
+    },
+    "en": {
+        "overcharge": "Overcharge",
+        "benefit": "Unpublished benefits",
+        "discount": "Unannounced discounts",
+        "exposure": "Credit exposure",
+    },
 }
 
 _TABLES: Final[dict[str, dict[str, dict[str, str]]]] = {

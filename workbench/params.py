@@ -55,9 +55,11 @@ class Constraint:
     """One acceptable kind of value; a parameter accepts a value any constraint accepts."""
 
     def accepts(self, value: Any) -> bool:  # pragma: no cover - abstract
+        """Whether ``value`` satisfies this constraint."""
         raise NotImplementedError
 
     def describe(self) -> str:  # pragma: no cover - abstract
+        """The constraint in words, for error messages."""
         raise NotImplementedError
 
 
@@ -82,6 +84,7 @@ class Interval(Constraint):
     closed: Literal["both", "left", "right", "neither"] = "both"
 
     def accepts(self, value: Any) -> bool:
+        """Whether ``value`` satisfies this constraint."""
         if not (_is_int(value) if self.type is int else _is_real(value)):
             return False
         if self.left is not None:
@@ -93,6 +96,7 @@ class Interval(Constraint):
         return True
 
     def describe(self) -> str:
+        """The constraint in words, for error messages."""
         kind = "an integer" if self.type is int else "a number"
         if self.left is None and self.right is None:
             return kind
@@ -112,9 +116,11 @@ class Options(Constraint):
     values: tuple[Any, ...]
 
     def accepts(self, value: Any) -> bool:
+        """Whether ``value`` satisfies this constraint."""
         return isinstance(value, str | int | float | bool | None) and value in self.values
 
     def describe(self) -> str:
+        """The constraint in words, for error messages."""
         return f"one of {list(self.values)}"
 
 
@@ -123,9 +129,11 @@ class Boolean(Constraint):
     """``True`` or ``False`` (not 0/1)."""
 
     def accepts(self, value: Any) -> bool:
+        """Whether ``value`` satisfies this constraint."""
         return isinstance(value, bool)
 
     def describe(self) -> str:
+        """The constraint in words, for error messages."""
         return "true or false"
 
 
@@ -134,9 +142,11 @@ class PathOrNone(Constraint):
     """A file path, or ``None`` / ``""`` for the packaged default."""
 
     def accepts(self, value: Any) -> bool:
+        """Whether ``value`` satisfies this constraint."""
         return value is None or isinstance(value, str | Path)
 
     def describe(self) -> str:
+        """The constraint in words, for error messages."""
         return "a file path or empty"
 
 
@@ -148,6 +158,7 @@ class SequenceOf(Constraint):
     min_len: int = 0
 
     def accepts(self, value: Any) -> bool:
+        """Whether ``value`` satisfies this constraint."""
         return (
             isinstance(value, list | tuple)
             and len(value) >= self.min_len
@@ -155,6 +166,7 @@ class SequenceOf(Constraint):
         )
 
     def describe(self) -> str:
+        """The constraint in words, for error messages."""
         n = f" ({self.min_len}+ items)" if self.min_len else ""
         return f"a list{n} of {self.item.describe()}"
 
@@ -169,10 +181,12 @@ class Param:
 
     @property
     def accepted(self) -> tuple[Constraint, ...]:
+        """The constraints as a tuple (a value passes when any accepts it)."""
         c = self.constraints
         return c if isinstance(c, tuple) else (c,)
 
     def describe(self) -> str:
+        """The constraint in words, for error messages."""
         return " or ".join(c.describe() for c in self.accepted)
 
 
@@ -202,6 +216,7 @@ class ParameterSet:
         return self.params[name]
 
     def names(self) -> tuple[str, ...]:
+        """The declared names, in declaration order (a notebook's parameters cell lists them)."""
         return tuple(self.params)
 
     def defaults(self) -> dict[str, Any]:
@@ -261,7 +276,9 @@ def declared(parameters: ParameterSet) -> Callable[[F], F]:
             if _plain(default) != _plain(p.default):
                 raise TypeError(
                     MSG_DRIFT.format(
-                        analysis=parameters.analysis, name=name, signature=default,
+                        analysis=parameters.analysis,
+                        name=name,
+                        signature=default,
                         declared=p.default,
                     )
                 )

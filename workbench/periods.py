@@ -40,6 +40,7 @@ class Period:
 
     @property
     def start_date(self) -> dt.date:
+        """The first day of the period."""
         return self.start.date()
 
     @property
@@ -74,6 +75,7 @@ def _quarter_label(moment: dt.datetime) -> str:
 
 
 def today_shanghai() -> dt.date:
+    """Today in Asia/Shanghai, the contract's time zone (periods are judged there)."""
     return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 

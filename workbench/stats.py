@@ -35,6 +35,7 @@ class Interval:
     level: float = 0.95
 
     def as_dict(self, prefix: str = "") -> dict[str, float]:
+        """Estimate and interval rounded to 6 places, keys prefixed for a finding's evidence."""
         return {
             f"{prefix}estimate": round(self.estimate, 6),
             f"{prefix}ci_low": round(self.low, 6),
@@ -113,9 +114,7 @@ def holm(p_values: np.ndarray | list[float]) -> np.ndarray:
     return out
 
 
-def two_proportion_ci(
-    k1: int, n1: int, k0: int, n0: int, level: float = 0.95
-) -> Interval:
+def two_proportion_ci(k1: int, n1: int, k0: int, n0: int, level: float = 0.95) -> Interval:
     """Newcombe (Wilson-based) interval for the difference of two rates p1 − p0."""
     p1, l1, u1 = wilson_interval(k1, n1, level)
     p0, l0, u0 = wilson_interval(k0, n0, level)

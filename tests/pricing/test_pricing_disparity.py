@@ -45,22 +45,39 @@ def test_planted_premiums_are_found_and_nothing_else(planted):
 
 
 def test_tenure_of_24_months_and_more_flags_both_bands_above_24_months():
-    fr = synthetic_frames(seed=4, customers=1000, orders=15000, tenure_premium=TENURE, tenure_months=24)
-    res = analyze(fr, "2026-Q3", intersections=False, attributes=("tenure_band", "device_os", "gender"), **FAST)
+    fr = synthetic_frames(
+        seed=4, customers=1000, orders=15000, tenure_premium=TENURE, tenure_months=24
+    )
+    res = analyze(
+        fr,
+        "2026-Q3",
+        intersections=False,
+        attributes=("tenure_band", "device_os", "gender"),
+        **FAST,
+    )
     assert disparity_ids(res) == ["tenure_band=24-35m", "tenure_band=36m+"]
 
 
-@pytest.mark.parametrize(("group", "effect", "mask"), [
-    ("device_os=ios", IOS, ios_sku_mask(40)),
-    ("tenure_band=36m+", TENURE, tenure_sku_mask(40, 8)),
-])
-def test_planted_effect_has_the_right_sign_and_size_within_its_interval(planted, group, effect, mask):
-    row = planted.tables["groups"].filter((pl.col("group") == group) & (pl.col("metric") == "log_premium")).row(
-        0, named=True)
+@pytest.mark.parametrize(
+    ("group", "effect", "mask"),
+    [
+        ("device_os=ios", IOS, ios_sku_mask(40)),
+        ("tenure_band=36m+", TENURE, tenure_sku_mask(40, 8)),
+    ],
+)
+def test_planted_effect_has_the_right_sign_and_size_within_its_interval(
+    planted, group, effect, mask
+):
+    row = (
+        planted.tables["groups"]
+        .filter((pl.col("group") == group) & (pl.col("metric") == "log_premium"))
+        .row(0, named=True)
+    )
     assert row["beta"] > 0 and row["flagged"]
     # The all-sku β is the planted log-premium diluted by the b-weight the planted skus carry.
     skus = planted.tables["group_sku_effects"].filter(
-        (pl.col("label") == group) & (pl.col("metric") == "log_premium"))
+        (pl.col("label") == group) & (pl.col("metric") == "log_premium")
+    )
     on = skus["sku"].is_in([s for s, m in zip(sku_ids(40), mask, strict=True) if m])
     expected = np.log1p(effect) * float(skus.filter(on)["b"].sum() / skus["b"].sum())
     assert row["ci_low"] <= expected <= row["ci_high"]
@@ -76,24 +93,40 @@ def test_money_refunds_mitigation_model_and_figures(planted, tmp_path):
     f = planted.findings.filter(pl.col("rule") == "price_disparity")
     ios = planted.tables["orders"].filter(pl.col("device_os") == "ios")
     assert f.filter(pl.col("entity_id") == "device_os=ios")["amount_cny"].item() == pytest.approx(
-        round(float(ios["overcharge_cny"].sum()), 2))
+        round(float(ios["overcharge_cny"].sum()), 2)
+    )
     refunds = planted.tables["refund_list"]
     assert tuple(refunds.columns) == REFUND_COLUMNS
     assert refunds.select(pl.struct("customer_id", "subsidiary_id").is_unique().all()).item()
     paths = write_refund_lists(refunds, tmp_path)
-    assert {p.name for p in paths} == {f"refunds_{s}.csv" for s in refunds["subsidiary_id"].unique()}
-    assert pl.read_csv(paths[0], schema_overrides={"subsidiary_id": pl.String}).columns == list(REFUND_COLUMNS)
+    assert {p.name for p in paths} == {
+        f"refunds_{s}.csv" for s in refunds["subsidiary_id"].unique()
+    }
+    assert pl.read_csv(paths[0], schema_overrides={"subsidiary_id": pl.String}).columns == list(
+        REFUND_COLUMNS
+    )
     mit = planted.tables["mitigation"].filter(pl.col("group") == "device_os=ios")
     assert abs(mit["beta_after"].item()) < 0.25 * mit["beta_before"].item()
     assert all(isinstance(fig, go.Figure) for fig in planted.figures.values())
-    assert {"premium_distribution", "forest", "sku_heatmap", "overcharge_by_subsidiary",
-            "refund_exposure", "mitigation"} <= set(planted.figures)
+    assert {
+        "premium_distribution",
+        "forest",
+        "sku_heatmap",
+        "overcharge_by_subsidiary",
+        "refund_exposure",
+        "mitigation",
+    } <= set(planted.figures)
 
 
 def test_model_check_sees_the_audited_attributes():
     fr = synthetic_frames(seed=1, customers=600, orders=8000, ios_premium=IOS)
-    summary, imp = model_check(order_units(fr, "2026-Q3"), ["device_os", "gender", "province"], seed=0,
-                               max_rows=6000, n_repeats=2)
+    summary, imp = model_check(
+        order_units(fr, "2026-Q3"),
+        ["device_os", "gender", "province"],
+        seed=0,
+        max_rows=6000,
+        n_repeats=2,
+    )
     assert summary["rmse"][1] < summary["rmse"][0]
     assert imp["attribute"][0] == "device_os" and imp["importance_mean"][0] > 0
 
@@ -110,12 +143,16 @@ def test_a_group_paying_more_only_through_published_factors_is_not_flagged():
     res = analyze(fr, "2026-Q3", intersections=False, **FAST)
     u = res.tables["orders"]
     # Raw prices: Android users pay more relative to list price (no tier discount, no promotion) ...
-    raw = u.group_by(pl.col("device_os") == "android").agg((pl.col("charged_price") / pl.col("list_price")).mean())
+    raw = u.group_by(pl.col("device_os") == "android").agg(
+        (pl.col("charged_price") / pl.col("list_price")).mean()
+    )
     by = dict(raw.rows())
     assert by[True] > by[False] + 0.02
     # ... which the published factors explain entirely.
     assert disparity_ids(res) == []
-    row = res.tables["groups"].filter((pl.col("group") == "device_os=android") & (pl.col("metric") == "log_premium"))
+    row = res.tables["groups"].filter(
+        (pl.col("group") == "device_os=android") & (pl.col("metric") == "log_premium")
+    )
     assert abs(row["beta"].item()) < 0.003
 
 
@@ -133,7 +170,11 @@ def test_group_metric_frame_matches_polars_means(planted):
     mf = planted.tables["metric_frame"].filter(pl.col("attribute") == "device_os")
     u = planted.tables["orders"].filter(pl.col("device_os").is_not_null())
     direct = u.group_by(pl.format("device_os={}", "device_os").alias("group")).agg(
-        pl.col("log_premium").mean(), pl.col("is_unexplained").mean(), pl.col("overcharge_cny").sum(), pl.len())
+        pl.col("log_premium").mean(),
+        pl.col("is_unexplained").mean(),
+        pl.col("overcharge_cny").sum(),
+        pl.len(),
+    )
     j = mf.join(direct, on="group")
     assert j["mean_log_premium"].to_list() == pytest.approx(j["log_premium"].to_list())
     assert j["share_above_tolerance"].to_list() == pytest.approx(j["is_unexplained"].to_list())
@@ -177,7 +218,11 @@ def _exceedance(cstart, col, e, thresholds, n_cols, draws, seed):
     for j in range(n_cols):
         o = obs.copy()
         o[:, j] = thresholds[j]
-        rows.append(_permutation_hits(cstart, col, [e] * len(thresholds[j]), o, draws, np.random.default_rng(seed))[:, j])
+        rows.append(
+            _permutation_hits(
+                cstart, col, [e] * len(thresholds[j]), o, draws, np.random.default_rng(seed)
+            )[:, j]
+        )
     return np.array(rows) / draws
 
 
@@ -189,7 +234,9 @@ def test_permutation_engine_matches_the_exact_distribution_on_small_cells():
     col = np.array([0, -1, -1, 0, 1, -1, -1, 1, 1, -1, -1, -1])
     cstart = np.array([0, 3, 7, 12])
     stats = []  # exact: every combination of permutations of the three cells
-    for p0, p1, p2 in product(permutations(range(3)), permutations(range(4)), permutations(range(5))):
+    for p0, p1, p2 in product(
+        permutations(range(3)), permutations(range(4)), permutations(range(5))
+    ):
         lab = np.concatenate([col[0:3][list(p0)], col[3:7][list(p1)], col[7:12][list(p2)]])
         stats.append([e[lab == 0].sum(), e[lab == 1].sum()])
     stats = np.array(stats)
@@ -239,7 +286,9 @@ def test_subset_and_injection_samplers_are_uniform():
     # four items into a cell of 9 slots: distinct slots, each item uniform over the 9
     slots = _inject(rng, 20_000, np.full(4, 9), np.zeros(4, np.int64), 9)
     assert all(len(set(r)) == 4 for r in slots[:2000])
-    assert np.bincount(slots[:, 2], minlength=9) / 20_000 == pytest.approx(np.full(9, 1 / 9), abs=0.012)
+    assert np.bincount(slots[:, 2], minlength=9) / 20_000 == pytest.approx(
+        np.full(9, 1 / 9), abs=0.012
+    )
 
 
 def test_bootstrap_weights_are_the_draws_of_one_poisson_call():
@@ -257,13 +306,20 @@ def test_bootstrap_restricted_to_groups_that_can_pass_changes_no_decision(monkey
     kw = {**FAST, "n_bootstrap": 200}
     lean = analyze(fr, "2026-Q3", **kw)
     # Bootstrap every tested group, as the audit did before the restriction.
-    monkeypatch.setattr(rnd, "_bootstrap_targets",
-                        lambda table, settings: table.select(rnd._tested(settings)).to_series().to_numpy())
+    monkeypatch.setattr(
+        rnd,
+        "_bootstrap_targets",
+        lambda table, settings: table.select(rnd._tested(settings)).to_series().to_numpy(),
+    )
     full = analyze(fr, "2026-Q3", **kw)
-    assert lean.findings.drop("finding_id", strict=False).equals(full.findings.drop("finding_id", strict=False))
+    assert lean.findings.drop("finding_id", strict=False).equals(
+        full.findings.drop("finding_id", strict=False)
+    )
     key = ["attribute", "group", "metric"]
     a, b = lean.tables["groups"], full.tables["groups"]
-    assert a.select(*key, "candidate", "flagged", "echo_of").equals(b.select(*key, "candidate", "flagged", "echo_of"))
+    assert a.select(*key, "candidate", "flagged", "echo_of").equals(
+        b.select(*key, "candidate", "flagged", "echo_of")
+    )
     passing = b.filter(pl.col("p_adj") < 0.05).select(*key)
     cols = ["beta", "z", "p", "p_adj", "ci_low", "ci_high", "se_boot", "placebo_floor"]
     x = a.join(passing, on=key).sort(key).select(cols).to_numpy()
@@ -290,13 +346,32 @@ def test_cantelli_bound_dominates_the_exact_permutation_p_value():
         for c, n in enumerate(sizes):
             member[starts[c] + rng.choice(n, size=1 + (trial + c) % (n - 1), replace=False)] = 1
         n_g = np.bincount(cells, member)
-        vperm = float(np.sum(n_g * (np.array(sizes) - n_g) / (np.array(sizes) * (np.array(sizes) - 1))
-                             * np.bincount(cells, e**2)))
-        stats = np.array([
-            sum(e[starts[c]:starts[c + 1]][member[starts[c]:starts[c + 1]][list(p)] == 1].sum() for c, p in enumerate(ps))
-            for ps in product(*(permutations(range(n)) for n in sizes))
-        ])
-        assert stats.mean() == pytest.approx(0.0, abs=1e-9) and stats.var() == pytest.approx(vperm, rel=1e-9)
+        vperm = float(
+            np.sum(
+                n_g
+                * (np.array(sizes) - n_g)
+                / (np.array(sizes) * (np.array(sizes) - 1))
+                * np.bincount(cells, e**2)
+            )
+        )
+        stats = np.array(
+            [
+                sum(
+                    e[starts[c] : starts[c + 1]][
+                        member[starts[c] : starts[c + 1]][list(p)] == 1
+                    ].sum()
+                    for c, p in enumerate(ps)
+                )
+                for ps in product(*(permutations(range(n)) for n in sizes))
+            ]
+        )
+        assert stats.mean() == pytest.approx(0.0, abs=1e-9) and stats.var() == pytest.approx(
+            vperm, rel=1e-9
+        )
         for t in np.quantile(stats[stats > 0], [0.0, 0.5, 0.9, 0.99, 1.0]):
             exact = float((stats >= t - 1e-12).mean())
-            assert cantelli_p(np.array([t]), np.array([vperm]))[0] >= exact - 1e-12, (trial, t, exact)
+            assert cantelli_p(np.array([t]), np.array([vperm]))[0] >= exact - 1e-12, (
+                trial,
+                t,
+                exact,
+            )

@@ -20,4 +20,11 @@ from workbench.samples._build import GROUND_TRUTH_FILE, generate
 from workbench.samples._config import SCALES
 from workbench.samples._uscc import corrupt_uscc, is_valid_uscc, org_code_check
 
-__all__ = ["GROUND_TRUTH_FILE", "SCALES", "corrupt_uscc", "generate", "is_valid_uscc", "org_code_check"]
+__all__ = [
+    "GROUND_TRUTH_FILE",
+    "SCALES",
+    "corrupt_uscc",
+    "generate",
+    "is_valid_uscc",
+    "org_code_check",
+]

@@ -40,14 +40,26 @@ SEVERITY_P = (0.05, 0.20, 0.45, 0.30)
 CHANNELS = np.array(["hotline", "app", "web", "email", "store", "regulator"], dtype=object)
 CHANNEL_P = (0.35, 0.20, 0.15, 0.10, 0.10, 0.10)
 ROOT_CAUSES: dict[str, tuple[str, ...]] = {
-    "quality": ("manufacturing_defect", "wrong_specification", "counterfeit_suspected", "short_shelf_life"),
+    "quality": (
+        "manufacturing_defect",
+        "wrong_specification",
+        "counterfeit_suspected",
+        "short_shelf_life",
+    ),
     "delivery": ("courier_delay", "damaged_in_transit", "wrong_address", "lost_parcel"),
     "billing": ("double_charge", "invoice_error", "refund_delay"),
     "service": ("rude_staff", "no_callback", "long_wait", "misleading_advice"),
     "privacy": ("marketing_without_consent", "data_disclosure"),
     "pricing": ("price_changed_after_order", "promotion_not_applied", "price_higher_than_shown"),
 }
-CATEGORY_P = {"quality": 0.25, "delivery": 0.30, "billing": 0.12, "service": 0.18, "privacy": 0.05, "pricing": 0.10}
+CATEGORY_P = {
+    "quality": 0.25,
+    "delivery": 0.30,
+    "billing": 0.12,
+    "service": 0.18,
+    "privacy": 0.05,
+    "pricing": 0.10,
+}
 REJECT_P = 0.07
 PAUSE_P = 0.15
 ESCALATE_P = 0.10
@@ -80,7 +92,13 @@ SLOW_LOGIT = {
 }
 SLOW_OVERRUN = (1.08, 1.7)  # a late resolution takes this multiple of the limit
 SLOW_ESCALATE_P = 0.5  # late complaints are escalated this often (others: ESCALATE_P)
-MISSING_VARIANTS = ("no_ack", "no_resolution", "closed_before_resolved", "status_mismatch", "timestamp_mismatch")
+MISSING_VARIANTS = (
+    "no_ack",
+    "no_resolution",
+    "closed_before_resolved",
+    "status_mismatch",
+    "timestamp_mismatch",
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +109,9 @@ class ComplaintsOut:
     missing_variants: dict[str, str]  # complaint id -> variant
 
 
-def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Period) -> ComplaintsOut:
+def make_complaints(
+    seed: int, cust: Customers, n: int, clean: bool, period: Period
+) -> ComplaintsOut:
     rng = rng_for(seed, "complaints")
     first = C.TIMELINE_START.date()
     ndays = (C.DATA_END.date() - first).days + 1
@@ -107,7 +127,9 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
             w[i] = 1.2
     rday = days[rng.choice(ndays, size=n, p=w / w.sum())]
     hour = rng.choice(24, size=n, p=_hour_p())
-    r_s = rday.astype("datetime64[s]").astype(np.int64) + hour * 3600 + rng.integers(0, 3600, size=n)
+    r_s = (
+        rday.astype("datetime64[s]").astype(np.int64) + hour * 3600 + rng.integers(0, 3600, size=n)
+    )
     o = np.argsort(r_s, kind="stable")
     r_s = r_s[o]
 
@@ -117,7 +139,13 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
     chan = rng.choice(CHANNELS, size=n, p=CHANNEL_P)
     cats = list(CATEGORY_P)
     cat = rng.choice(np.array(cats, dtype=object), size=n, p=list(CATEGORY_P.values()))
-    root = np.array([ROOT_CAUSES[c][int(u * len(ROOT_CAUSES[c]))] for c, u in zip(cat, rng.random(n), strict=True)], dtype=object)
+    root = np.array(
+        [
+            ROOT_CAUSES[c][int(u * len(ROOT_CAUSES[c]))]
+            for c, u in zip(cat, rng.random(n), strict=True)
+        ],
+        dtype=object,
+    )
     crit = sev == "critical"
 
     taken = np.zeros(n, dtype=bool)
@@ -150,18 +178,35 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
         ack_b = acc_b = tricky = res_b = gap_b = miss = risk = empty
     else:
         ack_b = pick("ack_breach", in_p & ~(sev == "low"), k_rule)
-        acc_pool = in_p & ~crit & (nth_workday_after(r_s.astype("datetime64[s]").astype("datetime64[D]"), 8) <= np.datetime64("2026-09-30"))
+        acc_pool = (
+            in_p
+            & ~crit
+            & (
+                nth_workday_after(r_s.astype("datetime64[s]").astype("datetime64[D]"), 8)
+                <= np.datetime64("2026-09-30")
+            )
+        )
         acc_b = pick("acceptance_breach", acc_pool, k_rule)
-        tricky = pick("acceptance_breach_official_only", in_p & ~crit & before("2026-09-10"), max(1, k_rule // 2))
+        tricky = pick(
+            "acceptance_breach_official_only",
+            in_p & ~crit & before("2026-09-10"),
+            max(1, k_rule // 2),
+        )
         res_b = pick("resolution_breach", in_p & before("2026-09-10"), k_rule)
         gap_b = pick("update_gap", in_p & ~crit & before("2026-09-12"), k_rule)
-        miss = pick("missing_record", in_p & ~crit & before("2026-09-01"), max(len(MISSING_VARIANTS), int(round(C.MISSING_RECORD_RATE * n_p))))
+        miss = pick(
+            "missing_record",
+            in_p & ~crit & before("2026-09-01"),
+            max(len(MISSING_VARIANTS), int(round(C.MISSING_RECORD_RATE * n_p))),
+        )
         late = in_p & ~crit & (r_s >= to_s(dt.datetime(2026, 9, 17))) & before("2026-09-29")
         # breach_risk: drawn below, once subsidiaries are known, weighted by the same
         # drivers as the natural delays before the period. This draw only keeps the
         # main stream where it was (the other rules' planted complaints stay the same).
         risk_pool = late & ~taken
-        k_risk = min(int(risk_pool.sum()), max(C.MIN_PLANTED, int(round(C.BREACH_RISK_RATE * late.sum()))))
+        k_risk = min(
+            int(risk_pool.sum()), max(C.MIN_PLANTED, int(round(C.BREACH_RISK_RATE * late.sum())))
+        )
         if k_risk:
             rng.choice(np.flatnonzero(risk_pool), size=k_risk, replace=False)
         # Tricky acceptance breaches: receipt dates whose official 7th working day comes
@@ -170,14 +215,20 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
         ti = np.flatnonzero(tricky)
         if len(cand) and len(ti):
             choice = rng.integers(0, len(cand), size=len(ti))
-            r_s[ti] = np.array([to_s(cand[c][0]) for c in choice]) + rng.integers(8 * 3600, 18 * 3600, size=len(ti))
+            r_s[ti] = np.array([to_s(cand[c][0]) for c in choice]) + rng.integers(
+                8 * 3600, 18 * 3600, size=len(ti)
+            )
         sub_recurring = cust.sub == [s[0] for s in C.SUBSIDIARIES].index(C.RECURRING_SUBSIDIARY)
     # customers: anyone signed up by the receipt date (ids are in signup order)
     rdate = r_s.astype("datetime64[s]").astype("datetime64[D]")
     k_signed = np.searchsorted(cust.signup, rdate, side="right")
     ci = np.minimum((rng.random(n) * k_signed).astype(np.int64), k_signed - 1)
     if not clean:
-        rec = sub_recurring[ci] & (r_s >= to_s(dt.datetime(2026, 4, 1))) & (rng.random(n) < C.RECURRING_SHARE)
+        rec = (
+            sub_recurring[ci]
+            & (r_s >= to_s(dt.datetime(2026, 4, 1)))
+            & (rng.random(n) < C.RECURRING_SHARE)
+        )
         cat = np.where(rec, "delivery", cat)
         root = np.where(rec, C.RECURRING_ROOT_CAUSE, root)
         # Natural delays: their own stream, so that nothing else moves.
@@ -200,7 +251,11 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
 
     # ---- decision
     near = ~crit & (rng.random(n) < NEAR_MISS_ACCEPT_P) | forced
-    kth = np.where(near, rng.choice([6, 7], size=n), rng.choice([1, 2, 3, 4, 5], size=n, p=[0.35, 0.3, 0.17, 0.1, 0.08]))
+    kth = np.where(
+        near,
+        rng.choice([6, 7], size=n),
+        rng.choice([1, 2, 3, 4, 5], size=n, p=[0.35, 0.3, 0.17, 0.1, 0.08]),
+    )
     kth = np.where(forced, 7, kth)
     kth = np.where(gap_b, 1, kth)
     for _ in range(7):
@@ -216,7 +271,9 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
         for i in np.flatnonzero(tricky):
             dd[i] = np.datetime64(cand[rdate[i].astype(object)], "D")
         dd = np.where(acc_b, np.minimum(dd, np.datetime64("2026-09-30")), dd)
-    dec_s = dd.astype("datetime64[s]").astype(np.int64) + rng.integers(9 * 3600, 17 * 3600 + 1800, size=n)
+    dec_s = dd.astype("datetime64[s]").astype(np.int64) + rng.integers(
+        9 * 3600, 17 * 3600 + 1800, size=n
+    )
     dec_h = (dec_s - r_s) / 3600
     dec_h = np.where(crit, ack_h + rng.uniform(0.3, 8, size=n), dec_h)
     dec_h = np.maximum(dec_h, ack_h + rng.uniform(0.2, 2, size=n))
@@ -231,17 +288,35 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
     t_net = dec_h + 1 + rng.beta(1.3, 2.5, size=n) * room
     t_net = np.where(crit, dec_h + 1 + rng.random(n) * np.maximum(0.0, 0.9 * 72 - dec_h - 1), t_net)
     nm_res = ~crit & (rng.random(n) < NEAR_MISS_RESOLVE_P)
-    t_net = np.where(nm_res, np.maximum(dec_h + 1, rng.uniform(0.93, 0.985, size=n) * res_lim), t_net)
-    t_net = np.where(res_b, np.maximum(dec_h + 1, res_lim * np.where(crit, rng.uniform(1.3, 2.5, size=n), rng.uniform(1.1, 1.6, size=n))), t_net)
+    t_net = np.where(
+        nm_res, np.maximum(dec_h + 1, rng.uniform(0.93, 0.985, size=n) * res_lim), t_net
+    )
+    t_net = np.where(
+        res_b,
+        np.maximum(
+            dec_h + 1,
+            res_lim * np.where(crit, rng.uniform(1.3, 2.5, size=n), rng.uniform(1.1, 1.6, size=n)),
+        ),
+        t_net,
+    )
     t_net = np.where(risk, 360 * rng.uniform(1.15, 1.5, size=n), t_net)
     if not clean:
-        t_net = np.where(slow, np.maximum(dec_h + 1, res_lim * (SLOW_OVERRUN[0] + u_over * (SLOW_OVERRUN[1] - SLOW_OVERRUN[0]))), t_net)
+        t_net = np.where(
+            slow,
+            np.maximum(
+                dec_h + 1,
+                res_lim * (SLOW_OVERRUN[0] + u_over * (SLOW_OVERRUN[1] - SLOW_OVERRUN[0])),
+            ),
+            t_net,
+        )
     silence = np.where(gap_b, dec_h + rng.uniform(80, 110, size=n), np.nan)
     t_net = np.where(gap_b, np.maximum(t_net, silence + rng.uniform(20, 60, size=n)), t_net)
     pause = ~crit & ~rejected & ~gap_b & (rng.random(n) < PAUSE_P)
     p_len = np.where(pause, rng.uniform(6, 60, size=n), 0.0)
     s_net = dec_h + rng.uniform(0.1, 0.9, size=n) * (t_net - dec_h)
-    escal = ~rejected & ((rng.random(n) < ESCALATE_P) | ((chan == "regulator") & (rng.random(n) < 0.35)) | risk)
+    escal = ~rejected & (
+        (rng.random(n) < ESCALATE_P) | ((chan == "regulator") & (rng.random(n) < 0.35)) | risk
+    )
     if not clean:
         escal = escal | (slow & (u_esc < SLOW_ESCALATE_P))
     e_net = dec_h + rng.uniform(0.05, 0.5, size=n) * (t_net - dec_h)
@@ -304,13 +379,19 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
     by_variant = {v: [c for c, vv in variants.items() if vv == v] for v in MISSING_VARIANTS}
     events = events.filter(
         ~(pl.col("complaint_id").is_in(by_variant["no_ack"]) & (pl.col("event") == "acknowledged"))
-        & ~(pl.col("complaint_id").is_in(by_variant["no_resolution"]) & (pl.col("event") == "resolved"))
-        & ~(pl.col("complaint_id").is_in(by_variant["status_mismatch"]) & (pl.col("event") == "closed"))
+        & ~(
+            pl.col("complaint_id").is_in(by_variant["no_resolution"])
+            & (pl.col("event") == "resolved")
+        )
+        & ~(
+            pl.col("complaint_id").is_in(by_variant["status_mismatch"])
+            & (pl.col("event") == "closed")
+        )
     )
     cbr = by_variant["closed_before_resolved"]
-    res_at = events.filter(pl.col("complaint_id").is_in(cbr) & (pl.col("event") == "resolved")).select(
-        "complaint_id", r_at=pl.col("at")
-    )
+    res_at = events.filter(
+        pl.col("complaint_id").is_in(cbr) & (pl.col("event") == "resolved")
+    ).select("complaint_id", r_at=pl.col("at"))
     events = (
         events.join(res_at, on="complaint_id", how="left")
         .with_columns(
@@ -353,22 +434,40 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
         .join(status, on="complaint_id", how="left")
         .with_columns(pl.col("status").fill_null("open"))
         .with_columns(
-            root_cause=pl.when(pl.col("resolved_at").is_not_null() | (pl.col("status") == "closed")).then(pl.col("root_cause")),
+            root_cause=pl.when(
+                pl.col("resolved_at").is_not_null() | (pl.col("status") == "closed")
+            ).then(pl.col("root_cause")),
             satisfaction=pl.when(pl.col("status") == "closed").then(pl.col("sat").cast(pl.Int64)),
         )
     )
     # table-level contradictions
     sm, tm = by_variant["status_mismatch"], by_variant["timestamp_mismatch"]
-    closed_guess = (pl.col("resolved_at") + pl.duration(hours=26))
+    closed_guess = pl.col("resolved_at") + pl.duration(hours=26)
     table = table.with_columns(
-        status=pl.when(pl.col("complaint_id").is_in(sm)).then(pl.lit("closed")).otherwise(pl.col("status")),
-        closed_at=pl.when(pl.col("complaint_id").is_in(sm)).then(closed_guess).otherwise(pl.col("closed_at")),
+        status=pl.when(pl.col("complaint_id").is_in(sm))
+        .then(pl.lit("closed"))
+        .otherwise(pl.col("status")),
+        closed_at=pl.when(pl.col("complaint_id").is_in(sm))
+        .then(closed_guess)
+        .otherwise(pl.col("closed_at")),
         acknowledged_at=pl.when(pl.col("complaint_id").is_in(tm))
         .then(pl.col("acknowledged_at") - pl.duration(hours=5))
         .otherwise(pl.col("acknowledged_at")),
     ).select(
-        "complaint_id", "customer_id", "subsidiary_id", "channel", "category", "severity", "received_at",
-        "acknowledged_at", "accepted_at", "resolved_at", "closed_at", "status", "root_cause", "satisfaction",
+        "complaint_id",
+        "customer_id",
+        "subsidiary_id",
+        "channel",
+        "category",
+        "severity",
+        "received_at",
+        "acknowledged_at",
+        "accepted_at",
+        "resolved_at",
+        "closed_at",
+        "status",
+        "root_cause",
+        "satisfaction",
     )
     return ComplaintsOut(
         table,
@@ -378,9 +477,12 @@ def make_complaints(seed: int, cust: Customers, n: int, clean: bool, period: Per
     )
 
 
-def slow_probability(sev: np.ndarray, chan: np.ndarray, cat: np.ndarray, sub: np.ndarray) -> np.ndarray:
+def slow_probability(
+    sev: np.ndarray, chan: np.ndarray, cat: np.ndarray, sub: np.ndarray
+) -> np.ndarray:
     """Probability that a complaint is resolved late (planted mode, before the period),
-    from what is known about it on receipt: logistic in ``SLOW_LOGIT``'s effects."""
+    from what is known about it on receipt: logistic in ``SLOW_LOGIT``'s effects.
+    """
     z = np.full(len(sev), SLOW_LOGIT["base"])
     z += np.isin(cat, ("pricing", "privacy")) * SLOW_LOGIT["category_pricing_privacy"]
     z += (chan == "regulator") * SLOW_LOGIT["channel_regulator"]
@@ -390,14 +492,17 @@ def slow_probability(sev: np.ndarray, chan: np.ndarray, cat: np.ndarray, sub: np
 
 
 def _hour_p() -> np.ndarray:
-    w = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 2, 4, 6, 7, 7, 6, 6, 7, 7, 6, 5, 4, 4, 4, 3, 2, 1.5])
+    w = np.array(
+        [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 2, 4, 6, 7, 7, 6, 6, 7, 7, 6, 5, 4, 4, 4, 3, 2, 1.5]
+    )
     return w / w.sum()
 
 
 def _tricky_dates(period: Period) -> list[tuple[dt.date, dt.date]]:
     """(receipt date, decision date) pairs in ``period`` where a decision is late on the
     official calendar (make-up workdays count) yet on time on a naive Monday–Friday
-    calendar, with or without official holidays."""
+    calendar, with or without official holidays.
+    """
     start, last = period.start.date(), period.last_day
     ds = np.arange(np.datetime64(start), np.datetime64(last) + 1)
     off = nth_workday_after(ds, 7)
@@ -424,7 +529,11 @@ def _fill_updates(ev: pl.DataFrame) -> pl.DataFrame:
     need = g.filter(pl.col("open_before") & ~pl.col("nofill") & (pl.col("gap") > FILL_EVERY_H))
     nfill = np.ceil(need["gap"].to_numpy() / FILL_EVERY_H).astype(np.int64) - 1
     rep = np.repeat(np.arange(need.height), nfill)
-    j = np.concatenate([np.arange(1, k + 1) for k in nfill]) if len(nfill) else np.array([], dtype=np.int64)
+    j = (
+        np.concatenate([np.arange(1, k + 1) for k in nfill])
+        if len(nfill)
+        else np.array([], dtype=np.int64)
+    )
     prev = need["prev"].to_numpy()[rep]
     gap = need["gap"].to_numpy()[rep]
     fills = pframe(

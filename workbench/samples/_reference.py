@@ -109,7 +109,9 @@ def tier_at(events: pl.DataFrame, at: str, assignments: pl.DataFrame) -> pl.Data
     return (
         events.with_row_index("_ord")
         .sort(at)
-        .join_asof(right.sort(at), on=at, by="customer_id", strategy="backward", check_sortedness=False)
+        .join_asof(
+            right.sort(at), on=at, by="customer_id", strategy="backward", check_sortedness=False
+        )
         .sort("_ord")
         .drop("_ord")
     )
@@ -126,7 +128,8 @@ class TierTruth:
 
 def tiering_truth(t: dict[str, pl.LazyFrame], period: Period) -> TierTruth:
     """tier_mismatch, manual_tier_without_reason, stale_tier, dormant_top_tier,
-    hidden_benefit and unpublished_policy for ``period``."""
+    hidden_benefit and unpublished_policy for ``period``.
+    """
     customers = t["customers"].collect()
     policy = t["tier_policy"].collect()
     assignments = t["tier_assignments"].collect()
@@ -137,7 +140,9 @@ def tiering_truth(t: dict[str, pl.LazyFrame], period: Period) -> TierTruth:
     top = published_policy(policy)["tier"][0]
     recent = (
         t["orders"]
-        .filter((pl.col("ordered_at") >= period.months_back(6)) & (pl.col("ordered_at") < period.end))
+        .filter(
+            (pl.col("ordered_at") >= period.months_back(6)) & (pl.col("ordered_at") < period.end)
+        )
         .select("customer_id")
         .unique()
         .collect()
@@ -163,13 +168,17 @@ def tiering_truth(t: dict[str, pl.LazyFrame], period: Period) -> TierTruth:
         )
         .sort("customer_id")
     )
-    grants = t["benefit_grants"].filter(
-        (pl.col("granted_at") >= period.start) & (pl.col("granted_at") < period.end)
-    ).collect()
+    grants = (
+        t["benefit_grants"]
+        .filter((pl.col("granted_at") >= period.start) & (pl.col("granted_at") < period.end))
+        .collect()
+    )
     benefits = t["tier_benefits"].collect().filter(pl.col("published"))
     held = tier_at(grants, "granted_at", assignments).join(
         benefits.select(
-            pl.col("tier").alias("held_tier"), "benefit_type", pl.col("value").alias("published_value")
+            pl.col("tier").alias("held_tier"),
+            "benefit_type",
+            pl.col("value").alias("published_value"),
         ),
         on=["held_tier", "benefit_type"],
         how="left",
@@ -183,7 +192,10 @@ def tiering_truth(t: dict[str, pl.LazyFrame], period: Period) -> TierTruth:
 
 # --------------------------------------------------------------------------- pricing
 def explained_prices(
-    orders: pl.DataFrame, assignments: pl.DataFrame, benefits: pl.DataFrame, promotions: pl.DataFrame
+    orders: pl.DataFrame,
+    assignments: pl.DataFrame,
+    benefits: pl.DataFrame,
+    promotions: pl.DataFrame,
 ) -> pl.DataFrame:
     """Orders with ``held_tier``, ``promo_applies`` and ``explained_price`` (unrounded)."""
     disc = benefits.filter(pl.col("published") & (pl.col("benefit_type") == "discount_pct")).select(
@@ -212,21 +224,30 @@ def explained_prices(
         & (pl.col("ordered_at") <= pl.col("ends_at"))
         & (
             pl.col("eligible_tiers").is_null()
-            | pl.col("eligible_tiers").str.split(",").list.eval(pl.element().str.strip_chars()).list.contains(pl.col("held_tier"))
+            | pl.col("eligible_tiers")
+            .str.split(",")
+            .list.eval(pl.element().str.strip_chars())
+            .list.contains(pl.col("held_tier"))
         )
     )
     return df.with_columns(promo_applies=applies.fill_null(False)).with_columns(
         explained_price=pl.col("list_price")
         * (1 - pl.col("tier_discount_pct") / 100)
-        * (1 - pl.when(pl.col("promo_applies")).then(pl.col("promo_discount_pct")).otherwise(0.0) / 100)
+        * (
+            1
+            - pl.when(pl.col("promo_applies")).then(pl.col("promo_discount_pct")).otherwise(0.0)
+            / 100
+        )
     )
 
 
 def pricing_truth(t: dict[str, pl.LazyFrame], period: Period) -> pl.DataFrame:
     """Orders of the period with explained price and the two order-level flags."""
-    orders = t["orders"].filter(
-        (pl.col("ordered_at") >= period.start) & (pl.col("ordered_at") < period.end)
-    ).collect()
+    orders = (
+        t["orders"]
+        .filter((pl.col("ordered_at") >= period.start) & (pl.col("ordered_at") < period.end))
+        .collect()
+    )
     df = explained_prices(
         orders,
         t["tier_assignments"].collect(),
@@ -257,10 +278,13 @@ _OPEN_AFTER = {"resolved": False, "rejected": False, "closed": False, "reopened"
 
 def derived_status(events: pl.DataFrame) -> pl.DataFrame:
     """Status implied by a complaint's events: the state set by the latest state-changing
-    event; ``open`` when none has happened yet (only acknowledgements/updates)."""
+    event; ``open`` when none has happened yet (only acknowledgements/updates).
+    """
     return (
         events.sort("complaint_id", "at")
-        .with_columns(s=pl.col("event").replace_strict(_STATE_AFTER, default=None, return_dtype=pl.String))
+        .with_columns(
+            s=pl.col("event").replace_strict(_STATE_AFTER, default=None, return_dtype=pl.String)
+        )
         .group_by("complaint_id", maintain_order=True)
         .agg(status=pl.col("s").drop_nulls().last())
         .with_columns(pl.col("status").fill_null("open"))
@@ -284,7 +308,9 @@ def sla_state(complaints: pl.DataFrame, events: pl.DataFrame, cutoff: dt.datetim
     first = ev.group_by("complaint_id").agg(
         ack=pl.col("at").filter(pl.col("event") == "acknowledged").min(),
         decision=pl.col("at").filter(pl.col("event").is_in(["accepted", "rejected"])).min(),
-        decision_event=pl.col("event").filter(pl.col("event").is_in(["accepted", "rejected"])).first(),
+        decision_event=pl.col("event")
+        .filter(pl.col("event").is_in(["accepted", "rejected"]))
+        .first(),
         resolved=pl.col("at").filter(pl.col("event") == "resolved").min(),
     )
     df = c.join(first, on="complaint_id", how="left")
@@ -299,10 +325,16 @@ def sla_state(complaints: pl.DataFrame, events: pl.DataFrame, cutoff: dt.datetim
     )
     # Pauses: each waiting_customer to the next resumed (or the stop), clipped to the clock.
     waits = ev.filter(pl.col("event") == "waiting_customer").select("complaint_id", w=pl.col("at"))
-    resumes = ev.filter(pl.col("event") == "resumed").select("complaint_id", w=pl.col("at"), r=pl.col("at"))
-    paired = waits.sort("w").join_asof(resumes.sort("w"), on="w", by="complaint_id", strategy="forward", check_sortedness=False)
+    resumes = ev.filter(pl.col("event") == "resumed").select(
+        "complaint_id", w=pl.col("at"), r=pl.col("at")
+    )
+    paired = waits.sort("w").join_asof(
+        resumes.sort("w"), on="w", by="complaint_id", strategy="forward", check_sortedness=False
+    )
     stop = df.select(
-        "complaint_id", stop=pl.coalesce(pl.col("resolved"), pl.lit(cutoff)), received_at=pl.col("received_at")
+        "complaint_id",
+        stop=pl.coalesce(pl.col("resolved"), pl.lit(cutoff)),
+        received_at=pl.col("received_at"),
     )
     pause = (
         paired.join(stop, on="complaint_id")
@@ -310,7 +342,11 @@ def sla_state(complaints: pl.DataFrame, events: pl.DataFrame, cutoff: dt.datetim
             a=pl.max_horizontal("w", "received_at"),
             b=pl.min_horizontal(pl.coalesce("r", "stop"), "stop"),
         )
-        .with_columns(p=pl.when(pl.col("b") > pl.col("a")).then(pl.col("b") - pl.col("a")).otherwise(pl.duration(seconds=0)))
+        .with_columns(
+            p=pl.when(pl.col("b") > pl.col("a"))
+            .then(pl.col("b") - pl.col("a"))
+            .otherwise(pl.duration(seconds=0))
+        )
         .group_by("complaint_id")
         .agg(paused=pl.col("p").sum())
     )
@@ -340,7 +376,9 @@ def sla_state(complaints: pl.DataFrame, events: pl.DataFrame, cutoff: dt.datetim
             prev=pl.coalesce("prev", "received_at"),
             open_after=pl.col("o").forward_fill().over("complaint_id").fill_null(True),
         )
-        .with_columns(open_before=pl.col("open_after").shift(1).over("complaint_id").fill_null(True))
+        .with_columns(
+            open_before=pl.col("open_after").shift(1).over("complaint_id").fill_null(True)
+        )
         .with_columns(gap_h=(pl.col("at") - pl.col("prev")).dt.total_seconds() / 3600)
     )
     inner = gaps.group_by("complaint_id").agg(
@@ -358,14 +396,18 @@ def sla_state(complaints: pl.DataFrame, events: pl.DataFrame, cutoff: dt.datetim
         update_gap=(pl.col("max_gap_h") > UPDATE_GAP_H)
         | (pl.col("open_at_end") & (tail_h > UPDATE_GAP_H)),
     ).with_columns(
-        any_breach=pl.col("ack_breach") | pl.col("acceptance_breach") | pl.col("resolution_breach") | pl.col("update_gap")
+        any_breach=pl.col("ack_breach")
+        | pl.col("acceptance_breach")
+        | pl.col("resolution_breach")
+        | pl.col("update_gap")
     )
 
 
 def record_problems(complaints: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     """``missing_record``: complaint ids whose handling record is incomplete or contradicts
     the complaints table. Structural checks use all events; the table (an extract) is
-    compared with everything its events say up to the extract."""
+    compared with everything its events say up to the extract.
+    """
     ev = events.sort("complaint_id", "at")
     agg = ev.group_by("complaint_id").agg(
         first_ack=pl.col("at").filter(pl.col("event") == "acknowledged").min(),
@@ -378,18 +420,29 @@ def record_problems(complaints: pl.DataFrame, events: pl.DataFrame) -> pl.DataFr
         has_rejected=(pl.col("event") == "rejected").any(),
     )
     st = derived_status(ev)
-    df = complaints.join(agg, on="complaint_id", how="left").join(
-        st.rename({"status": "event_status"}), on="complaint_id", how="left"
-    ).with_columns(pl.col("event_status").fill_null("open"), pl.col("has_rejected").fill_null(False))
+    df = (
+        complaints.join(agg, on="complaint_id", how="left")
+        .join(st.rename({"status": "event_status"}), on="complaint_id", how="left")
+        .with_columns(
+            pl.col("event_status").fill_null("open"), pl.col("has_rejected").fill_null(False)
+        )
+    )
 
     def differs(a: str, b: str) -> pl.Expr:
         return ~(pl.col(a).eq_missing(pl.col(b)))
 
     problem = (
         # closing or resolving without ever acknowledging
-        ((pl.col("first_resolved").is_not_null() | pl.col("first_closed").is_not_null()) & pl.col("first_ack").is_null())
+        (
+            (pl.col("first_resolved").is_not_null() | pl.col("first_closed").is_not_null())
+            & pl.col("first_ack").is_null()
+        )
         # closed without a resolution or rejection
-        | (pl.col("first_closed").is_not_null() & pl.col("first_resolved").is_null() & ~pl.col("has_rejected"))
+        | (
+            pl.col("first_closed").is_not_null()
+            & pl.col("first_resolved").is_null()
+            & ~pl.col("has_rejected")
+        )
         # out of order
         | (pl.col("first_event") < pl.col("received_at"))
         | (pl.col("first_decision") < pl.col("first_ack"))
@@ -408,7 +461,8 @@ def record_problems(complaints: pl.DataFrame, events: pl.DataFrame) -> pl.DataFr
 # -------------------------------------------------------------------------- registry
 def list_membership(events: pl.DataFrame, on: dt.date) -> pl.DataFrame:
     """Abnormal-list and serious-illegal-list membership per uscc at ``on`` (inclusive):
-    the latest in/out event on or before the date decides."""
+    the latest in/out event on or before the date decides.
+    """
     out = []
     for name, ins, outs in (
         ("abnormal", "abnormal_list_in", "abnormal_list_out"),
@@ -421,8 +475,12 @@ def list_membership(events: pl.DataFrame, on: dt.date) -> pl.DataFrame:
             .group_by("uscc", maintain_order=True)
             .agg(pl.col("event_type").last().eq(ins).alias(name))
         )
-    return out[0].join(out[1], on="uscc", how="full", coalesce=True).with_columns(
-        pl.col("abnormal").fill_null(False), pl.col("serious_illegal").fill_null(False)
+    return (
+        out[0]
+        .join(out[1], on="uscc", how="full", coalesce=True)
+        .with_columns(
+            pl.col("abnormal").fill_null(False), pl.col("serious_illegal").fill_null(False)
+        )
     )
 
 
@@ -450,10 +508,17 @@ def registry_truth(t: dict[str, pl.LazyFrame], period: Period) -> dict[str, obje
 
     now = state(latest)
     knock = now.filter(pl.col("status").is_in(KNOCKOUT_STATUSES) | pl.col("serious_illegal"))
-    year = period.end.year if period.end.date() > dt.date(period.end.year, 6, 30) else period.end.year - 1
+    year = (
+        period.end.year
+        if period.end.date() > dt.date(period.end.year, 6, 30)
+        else period.end.year - 1
+    )
     overdue = now.filter(
         (pl.col("status") == "active")
-        & (pl.col("last_annual_report_year").is_null() | (pl.col("last_annual_report_year") < year - 1))
+        & (
+            pl.col("last_annual_report_year").is_null()
+            | (pl.col("last_annual_report_year") < year - 1)
+        )
     )
     changes: dict[str, dict[str, object]] = {}
     if before is not None:

@@ -29,8 +29,32 @@ from workbench.samples._world import Customers, months, pframe, rng_for
 
 CITY = {"31": "上海", "11": "北京", "44": "广州", "33": "杭州", "51": "成都", "42": "武汉"}
 BRANDS = (
-    "华信", "中泰", "恒通", "鼎盛", "瑞丰", "联创", "宏达", "永辉", "金桥", "天成", "新锐", "嘉禾", "汇丰",
-    "博远", "东升", "安达", "立信", "众合", "卓越", "开元", "德隆", "佳和", "明阳", "正源", "长青", "星河",
+    "华信",
+    "中泰",
+    "恒通",
+    "鼎盛",
+    "瑞丰",
+    "联创",
+    "宏达",
+    "永辉",
+    "金桥",
+    "天成",
+    "新锐",
+    "嘉禾",
+    "汇丰",
+    "博远",
+    "东升",
+    "安达",
+    "立信",
+    "众合",
+    "卓越",
+    "开元",
+    "德隆",
+    "佳和",
+    "明阳",
+    "正源",
+    "长青",
+    "星河",
 )
 INDUSTRIES = (  # GB/T 4754 section, share, name part, scope
     ("F", 0.30, "商贸", "日用百货、电子产品、五金交电的批发与零售"),
@@ -99,7 +123,10 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
     ind_code = np.where(rng.random(e) < 0.02, None, ind_code)
     scope = np.array([INDUSTRIES[i][3] for i in ind_i], dtype=object)
     names = np.array(
-        [f"{CITY.get(p, '华夏')}{BRANDS[b]}{INDUSTRIES[i][2]}有限公司" for p, b, i in zip(sub_prov, rng.integers(len(BRANDS), size=e), ind_i, strict=True)],
+        [
+            f"{CITY.get(p, '华夏')}{BRANDS[b]}{INDUSTRIES[i][2]}有限公司"
+            for p, b, i in zip(sub_prov, rng.integers(len(BRANDS), size=e), ind_i, strict=True)
+        ],
         dtype=object,
     )
     cities = np.array([CITY.get(p, "") for p in sub_prov], dtype=object)
@@ -109,7 +136,14 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
     hist_lo = np.maximum(est, np.datetime64("2019-01-01"))
     data_end = np.datetime64(C.DATA_END.date())
 
-    def add(idx: np.ndarray, dates: np.ndarray, etype: str, amount: np.ndarray | None, authority: np.ndarray, reason: np.ndarray | None) -> None:
+    def add(
+        idx: np.ndarray,
+        dates: np.ndarray,
+        etype: str,
+        amount: np.ndarray | None,
+        authority: np.ndarray,
+        reason: np.ndarray | None,
+    ) -> None:
         if len(idx) == 0:
             return
         ev.append(
@@ -120,7 +154,9 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
                     "event_type": [etype] * len(idx),
                     "amount_cny": amount if amount is not None else np.full(len(idx), np.nan),
                     "authority": authority,
-                    "reason": reason if reason is not None else np.full(len(idx), None, dtype=object),
+                    "reason": reason
+                    if reason is not None
+                    else np.full(len(idx), None, dtype=object),
                 }
             ).with_columns(pl.col("event_date").cast(pl.Date), pl.col("amount_cny").fill_nan(None))
         )
@@ -144,13 +180,28 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
         dates = _rand_dates(rng, hist_lo[idx], np.full(len(idx), data_end))
         amount = np.round(rng.lognormal(*amt, size=len(idx)), -2) if amt else None
         auth = court(idx) if etype == "lawsuit" else regulator(idx)
-        reason = rng.choice(np.array(PENALTY_REASONS, dtype=object), size=len(idx)) if etype == "admin_penalty" else None
+        reason = (
+            rng.choice(np.array(PENALTY_REASONS, dtype=object), size=len(idx))
+            if etype == "admin_penalty"
+            else None
+        )
         add(idx, dates, etype, amount, auth, reason)
     abn = reg[rng.random(len(reg)) < _sigmoid(1.3 * z[reg] - 2.6)]
-    a_in = _rand_dates(rng, np.maximum(est[abn], np.datetime64("2021-01-01")), np.full(len(abn), np.datetime64("2026-05-31")))
+    a_in = _rand_dates(
+        rng,
+        np.maximum(est[abn], np.datetime64("2021-01-01")),
+        np.full(len(abn), np.datetime64("2026-05-31")),
+    )
     a_out = a_in + rng.integers(60, 500, size=len(abn)).astype("timedelta64[D]")
     goes_out = (a_out <= np.datetime64("2026-06-15")) & (rng.random(len(abn)) < 0.7)
-    add(abn, a_in, "abnormal_list_in", None, regulator(abn), rng.choice(np.array(ABNORMAL_REASONS, dtype=object), size=len(abn)))
+    add(
+        abn,
+        a_in,
+        "abnormal_list_in",
+        None,
+        regulator(abn),
+        rng.choice(np.array(ABNORMAL_REASONS, dtype=object), size=len(abn)),
+    )
     add(abn[goes_out], a_out[goes_out], "abnormal_list_out", None, regulator(abn[goes_out]), None)
     ever_abnormal = np.zeros(e, dtype=bool)
     ever_abnormal[abn] = True
@@ -174,62 +225,133 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
         k_ch = max(3, int(round(C.REGISTRY_CHANGE_RATE * e)))
         k_od = max(C.MIN_PLANTED, int(round(C.ANNUAL_REPORT_OVERDUE_RATE * e)))
         k_la = max(C.MIN_PLANTED, int(round(C.LOOKAHEAD_RATE * e)))
-        ko_before, ko_change, ko_serious = take(k_ko // 3 + k_ko % 3), take(k_ko // 3), take(k_ko // 3)
-        status[:, ko_before] = rng.choice(np.array(["revoked", "cancelled"], dtype=object), size=len(ko_before))
-        status[1:, ko_change] = rng.choice(np.array(["revoked", "cancelled"], dtype=object), size=len(ko_change))
-        q3 = (np.full(len(ko_serious), np.datetime64("2026-07-01")), np.full(len(ko_serious), np.datetime64("2026-09-30")))
-        add(ko_serious, _rand_dates(rng, *q3), "serious_illegal_in", None, regulator(ko_serious), rng.choice(np.array(SERIOUS_REASONS, dtype=object), size=len(ko_serious)))
+        ko_before, ko_change, ko_serious = (
+            take(k_ko // 3 + k_ko % 3),
+            take(k_ko // 3),
+            take(k_ko // 3),
+        )
+        status[:, ko_before] = rng.choice(
+            np.array(["revoked", "cancelled"], dtype=object), size=len(ko_before)
+        )
+        status[1:, ko_change] = rng.choice(
+            np.array(["revoked", "cancelled"], dtype=object), size=len(ko_change)
+        )
+        q3 = (
+            np.full(len(ko_serious), np.datetime64("2026-07-01")),
+            np.full(len(ko_serious), np.datetime64("2026-09-30")),
+        )
+        add(
+            ko_serious,
+            _rand_dates(rng, *q3),
+            "serious_illegal_in",
+            None,
+            regulator(ko_serious),
+            rng.choice(np.array(SERIOUS_REASONS, dtype=object), size=len(ko_serious)),
+        )
         knocked[np.concatenate([ko_before, ko_change, ko_serious])] = True
         ch_status, ch_in, ch_out = take(k_ch // 3 + k_ch % 3), take(k_ch // 3), take(k_ch // 3)
-        status[1:, ch_status] = rng.choice(np.array(["suspended", "moved_out"], dtype=object), size=len(ch_status))
-        q3 = (np.full(len(ch_in), np.datetime64("2026-07-01")), np.full(len(ch_in), np.datetime64("2026-09-30")))
-        add(ch_in, _rand_dates(rng, *q3), "abnormal_list_in", None, regulator(ch_in), rng.choice(np.array(ABNORMAL_REASONS, dtype=object), size=len(ch_in)))
-        pre = (np.full(len(ch_out), np.datetime64("2025-10-01")), np.full(len(ch_out), np.datetime64("2026-05-31")))
-        add(ch_out, _rand_dates(rng, *pre), "abnormal_list_in", None, regulator(ch_out), rng.choice(np.array(ABNORMAL_REASONS, dtype=object), size=len(ch_out)))
-        q3 = (np.full(len(ch_out), np.datetime64("2026-07-01")), np.full(len(ch_out), np.datetime64("2026-09-30")))
+        status[1:, ch_status] = rng.choice(
+            np.array(["suspended", "moved_out"], dtype=object), size=len(ch_status)
+        )
+        q3 = (
+            np.full(len(ch_in), np.datetime64("2026-07-01")),
+            np.full(len(ch_in), np.datetime64("2026-09-30")),
+        )
+        add(
+            ch_in,
+            _rand_dates(rng, *q3),
+            "abnormal_list_in",
+            None,
+            regulator(ch_in),
+            rng.choice(np.array(ABNORMAL_REASONS, dtype=object), size=len(ch_in)),
+        )
+        pre = (
+            np.full(len(ch_out), np.datetime64("2025-10-01")),
+            np.full(len(ch_out), np.datetime64("2026-05-31")),
+        )
+        add(
+            ch_out,
+            _rand_dates(rng, *pre),
+            "abnormal_list_in",
+            None,
+            regulator(ch_out),
+            rng.choice(np.array(ABNORMAL_REASONS, dtype=object), size=len(ch_out)),
+        )
+        q3 = (
+            np.full(len(ch_out), np.datetime64("2026-07-01")),
+            np.full(len(ch_out), np.datetime64("2026-09-30")),
+        )
         add(ch_out, _rand_dates(rng, *q3), "abnormal_list_out", None, regulator(ch_out), None)
         ever_abnormal[np.concatenate([ch_in, ch_out])] = True
         od = take(k_od)
-        late_year = rng.choice(np.array([2024.0, 2023.0, np.nan]), size=len(od), p=[0.6, 0.25, 0.15])
+        late_year = rng.choice(
+            np.array([2024.0, 2023.0, np.nan]), size=len(od), p=[0.6, 0.25, 0.15]
+        )
         ar[:, od] = late_year
         ar[2, od[: len(od) // 2]] = 2025.0  # filed in October: visible only in the later extract
         la = take(k_la)
         kinds = np.arange(len(la)) % 3
         status[2, la[kinds == 0]] = "revoked"
         l1 = la[kinds == 1]
-        add(l1, _rand_dates(rng, np.full(len(l1), np.datetime64("2026-10-01")), np.full(len(l1), data_end)), "abnormal_list_in", None, regulator(l1), rng.choice(np.array(ABNORMAL_REASONS, dtype=object), size=len(l1)))
+        add(
+            l1,
+            _rand_dates(
+                rng, np.full(len(l1), np.datetime64("2026-10-01")), np.full(len(l1), data_end)
+            ),
+            "abnormal_list_in",
+            None,
+            regulator(l1),
+            rng.choice(np.array(ABNORMAL_REASONS, dtype=object), size=len(l1)),
+        )
         l2 = la[kinds == 2]
-        add(l2, _rand_dates(rng, np.full(len(l2), np.datetime64("2026-10-01")), np.full(len(l2), data_end)), "serious_illegal_in", None, regulator(l2), rng.choice(np.array(SERIOUS_REASONS, dtype=object), size=len(l2)))
+        add(
+            l2,
+            _rand_dates(
+                rng, np.full(len(l2), np.datetime64("2026-10-01")), np.full(len(l2), data_end)
+            ),
+            "serious_illegal_in",
+            None,
+            regulator(l2),
+            rng.choice(np.array(SERIOUS_REASONS, dtype=object), size=len(l2)),
+        )
         planted.update(
-            registry_knockout=sorted(codes[np.concatenate([ko_before, ko_change, ko_serious])].tolist()),
-            registry_change=sorted(codes[np.concatenate([ko_change, ko_serious, ch_status, ch_in, ch_out])].tolist()),
+            registry_knockout=sorted(
+                codes[np.concatenate([ko_before, ko_change, ko_serious])].tolist()
+            ),
+            registry_change=sorted(
+                codes[np.concatenate([ko_change, ko_serious, ch_status, ch_in, ch_out])].tolist()
+            ),
             annual_report_overdue=sorted(codes[od].tolist()),
             lookahead=sorted(codes[la].tolist()),
         )
 
-    snaps = pl.concat(
-        [
-            pframe(
-                {
-                    "snapshot_date": np.full(len(reg), np.datetime64(d)),
-                    "uscc": codes[reg],
-                    "name": names[reg],
-                    "status": status[x, reg],
-                    "established_date": est[reg],
-                    "registered_capital_cny": cap[reg],
-                    "industry_code": ind_code[reg],
-                    "business_scope": scope[reg],
-                    "last_annual_report_year": ar[x, reg],
-                }
-            )
-            for x, d in enumerate(C.REGISTRY_EXTRACTS)
-        ]
-    ).with_columns(
-        pl.col("snapshot_date").cast(pl.Date),
-        pl.col("established_date").cast(pl.Date),
-        pl.col("registered_capital_cny").fill_nan(None),
-        pl.col("last_annual_report_year").fill_nan(None).cast(pl.Int64),
-    ).sort("snapshot_date", "uscc")
+    snaps = (
+        pl.concat(
+            [
+                pframe(
+                    {
+                        "snapshot_date": np.full(len(reg), np.datetime64(d)),
+                        "uscc": codes[reg],
+                        "name": names[reg],
+                        "status": status[x, reg],
+                        "established_date": est[reg],
+                        "registered_capital_cny": cap[reg],
+                        "industry_code": ind_code[reg],
+                        "business_scope": scope[reg],
+                        "last_annual_report_year": ar[x, reg],
+                    }
+                )
+                for x, d in enumerate(C.REGISTRY_EXTRACTS)
+            ]
+        )
+        .with_columns(
+            pl.col("snapshot_date").cast(pl.Date),
+            pl.col("established_date").cast(pl.Date),
+            pl.col("registered_capital_cny").fill_nan(None),
+            pl.col("last_annual_report_year").fill_nan(None).cast(pl.Int64),
+        )
+        .sort("snapshot_date", "uscc")
+    )
     events = pl.concat(ev).sort("uscc", "event_date", "event_type")
 
     # --- receivables
@@ -246,8 +368,12 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
     penal = np.array([pen_map.get(c, 0) for c in codes], dtype=float)
     hidden = rng.normal(size=e)
     hazard_logit = (
-        C.DISTRESS_BASE_LOGIT + C.DISTRESS_Z_WEIGHT * z + 0.5 * ever_abnormal + 0.3 * (penal > 0)
-        + 1.5 * knocked + C.DISTRESS_HIDDEN_SD * hidden
+        C.DISTRESS_BASE_LOGIT
+        + C.DISTRESS_Z_WEIGHT * z
+        + 0.5 * ever_abnormal
+        + 0.3 * (penal > 0)
+        + 1.5 * knocked
+        + C.DISTRESS_HIDDEN_SD * hidden
     )
     mlist = months()
     n_m = len(mlist)
@@ -277,7 +403,9 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
     distress = distress[:, burn:]
     ii = np.repeat(np.arange(e), n_m)
     mm = np.tile(np.arange(n_m), e)
-    keep = (cust.signup[ent][ii] <= m_start[mm] + np.timedelta64(27, "D")) & (rng.random(len(ii)) < 0.75)
+    keep = (cust.signup[ent][ii] <= m_start[mm] + np.timedelta64(27, "D")) & (
+        rng.random(len(ii)) < 0.75
+    )
     ii, mm = ii[keep], mm[keep]
     last_day = np.where(mm == n_m - 1, C.DATA_END.day, 28)
     issued = m_start[mm] + (rng.random(len(ii)) * last_day).astype(int).astype("timedelta64[D]")
@@ -287,7 +415,7 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
     term = rng.choice([30, 45, 60, 90], size=e, p=[0.4, 0.2, 0.25, 0.15])[ii]
     due = issued + term.astype("timedelta64[D]")
     # The month the invoice falls due decides whether distress hits it.
-    due_m = (due.astype("datetime64[M]").astype(int) - m_start[0].astype("datetime64[M]").astype(int))
+    due_m = due.astype("datetime64[M]").astype(int) - m_start[0].astype("datetime64[M]").astype(int)
     in_distress = distress[ii, np.clip(due_m, 0, n_m - 1)]
     nr = len(ii)
     delay = np.clip(rng.normal(-1, 6, size=nr), -25, 45)
@@ -297,7 +425,11 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
     mild_logit = hazard_logit - C.DISTRESS_BASE_LOGIT + C.MILD_LATE_BASE_LOGIT
     sloppy = rng.random(nr) < _sigmoid(mild_logit[ii])
     delay = np.where(sloppy, delay + rng.uniform(3, 25, size=nr), delay)
-    severe = np.where(in_distress, rng.random(nr) < C.DISTRESS_SEVERE_SHARE, rng.random(nr) < C.BACKGROUND_SEVERE_SHARE)
+    severe = np.where(
+        in_distress,
+        rng.random(nr) < C.DISTRESS_SEVERE_SHARE,
+        rng.random(nr) < C.BACKGROUND_SEVERE_SHARE,
+    )
     delay = np.where(in_distress & ~severe, delay + 15, delay)
     delay = np.where(severe, rng.uniform(91, 420, size=nr), delay)
     paid = due + np.round(delay).astype(int).astype("timedelta64[D]")
@@ -317,10 +449,22 @@ def make_registry(seed: int, cust: Customers, clean: bool) -> RegistryOut:
                 "paid_amount_cny": paid_amt,
             }
         )
-        .with_columns(pl.col("issued_at").cast(pl.Date), pl.col("due_date").cast(pl.Date), pl.col("paid_at").cast(pl.Date))
+        .with_columns(
+            pl.col("issued_at").cast(pl.Date),
+            pl.col("due_date").cast(pl.Date),
+            pl.col("paid_at").cast(pl.Date),
+        )
         .sort("issued_at", "customer_id", maintain_order=True)
     )
-    rec = rec.with_columns(invoice_id=pl.format("INV{}", pl.int_range(1, rec.height + 1).cast(pl.String).str.zfill(8))).select(
-        "invoice_id", "customer_id", "issued_at", "due_date", "amount_cny", "paid_at", "paid_amount_cny"
+    rec = rec.with_columns(
+        invoice_id=pl.format("INV{}", pl.int_range(1, rec.height + 1).cast(pl.String).str.zfill(8))
+    ).select(
+        "invoice_id",
+        "customer_id",
+        "issued_at",
+        "due_date",
+        "amount_cny",
+        "paid_at",
+        "paid_amount_cny",
     )
     return RegistryOut(uscc, snaps, events, rec, planted)

@@ -152,7 +152,9 @@ def make_customers(seed: int, n: int, clean: bool) -> Customers:
     )
     gender = np.where(enterprise, None, np.where(rng.random(n) < 0.52, "f", "m")).astype(object)
     age = np.clip(rng.normal(39, 13, size=n), 18, 80)
-    birth_year = np.minimum(np.round(2026 - age), signup.astype("datetime64[Y]").astype(int) + 1970 - 18)
+    birth_year = np.minimum(
+        np.round(2026 - age), signup.astype("datetime64[Y]").astype(int) + 1970 - 18
+    )
     birth_year = np.where(enterprise, np.nan, birth_year)
 
     lam = rng.lognormal(0.0, 0.9, size=n) * np.where(enterprise, 1.6, 1.0)
@@ -166,9 +168,26 @@ def make_customers(seed: int, n: int, clean: bool) -> Customers:
         bad = (churn > i_2510) & (churn < i_2608)
         churn = np.where(bad, np.where(rng.random(n) < 0.5, i_2510, i_2608), churn)
     channel = rng.choice(4, size=n, p=C.CHANNEL_P)
-    mobile_os = rng.choice(np.array(["ios", "android", "other"], dtype=object), size=n, p=[0.42, 0.56, 0.02])
-    desktop_os = rng.choice(np.array(["windows", "macos", "other"], dtype=object), size=n, p=[0.7, 0.25, 0.05])
-    return Customers(ids, sub, enterprise, signup, province, gender, birth_year, lam, churn, channel, mobile_os, desktop_os)
+    mobile_os = rng.choice(
+        np.array(["ios", "android", "other"], dtype=object), size=n, p=[0.42, 0.56, 0.02]
+    )
+    desktop_os = rng.choice(
+        np.array(["windows", "macos", "other"], dtype=object), size=n, p=[0.7, 0.25, 0.05]
+    )
+    return Customers(
+        ids,
+        sub,
+        enterprise,
+        signup,
+        province,
+        gender,
+        birth_year,
+        lam,
+        churn,
+        channel,
+        mobile_os,
+        desktop_os,
+    )
 
 
 # ------------------------------------------------------------------------------ skus
@@ -188,7 +207,12 @@ def make_skus(seed: int, n: int) -> Skus:
     price_2026 = np.where(repriced, np.round(price * 1.05, 0) - 0.01, price)
     pop = 1.0 / np.arange(1, n + 1) ** 0.8
     pop = rng.permutation(pop)
-    return Skus(np.array([f"SKU{10001 + i}" for i in range(n)], dtype=object), price, price_2026, pop / pop.sum())
+    return Skus(
+        np.array([f"SKU{10001 + i}" for i in range(n)], dtype=object),
+        price,
+        price_2026,
+        pop / pop.sum(),
+    )
 
 
 # ------------------------------------------------------------------------ promotions
@@ -205,11 +229,20 @@ class Promotions:
 
 def make_promotions(seed: int, skus: Skus) -> Promotions:
     """Public campaigns (618, 双11, 双12, 年货节, National Day, member days, weekly sku deals)
-    and two internal, never-announced promotions."""
+    and two internal, never-announced promotions.
+    """
     rng = rng_for(seed, "promotions")
     rows: list[tuple[str, int, dt.datetime, dt.datetime, float, str | None, bool]] = []
 
-    def add(pid: str, sku: int, s: dt.datetime, e: dt.datetime, d: float, tiers: str | None, public: bool = True) -> None:
+    def add(
+        pid: str,
+        sku: int,
+        s: dt.datetime,
+        e: dt.datetime,
+        d: float,
+        tiers: str | None,
+        public: bool = True,
+    ) -> None:
         rows.append((pid, sku, s, e, d, tiers, public))
 
     end_of = lambda d: dt.datetime.combine(d, dt.time(23, 59, 59))  # noqa: E731
@@ -221,15 +254,37 @@ def make_promotions(seed: int, skus: Skus) -> Promotions:
         add(f"PR{y}-1212", -1, dt.datetime(y, 12, 12), end_of(dt.date(y, 12, 12)), 8.0, None)
         add(f"PR{y}-NATDAY", -1, dt.datetime(y, 10, 1), end_of(dt.date(y, 10, 7)), 6.0, "vip,core")
     for y, m in months():
-        add(f"PR{y}{m:02d}-MEMBERDAY", -1, dt.datetime(y, m, 8), end_of(dt.date(y, m, 8)), 5.0, "vip")
+        add(
+            f"PR{y}{m:02d}-MEMBERDAY",
+            -1,
+            dt.datetime(y, m, 8),
+            end_of(dt.date(y, m, 8)),
+            5.0,
+            "vip",
+        )
     week = dt.datetime(2024, 9, 30)
     k = 0
     while week < C.DATA_END:
         for sku in rng.choice(len(skus.ids), size=3, replace=False, p=skus.popularity):
             k += 1
-            add(f"PRW{k:05d}", int(sku), week, end_of((week + dt.timedelta(days=6)).date()), float(rng.choice([15.0, 20.0, 25.0])), None)
+            add(
+                f"PRW{k:05d}",
+                int(sku),
+                week,
+                end_of((week + dt.timedelta(days=6)).date()),
+                float(rng.choice([15.0, 20.0, 25.0])),
+                None,
+            )
         week += dt.timedelta(days=7)
-    add("PR-INT-STAFF", -1, dt.datetime(2024, 10, 1), end_of(dt.date(2026, 12, 31)), 25.0, None, False)
+    add(
+        "PR-INT-STAFF",
+        -1,
+        dt.datetime(2024, 10, 1),
+        end_of(dt.date(2026, 12, 31)),
+        25.0,
+        None,
+        False,
+    )
     add("PR-INT-B2B", -1, dt.datetime(2025, 1, 1), end_of(dt.date(2026, 12, 31)), 18.0, None, False)
     rank = {name: r for name, r, *_ in C.TIERS}
     frame = pl.DataFrame(
@@ -242,8 +297,15 @@ def make_promotions(seed: int, skus: Skus) -> Promotions:
             "eligible_tiers": [r[5] for r in rows],
             "public": [r[6] for r in rows],
         },
-        schema={"promo_id": pl.String, "sku": pl.String, "starts_at": pl.Datetime("us"), "ends_at": pl.Datetime("us"),
-                "discount_pct": pl.Float64, "eligible_tiers": pl.String, "public": pl.Boolean},
+        schema={
+            "promo_id": pl.String,
+            "sku": pl.String,
+            "starts_at": pl.Datetime("us"),
+            "ends_at": pl.Datetime("us"),
+            "discount_pct": pl.Float64,
+            "eligible_tiers": pl.String,
+            "public": pl.Boolean,
+        },
     )
     return Promotions(
         frame,
@@ -281,7 +343,9 @@ def day_weights(y: int, m: int) -> np.ndarray:
     return w
 
 
-HOUR_W = np.array([2, 1, 0.5, 0.3, 0.3, 0.5, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 7, 8, 7, 4], dtype=float)
+HOUR_W = np.array(
+    [2, 1, 0.5, 0.3, 0.3, 0.5, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 7, 8, 7, 4], dtype=float
+)
 HOUR_W /= HOUR_W.sum()
 DEVICE_CODES = np.array(["ios", "android", "windows", "macos", "other"], dtype=object)
 QTY = np.array([1, 2, 3, 4, 5, 6, 10])
@@ -317,7 +381,9 @@ def make_plan(seed: int, cust: Customers, skus: Skus, clean: bool) -> Plan:
     none = np.zeros(n, dtype=bool)
     if clean:
         z = np.zeros(len(skus.ids), dtype=bool)
-        return Plan(none, none.copy(), none.copy(), none.copy(), none.copy(), z, z.copy(), none.copy())
+        return Plan(
+            none, none.copy(), none.copy(), none.copy(), none.copy(), z, z.copy(), none.copy()
+        )
     early = cust.signup < np.datetime64("2025-01-01")
     female = cust.gender == "f"
     disparity = female & (rng.random(n) < C.TIER_DISPARITY_RATE)
@@ -342,7 +408,16 @@ def make_plan(seed: int, cust: Customers, skus: Skus, clean: bool) -> Plan:
     ns = len(skus.ids)
     ios_skus = rng.random(ns) < C.IOS_PREMIUM_SKU_SHARE
     tenure_skus = rng.random(ns) < C.TENURE_PREMIUM_SKU_SHARE
-    return Plan(disparity, stale_early, frozen, dormant, hidden_core_rebate, ios_skus, tenure_skus, np.zeros(n, dtype=bool))
+    return Plan(
+        disparity,
+        stale_early,
+        frozen,
+        dormant,
+        hidden_core_rebate,
+        ios_skus,
+        tenure_skus,
+        np.zeros(n, dtype=bool),
+    )
 
 
 @dataclass
@@ -359,7 +434,14 @@ OrderSink = Callable[[pl.DataFrame], None]
 
 
 def simulate(
-    seed: int, cust: Customers, skus: Skus, promos: Promotions, plan: Plan, target_orders: int, clean: bool, sink: OrderSink
+    seed: int,
+    cust: Customers,
+    skus: Skus,
+    promos: Promotions,
+    plan: Plan,
+    target_orders: int,
+    clean: bool,
+    sink: OrderSink,
 ) -> Simulation:
     """Walk the timeline month by month (see module docstring)."""
     rng = rng_for(seed, "orders")
@@ -393,7 +475,13 @@ def simulate(
     u_mis = rng_for(seed, "mismatch")
     u_dir = u_mis.random(n)
 
-    def tier_rows(idx: np.ndarray, at_s: np.ndarray | int, ranks: np.ndarray, method: str, reasons: list[str | None] | None) -> None:
+    def tier_rows(
+        idx: np.ndarray,
+        at_s: np.ndarray | int,
+        ranks: np.ndarray,
+        method: str,
+        reasons: list[str | None] | None,
+    ) -> None:
         if len(idx) == 0:
             return
         at = np.broadcast_to(np.asarray(at_s, dtype=np.int64), idx.shape)
@@ -412,7 +500,13 @@ def simulate(
     # Migration evaluation for customers who signed up before the timeline; nothing was
     # bought through this CRM before 2024-10, so everybody starts at the lowest tier.
     pre = np.flatnonzero(signup_s < to_s(C.TIMELINE_START))
-    tier_rows(pre, to_s(dt.datetime.combine(C.TIMELINE_START.date() - dt.timedelta(days=1), C.EVAL_TIME)), np.ones(len(pre)), "rule", None)
+    tier_rows(
+        pre,
+        to_s(dt.datetime.combine(C.TIMELINE_START.date() - dt.timedelta(days=1), C.EVAL_TIME)),
+        np.ones(len(pre)),
+        "rule",
+        None,
+    )
     later = np.flatnonzero(signup_s >= to_s(C.TIMELINE_START))
     tier_rows(later, signup_s[later], np.ones(len(later)), "rule", None)
 
@@ -429,14 +523,28 @@ def simulate(
             val = np.full(len(vip), 3.0)
             if not clean:
                 val[rng.random(len(vip)) < C.HIDDEN_OVER_REBATE_RATE] = 5.0
-            grants.append(_grant_frame(cust.ids[vip], g_at, "rebate_pct", val, np.round(prev_spend[vip] * val / 100, 2)))
+            grants.append(
+                _grant_frame(
+                    cust.ids[vip], g_at, "rebate_pct", val, np.round(prev_spend[vip] * val / 100, 2)
+                )
+            )
             if not clean:
                 core = np.flatnonzero((cur == 2) & plan.hidden_core_rebate & (prev_spend > 0))
-                grants.append(_grant_frame(cust.ids[core], g_at, "rebate_pct", np.full(len(core), 2.0), np.round(prev_spend[core] * 0.02, 2)))
+                grants.append(
+                    _grant_frame(
+                        cust.ids[core],
+                        g_at,
+                        "rebate_pct",
+                        np.full(len(core), 2.0),
+                        np.round(prev_spend[core] * 0.02, 2),
+                    )
+                )
         # ---- manual overrides this month (at most one per customer), then the month's tier map
         man_at = np.full(n, np.iinfo(np.int64).max)
         man_rank = cur.copy()
-        eligible_for_manual = in_scope & (signup_s < m0) & ~plan.stale_early & ~plan.frozen_manual & ~plan.stale_vip
+        eligible_for_manual = (
+            in_scope & (signup_s < m0) & ~plan.stale_early & ~plan.frozen_manual & ~plan.stale_vip
+        )
         pick = np.flatnonzero(eligible_for_manual & (rng.random(n) < C.MANUAL_MONTHLY_P))
         if len(pick):
             at = m0 + S_PER_DAY + rng.integers(0, (nd - 2) * S_PER_DAY, size=len(pick))
@@ -446,14 +554,28 @@ def simulate(
             reasons = [r if u else MANUAL_REASONS[3] for r, u in zip(reasons, up, strict=True)]
             man_at[pick], man_rank[pick] = at, new
             order_idx = np.argsort(at, kind="stable")
-            tier_rows(pick[order_idx], at[order_idx], new[order_idx], "manual", [reasons[i] for i in order_idx])
+            tier_rows(
+                pick[order_idx],
+                at[order_idx],
+                new[order_idx],
+                "manual",
+                [reasons[i] for i in order_idx],
+            )
         if not clean and (y, m) in ((2026, 2), (2026, 9), (2026, 10)):
             if (y, m) == (2026, 9):
                 sel = np.flatnonzero(plan.frozen_manual & in_scope)
             else:  # superseded before the period / after it (look-ahead trap)
-                pool = np.flatnonzero(in_scope & (signup_s < m0) & (man_at == np.iinfo(np.int64).max)
-                                      & ~plan.stale_early & ~plan.stale_vip & ~plan.frozen_manual)
-                sel = rng.choice(pool, size=min(len(pool), max(C.MIN_PLANTED, int(0.01 * n))), replace=False)
+                pool = np.flatnonzero(
+                    in_scope
+                    & (signup_s < m0)
+                    & (man_at == np.iinfo(np.int64).max)
+                    & ~plan.stale_early
+                    & ~plan.stale_vip
+                    & ~plan.frozen_manual
+                )
+                sel = rng.choice(
+                    pool, size=min(len(pool), max(C.MIN_PLANTED, int(0.01 * n))), replace=False
+                )
                 sel.sort()
             if len(sel):
                 at = m0 + S_PER_DAY + rng.integers(0, (min(nd, 26) - 2) * S_PER_DAY, size=len(sel))
@@ -478,17 +600,35 @@ def simulate(
         sku = rng.choice(len(skus.ids), size=no, p=skus.popularity)
         ch = np.where(rng.random(no) < 0.7, cust.channel[oc], rng.choice(4, size=no, p=C.CHANNEL_P))
         web_mobile = rng.random(no) < 0.12
-        dev = np.where(ch == 0, cust.mobile_os[oc], np.where(ch == 1, np.where(web_mobile, cust.mobile_os[oc], cust.desktop_os[oc]), None))
+        dev = np.where(
+            ch == 0,
+            cust.mobile_os[oc],
+            np.where(ch == 1, np.where(web_mobile, cust.mobile_os[oc], cust.desktop_os[oc]), None),
+        )
         uprov = rng.random(no)
         own = np.where(cust.province[oc] == None, sub_prov[cust.sub[oc]], cust.province[oc])  # noqa: E711
-        prov = np.where(uprov < 0.03, None, np.where(uprov < 0.08, np.array(C.PROVINCES, dtype=object)[rng.integers(len(C.PROVINCES), size=no)], own))
-        qty = rng.choice(QTY, size=no, p=QTY_P) * np.where(cust.enterprise[oc], rng.integers(1, 4, size=no), 1)
-        list_price = np.where(ts >= to_s(dt.datetime(2026, 1, 1)), skus.price_2026[sku], skus.price[sku])
+        prov = np.where(
+            uprov < 0.03,
+            None,
+            np.where(
+                uprov < 0.08,
+                np.array(C.PROVINCES, dtype=object)[rng.integers(len(C.PROVINCES), size=no)],
+                own,
+            ),
+        )
+        qty = rng.choice(QTY, size=no, p=QTY_P) * np.where(
+            cust.enterprise[oc], rng.integers(1, 4, size=no), 1
+        )
+        list_price = np.where(
+            ts >= to_s(dt.datetime(2026, 1, 1)), skus.price_2026[sku], skus.price[sku]
+        )
         rank = np.where(man_at[oc] <= ts, man_rank[oc], cur[oc])
         # best public promotion valid for sku, time and tier (windows inclusive)
         best_d = np.zeros(no)
         best_p = np.full(no, -1)
-        overlap = np.flatnonzero(promos.public & (promos.start_s < m0 + nd * S_PER_DAY) & (promos.end_s >= m0))
+        overlap = np.flatnonzero(
+            promos.public & (promos.start_s < m0 + nd * S_PER_DAY) & (promos.end_s >= m0)
+        )
         for p in overlap:
             ok = (ts >= promos.start_s[p]) & (ts <= promos.end_s[p]) & (promos.disc[p] > best_d)
             if promos.sku_idx[p] >= 0:
@@ -504,19 +644,29 @@ def simulate(
         if not clean:
             hidden_promo = (promo < 0) & (rng.random(no) < C.UNPUBLISHED_PROMO_RATE)
             for p in nonpublic:
-                ok = hidden_promo & (ts >= promos.start_s[p]) & (ts <= promos.end_s[p]) & (promo < 0)
+                ok = (
+                    hidden_promo & (ts >= promos.start_s[p]) & (ts <= promos.end_s[p]) & (promo < 0)
+                )
                 promo = np.where(ok, p, promo)
                 pdisc = np.where(ok, promos.disc[p], pdisc)
             tenure_m = _months_between(sy[oc], sm[oc], sd[oc], ts)
             prem *= np.where((dev == "ios") & plan.ios_skus[sku], 1 + C.IOS_PREMIUM, 1.0)
-            prem *= np.where((tenure_m >= C.TENURE_PREMIUM_MONTHS) & plan.tenure_skus[sku], 1 + C.TENURE_PREMIUM, 1.0)
+            prem *= np.where(
+                (tenure_m >= C.TENURE_PREMIUM_MONTHS) & plan.tenure_skus[sku],
+                1 + C.TENURE_PREMIUM,
+                1.0,
+            )
             rnd = rng.random(no) < C.UNEXPLAINED_PREMIUM_RATE
             prem *= np.where(rnd, rng.uniform(1.03, 1.25, size=no), 1.0)
         tdisc = np.select([rank == 3, rank == 2], [C.TIER_DISCOUNT[3], C.TIER_DISCOUNT[2]], 0.0)
         charged = np.round(list_price * (1 - tdisc / 100) * (1 - pdisc / 100) * prem, 2)
-        coupon = np.where(rng.random(no) < C.COUPON_P, rng.choice([5.0, 10.0, 20.0, 50.0, 100.0], size=no), 0.0)
+        coupon = np.where(
+            rng.random(no) < C.COUPON_P, rng.choice([5.0, 10.0, 20.0, 50.0, 100.0], size=no), 0.0
+        )
         coupon = np.minimum(coupon, np.floor(0.3 * charged * qty * 100) / 100)
-        ids = np.char.add("O", np.char.zfill((order_seq + 1 + np.arange(no)).astype(str), 9)).astype(object)
+        ids = np.char.add(
+            "O", np.char.zfill((order_seq + 1 + np.arange(no)).astype(str), 9)
+        ).astype(object)
         order_seq += no
         frame = pframe(
             {
@@ -531,7 +681,9 @@ def simulate(
                 "quantity": qty.astype(np.int64),
                 "list_price": list_price,
                 "charged_price": charged,
-                "promo_id": np.where(promo >= 0, promos.frame["promo_id"].to_numpy()[np.maximum(promo, 0)], None),
+                "promo_id": np.where(
+                    promo >= 0, promos.frame["promo_id"].to_numpy()[np.maximum(promo, 0)], None
+                ),
                 "coupon_cny": coupon,
             }
         ).with_columns(pl.col("ordered_at").cast(pl.Datetime("us")))
@@ -545,12 +697,36 @@ def simulate(
         if not clean:
             hid_sub = cust.sub[oc] == [s[0] for s in C.SUBSIDIARIES].index(C.HIDDEN_SUBSIDIARY)
             fs |= (rank == 1) & hid_sub & (ch != 2) & (rng.random(no) < C.HIDDEN_FREE_SHIPPING_RATE)
-        grants.append(_grant_frame(cust.ids[oc[fs]], ts[fs], "free_shipping", np.ones(fs.sum()), rng.choice([6.0, 8.0, 10.0, 12.0, 15.0], size=fs.sum())))
+        grants.append(
+            _grant_frame(
+                cust.ids[oc[fs]],
+                ts[fs],
+                "free_shipping",
+                np.ones(fs.sum()),
+                rng.choice([6.0, 8.0, 10.0, 12.0, 15.0], size=fs.sum()),
+            )
+        )
         ps = (rank == 3) & (ch == 3)
-        grants.append(_grant_frame(cust.ids[oc[ps]], ts[ps], "priority_service", np.ones(ps.sum()), np.full(ps.sum(), 30.0)))
+        grants.append(
+            _grant_frame(
+                cust.ids[oc[ps]],
+                ts[ps],
+                "priority_service",
+                np.ones(ps.sum()),
+                np.full(ps.sum(), 30.0),
+            )
+        )
         if not clean:
             cv = rng.random(no) < C.HIDDEN_VOUCHER_RATE
-            grants.append(_grant_frame(cust.ids[oc[cv]], ts[cv], "cash_voucher", np.ones(cv.sum()), rng.choice([20.0, 50.0, 100.0, 200.0], size=cv.sum())))
+            grants.append(
+                _grant_frame(
+                    cust.ids[oc[cv]],
+                    ts[cv],
+                    "cash_voucher",
+                    np.ones(cv.sum()),
+                    rng.choice([20.0, 50.0, 100.0, 200.0], size=cv.sum()),
+                )
+            )
 
         # ---- month end: manual rows become the current tier
         has_man = man_at < np.iinfo(np.int64).max
@@ -578,8 +754,16 @@ def simulate(
                 if (y, m) > (2025, 6):
                     skip |= plan.stale_early
                 if (y, m) == (2026, 3):
-                    pool = np.flatnonzero(scope & (written == 3) & ~plan.stale_early & ~plan.frozen_manual & ~plan.dormant)
-                    kk = min(len(pool), max(C.MIN_PLANTED, int(round(C.STALE_VIP_RATE * len(pool)))))
+                    pool = np.flatnonzero(
+                        scope
+                        & (written == 3)
+                        & ~plan.stale_early
+                        & ~plan.frozen_manual
+                        & ~plan.dormant
+                    )
+                    kk = min(
+                        len(pool), max(C.MIN_PLANTED, int(round(C.STALE_VIP_RATE * len(pool))))
+                    )
                     sv = np.zeros(n, dtype=bool)
                     sv[u_mis.choice(pool, size=kk, replace=False)] = True
                     plan.stale_vip = sv
@@ -594,9 +778,9 @@ def simulate(
 
     assignments = pl.concat(rows).sort("customer_id", "assigned_at", maintain_order=True)
     g = pl.concat([x for x in grants if x.height]).sort("granted_at", "customer_id", "benefit_type")
-    g = g.with_columns(grant_id=pl.format("G{}", pl.int_range(1, g.height + 1).cast(pl.String).str.zfill(9))).select(
-        "grant_id", "customer_id", "granted_at", "benefit_type", "value", "amount_cny"
-    )
+    g = g.with_columns(
+        grant_id=pl.format("G{}", pl.int_range(1, g.height + 1).cast(pl.String).str.zfill(9))
+    ).select("grant_id", "customer_id", "granted_at", "benefit_type", "value", "amount_cny")
     return Simulation(assignments, g, order_seq, mlist)
 
 
@@ -609,7 +793,9 @@ def _months_between(sy: np.ndarray, sm: np.ndarray, sd: np.ndarray, ts: np.ndarr
     return (y * 12 + mo) - (sy * 12 + sm) - (day < sd)
 
 
-def _grant_frame(cids: np.ndarray, at: np.ndarray | int, btype: str, value: np.ndarray, amount: np.ndarray) -> pl.DataFrame:
+def _grant_frame(
+    cids: np.ndarray, at: np.ndarray | int, btype: str, value: np.ndarray, amount: np.ndarray
+) -> pl.DataFrame:
     at_arr = np.broadcast_to(np.asarray(at, dtype=np.int64), (len(cids),))
     return pframe(
         {
