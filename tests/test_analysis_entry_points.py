@@ -1,23 +1,56 @@
-"""What the notebooks rely on: every analysis exposes ``TABLES`` and
-``analyze(frames, period) -> AnalysisResult``; the overview helpers they plot."""
+"""What the notebooks and the report runner rely on: every analysis package has the
+same public shape — ``ANALYSIS``, ``TABLES``, ``PARAMETERS`` (declared),
+``PUBLISHED`` and ``analyze(frames, period, **params) -> AnalysisResult`` — and
+re-exports only; plus the overview helpers the notebooks plot."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import importlib
+import importlib.resources
+import inspect
 
 import polars as pl
 import pytest
 
 from workbench.contract import ANALYSES, CREDIT_GRADES_SCHEMA, TABLES
+from workbench.params import ParameterSet
+
+SHAPE = ("ANALYSIS", "TABLES", "PARAMETERS", "PUBLISHED", "analyze")
+LAYOUT = {"__init__.py", "_analysis.py", "_findings.py", "_figures.py"}
 
 
 @pytest.mark.parametrize("analysis", ANALYSES)
-def test_entry_point_exists(analysis):
+def test_every_package_has_the_same_public_shape(analysis):
     module = importlib.import_module(f"workbench.{analysis}")
-    assert callable(module.analyze)
+    assert set(SHAPE) <= set(module.__all__)
+    assert module.ANALYSIS == analysis
     assert set(module.TABLES) <= set(TABLES)
-    assert module.analyze.__doc__
+    assert isinstance(module.PARAMETERS, ParameterSet) and module.PARAMETERS.analysis == analysis
+    assert isinstance(module.PUBLISHED, tuple)
+    assert callable(module.analyze) and module.analyze.__doc__
+    # analyze is declared: every declared parameter is a keyword of its signature
+    assert module.analyze.parameters is module.PARAMETERS
+    signature = inspect.signature(module.analyze)
+    assert list(signature.parameters)[:2] == ["frames", "period"]
+    assert set(module.PARAMETERS.names()) <= set(signature.parameters)
+
+
+@pytest.mark.parametrize("analysis", ANALYSES)
+def test_every_package_has_the_same_layout(analysis):
+    module = importlib.import_module(f"workbench.{analysis}")
+    folder = importlib.resources.files(module)
+    files = {p.name for p in folder.iterdir() if p.name.endswith(".py")}
+    assert LAYOUT <= files
+    assert all(f == "__init__.py" or f.startswith("_") for f in files), files
+    # __init__.py re-exports only: a docstring, imports and __all__
+    tree = ast.parse((folder / "__init__.py").read_text(encoding="utf-8"))
+    body = tree.body[1:] if ast.get_docstring(tree) else tree.body
+    allowed = (ast.Import, ast.ImportFrom)
+    own = [n for n in body if not isinstance(n, allowed)
+           and not (isinstance(n, ast.Assign) and [t.id for t in n.targets] == ["__all__"])]
+    assert own == [], [ast.dump(n)[:80] for n in own]
 
 
 def test_write_credit_grades_casts_to_the_contract(tmp_path):
@@ -49,8 +82,9 @@ def test_complaints_by_month_counts_the_trailing_year():
     from workbench.sla import complaints_by_month
 
     complaints = pl.LazyFrame({
-        "received_at": [dt.datetime(2025, 9, 30), dt.datetime(2025, 10, 1), dt.datetime(2026, 9, 30),
-                        dt.datetime(2026, 9, 1), dt.datetime(2026, 10, 1)],
+        "received_at": [dt.datetime(2025, 9, 30), dt.datetime(2025, 10, 1),
+                        dt.datetime(2026, 9, 30), dt.datetime(2026, 9, 1),
+                        dt.datetime(2026, 10, 1)],
         "severity": ["low", "low", "high", "high", "high"],
     })
     rows = complaints_by_month({"complaints": complaints}, "2026-Q3").rows()

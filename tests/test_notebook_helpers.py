@@ -30,7 +30,8 @@ def frames() -> dict[str, pl.LazyFrame]:
             {"snapshot_date": [dt.date(2026, 9, 30), dt.date(2026, 10, 1)],
              "uscc": ["U1", "U1"], "registered_capital_cny": [1.0, None]}
         ),
-        "subsidiaries": pl.LazyFrame({"subsidiary_id": ["S1"], "name": ["总部"], "province": ["31"]}),
+        "subsidiaries": pl.LazyFrame({"subsidiary_id": ["S1"], "name": ["总部"],
+                                      "province": ["31"]}),
         "customers": pl.LazyFrame(
             schema={"customer_id": pl.String, "signup_date": pl.Date, "gender": pl.String}
         ),

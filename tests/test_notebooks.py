@@ -1,5 +1,5 @@
-"""The analysis notebooks: committed clean and thin, run on a tiny sample, and the
-whole report from the command line.
+"""The analysis notebooks: committed clean and thin, on the notebook protocol, run on a
+tiny sample, and the whole report from the command line.
 
 Notebook executions are ``slow`` and share one xdist group, so that the tiny
 sample is generated once per worker and the kernels do not compete.
@@ -8,6 +8,7 @@ sample is generated once per worker and the kernels do not compete.
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import shutil
 from pathlib import Path
@@ -16,15 +17,17 @@ import nbformat
 import polars as pl
 import pytest
 
+from workbench.analysis import METRICS_FILE, PARAMETERS_FILE
 from workbench.cli import main
 from workbench.contract import ANALYSES, CREDIT_GRADES_SCHEMA, FINDINGS_SCHEMA, rules_for
 from workbench.report.manifest import sha256_file
-from workbench.report.nbcheck import notebooks_with_outputs
 from workbench.report.render import external_references
 from workbench.report.run import default_notebooks_dir
 
 NOTEBOOKS = default_notebooks_dir()
 PERIOD = "2026-Q3"
+#: The parameters every notebook starts with, before its analysis's declared ones.
+PROTOCOL = {"source": "../data/samples", "period": PERIOD, "out_dir": "", "validate_source": True}
 CONTRACT_OUTPUTS = {
     "manifest.json", "findings.parquet", "findings.csv", "credit_grades.parquet",
     "dashboard.html", "metrics.json", "worklists",
@@ -42,40 +45,76 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _parameters(nb: nbformat.NotebookNode) -> dict[str, object]:
+def _package(analysis: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"workbench.{analysis}")
+
+
+def _parameters(nb: nbformat.NotebookNode) -> list[tuple[str, object]]:
+    """The (name, value) assignments of the cell tagged ``parameters``, in order."""
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1, "exactly one cell tagged 'parameters'"
     tree = ast.parse(cells[0].source)
-    return {
-        node.targets[0].id: ast.literal_eval(node.value)  # type: ignore[attr-defined]
+    assert all(isinstance(node, ast.Assign) for node in tree.body), "assignments only"
+    return [
+        (node.targets[0].id, ast.literal_eval(node.value))  # type: ignore[attr-defined]
         for node in tree.body
-        if isinstance(node, ast.Assign)
-    }
+    ]
 
 
 # ------------------------------------------------------------------ structure
-def test_committed_notebooks_have_no_outputs():
-    assert notebooks_with_outputs(NOTEBOOKS) == []
+def test_committed_notebooks_have_no_outputs(capsys):
+    assert main(["nbcheck", str(NOTEBOOKS)]) == 0, capsys.readouterr().out
+
+
+def test_nbcheck_lists_and_strips_outputs(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "1 + 1", execution_count=1, outputs=[nbformat.v4.new_output(
+            "execute_result", data={"text/plain": "2"}, execution_count=1)])])
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    assert main(["nbcheck", str(tmp_path)]) == 1
+    assert f"has outputs: {tmp_path / 'a.ipynb'}" in capsys.readouterr().out
+    assert main(["nbcheck", "--strip", str(tmp_path)]) == 0
+    assert main(["nbcheck", str(tmp_path)]) == 0
+    cell = nbformat.read(tmp_path / "a.ipynb", as_version=4).cells[0]
+    assert cell.outputs == [] and cell.execution_count is None and cell.source == "1 + 1"
 
 
 @pytest.mark.parametrize("analysis", ANALYSES)
-def test_notebook_is_thin_and_parameterised(analysis):
+def test_parameters_cell_lists_the_protocol_and_every_declared_parameter(analysis):
+    """Exactly ``source, period, out_dir, validate_source`` and then the analysis's
+    declared parameters, in declaration order, each at its declared default: what a
+    scheduled run can set (``workbench report --parameters``) is what the notebook has."""
+    nb = nbformat.read(NOTEBOOKS / f"{analysis}.ipynb", as_version=4)
+    declared = _package(analysis).PARAMETERS
+    assigned = _parameters(nb)
+    assert [name for name, _ in assigned] == [*PROTOCOL, *declared.names()]
+    values = dict(assigned)
+    assert {k: values[k] for k in PROTOCOL} == PROTOCOL
+    given = {k: values[k] for k in declared.names()}
+    assert declared.check(given) == declared.defaults()
+
+
+@pytest.mark.parametrize("analysis", ANALYSES)
+def test_notebook_is_thin_and_follows_the_protocol(analysis):
     nb = nbformat.read(NOTEBOOKS / f"{analysis}.ipynb", as_version=4)
     assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
     title = nb.cells[0]
     assert title.cell_type == "markdown" and title.source.startswith("# ")
     for rule in rules_for(analysis):
         assert f"`{rule.code}`" in title.source and rule.legal_basis in title.source
-    expected = {"source": "../data/samples", "period": PERIOD, "findings_out": ""}
-    if analysis == "credit":
-        expected["credit_grades_out"] = ""
-    assert expected.items() <= _parameters(nb).items()
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert f"sources.load(source, tables={analysis}.TABLES)" in code
-    assert f"{analysis}.analyze(frames, period" in code
+    code_cells = [c.source for c in nb.cells if c.cell_type == "code"]
+    code = "\n".join(code_cells)
+    assert (f"sources.load(source, tables={analysis}.TABLES, validate=validate_source)"
+            in code)
+    assert f"{analysis}.analyze(frames, period, **{analysis}.PARAMETERS.pick(globals()))" in code
+    assert "from workbench.analysis import save_result" in code
+    assert code_cells[-1].strip() == "if out_dir:\n    save_result(result, out_dir)"
+    for old in ("findings_out", "credit_grades_out", "write_findings", "write_credit_grades"):
+        assert old not in code, old
     # thin: no functions, classes or loops of its own
     tree = ast.parse(code)
-    own = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.For | ast.While)]
+    own = [n for n in ast.walk(tree)
+           if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.For | ast.While)]
     assert own == []
 
 
@@ -88,21 +127,26 @@ def test_notebook_runs_on_the_tiny_sample(analysis, tiny, tmp_path):
 
     from workbench.report.run import _kernel_manager_class
 
-    params = {"source": str(tiny), "period": PERIOD,
-              "findings_out": str(tmp_path / "findings.parquet")}
-    if analysis == "credit":
-        params["credit_grades_out"] = str(tmp_path / "grades.parquet")
+    out_dir = tmp_path / "saved"
+    params = {"source": str(tiny), "period": PERIOD, "out_dir": str(out_dir)}
     pm.execute_notebook(
         str(NOTEBOOKS / f"{analysis}.ipynb"), str(tmp_path / "out.ipynb"), parameters=params,
         kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS),
         kernel_manager_class=_kernel_manager_class(tmp_path / "kernel.log"),
     )
-    findings = pl.read_parquet(params["findings_out"])
+    findings = pl.read_parquet(out_dir / "findings.parquet")
     assert findings.schema == pl.Schema(FINDINGS_SCHEMA)
     assert set(findings["analysis"].to_list()) <= {analysis}
     assert set(findings["rule"].to_list()) <= {r.code for r in rules_for(analysis)}
+    package = _package(analysis)
+    saved = json.loads((out_dir / PARAMETERS_FILE).read_text(encoding="utf-8"))
+    assert saved == package.PARAMETERS.defaults()
+    assert isinstance(json.loads((out_dir / METRICS_FILE).read_text(encoding="utf-8")), dict)
+    for name in package.PUBLISHED:
+        assert (out_dir / f"{name}.parquet").is_file()
     if analysis == "credit":
-        assert pl.read_parquet(params["credit_grades_out"]).schema == pl.Schema(CREDIT_GRADES_SCHEMA)
+        grades = pl.read_parquet(out_dir / "credit_grades.parquet")
+        assert grades.schema == pl.Schema(CREDIT_GRADES_SCHEMA)
     # the overview figure made it into the executed notebook
     nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     mimes = {m for c in nb.cells for o in c.get("outputs", []) for m in o.get("data", {})}
@@ -132,11 +176,19 @@ def test_cli_report_end_to_end(tiny, tmp_path, capsys):
     assert sum(a["findings"] for a in manifest["analyses"].values()) == findings.height
     # one remediation workbook per subsidiary of the source, plus the group-level one
     subs = pl.read_parquet(tiny / "subsidiaries.parquet")["subsidiary_id"].to_list()
-    assert {p.name for p in (folder / "worklists").iterdir()} == {f"{s}.xlsx" for s in subs} | {"group.xlsx"}
+    books = {p.name for p in (folder / "worklists").iterdir()}
+    assert books == {f"{s}.xlsx" for s in subs} | {"group.xlsx"}
     assert {n for n in manifest["outputs"] if n.startswith("worklists/")} == {
         f"worklists/{s}.xlsx" for s in [*subs, "group"]}
     for name in (*(f"{a}.html" for a in ANALYSES), "dashboard.html"):
         assert external_references((folder / name).read_text(encoding="utf-8")) == []
+    # the dashboard's SLA numbers are the SLA analysis's own, not a recount
+    from workbench import sla, sources
+
+    result = sla.analyze(sources.load(tiny, tables=sla.TABLES), PERIOD)
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["analyses"]["sla"]["headline"] == json.loads(json.dumps(dict(result.metrics)))
+    assert manifest["parameters"]["analysis_parameters"]["sla"] == sla.PARAMETERS.defaults()
 
     assert main(["verify", str(out)]) == 0
     # a second run of the same period is refused without --replace

@@ -169,7 +169,8 @@ def frame_html(df: pl.DataFrame, max_chars: int = 160) -> str:
         + "</tr>"
         for row in df.iter_rows()
     ]
-    return f'<table class="wb-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    body = "".join(rows)
+    return f'<table class="wb-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def table(df: pl.DataFrame | pl.LazyFrame, n: int = 20, max_chars: int = 160) -> None:

@@ -13,8 +13,8 @@ with the reason, except on CI (``CI`` set), where they fail.
 from __future__ import annotations
 
 import base64
-import os
 import json
+import os
 import shutil
 import struct
 import subprocess
@@ -48,7 +48,8 @@ def ensure_chromium(timeout_s: int = 900) -> str | None:
         return found
     from tests.apt import apt_install
 
-    apt_install(["chromium", "fonts-wqy-microhei"], done=lambda: find_chromium() is not None, timeout_s=timeout_s)
+    apt_install(["chromium", "fonts-wqy-microhei"], done=lambda: find_chromium() is not None,
+                timeout_s=timeout_s)
     return find_chromium()
 
 
@@ -106,7 +107,8 @@ class _Cdp:
 PLOTS_JS = """(() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
   const drawn = plots.filter(p => p.querySelector('svg.main-svg') &&
-      p.querySelectorAll('.trace, .point, path.bars, .scatterlayer path, .heatmaplayer image, .hm image').length > 0);
+      p.querySelectorAll('.trace, .point, path.bars, .scatterlayer path, '
+                         + '.heatmaplayer image, .hm image').length > 0);
   return JSON.stringify({plots: plots.length, drawn: drawn.length});
 })()"""
 
@@ -177,7 +179,8 @@ def open_page(html_path: Path, profile: Path, *, eval_js: str | None = None,
                                                       for a in p.get("args", [])))
             elif m == "Runtime.exceptionThrown":
                 d = p.get("exceptionDetails", {})
-                report.exceptions.append(d.get("exception", {}).get("description") or d.get("text", ""))
+                report.exceptions.append(
+                    d.get("exception", {}).get("description") or d.get("text", ""))
             elif m == "Log.entryAdded" and p["entry"].get("level") == "error":
                 report.console_errors.append(p["entry"].get("text", ""))
         return report

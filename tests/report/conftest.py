@@ -1,13 +1,14 @@
 """Fixtures for the report pipeline tests: stand-in notebooks in a tmp folder.
 
-The stand-ins take the real notebooks' parameters and write one finding each
-(and credit grades for ``credit``), so that the runner can be tested without
-the analyses or the sample data. Variants fail, sleep or write nothing.
+The stand-ins follow the notebook protocol (``source``, ``period``, ``out_dir``,
+``validate_source``; ``save_result`` last) and save one result each — two
+findings, the headline metrics of :data:`STAND_IN_METRICS` and, for ``credit``,
+the credit grades it publishes — so that the runner can be tested without the
+analyses or the sample data. Variants fail, sleep or save nothing.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from collections.abc import Callable
@@ -30,65 +31,95 @@ ONE_RULE = {
     "sla": ("ack_breach", "complaint"),
     "credit": ("invalid_uscc", "enterprise"),
 }
+#: What each stand-in notebook saves as its analysis's own metrics.json.
+STAND_IN_METRICS: dict[str, dict[str, Any]] = {
+    "tiering": {"customers_in_scope": 4, "tier_mismatch": 0, "correctly_tiered_share": 1.0,
+                "hidden_benefit_grants": 0, "hidden_benefit_cny": 0.0},
+    "pricing": {"orders_in_period": 2, "price_disparity_groups": 0, "group_overcharge_cny": 0.0,
+                "unexplained_premium_orders": 2, "overcharge_cny": 12.5,
+                "unpublished_promotion_orders": 0},
+    "sla": {"complaints_received": 4, "breach_risk": 0, "recurring_causes": 0,
+            "missing_records": 0,
+            **{f"{k}_{t}": v for t in ("ack", "acceptance", "resolution", "update")
+               for k, v in (("breached", 1 if t == "ack" else 0), ("running", 0),
+                            ("adherence", 0.6 if t == "ack" else 1.0))}},
+    "credit": {"enterprises_graded": 1, "grades": {"AAA": 0, "AA": 0, "A": 1, "BBB": 0, "BB": 0,
+                                                   "reject": 0},
+               "receivables_outstanding_cny": 400.0, "receivables_aa_cny": 0.0,
+               "receivables_aa_share": 0.0, "registry_alerts": 0, "registry_knockouts": 0,
+               "invalid_uscc": 2},
+}
+#: The tables each stand-in publishes: the same as its analysis package's PUBLISHED
+#: (test_run.py checks that).
+STAND_IN_PUBLISHED = {"tiering": (), "pricing": (), "sla": (), "credit": ("credit_grades",)}
+
+PARAMETERS_CELL = 'source = ""\nperiod = "2026-Q3"\nout_dir = ""\nvalidate_source = True\n'
 
 OK_BODY = '''\
 import plotly.express as px
 import polars as pl
 from workbench import notebook as wn
-from workbench.findings import make_findings, write_findings
+from workbench.analysis import AnalysisResult
+from workbench.findings import make_findings
 
+assert validate_source is False  # the runner validated the source once
 wn.setup(period)
 wn.show(px.bar(x=["甲", "乙"], y=[3, 5], title="测试图 {analysis} chart"))
 raw = pl.DataFrame({{"rule": ["{rule}", "{rule}"], "severity": ["high", "low"],
     "entity_type": ["{entity_type}", "{entity_type}"], "entity_id": ["Z9", "A1"],
     "subsidiary_id": ["S1", None], "amount_cny": [12.5, None], "detail": ['{{"n": 1}}', None]}})
 findings = make_findings(raw, analysis="{analysis}", period=period)
-if findings_out:
-    write_findings(findings, findings_out)
+tables = {{}}
 '''
 
 CREDIT_EXTRA = '''
-from workbench.credit import write_credit_grades
-grades = pl.DataFrame({"customer_id": ["C1"], "uscc": ["91350100M000100Y43"], "score": [612.0],
-    "pd": [0.03], "grade": ["A"], "credit_limit_cny": [50000], "payment_terms_days": [30],
-    "reasons": ["tenure"]})
-if credit_grades_out:
-    write_credit_grades(grades, credit_grades_out)
+tables["credit_grades"] = pl.DataFrame({"customer_id": ["C1"], "uscc": ["91350100M000100Y43"],
+    "score": [612.0], "pd": [0.03], "grade": ["A"], "credit_limit_cny": [50000],
+    "payment_terms_days": [30], "reasons": ["tenure"]})
 '''
+
+SAVE = '''\
+result = AnalysisResult("{analysis}", findings, tables=tables, metrics={metrics!r},
+                        published={published!r})
+'''
+
+LAST_CELL = ("from workbench.analysis import save_result\n"
+             "if out_dir:\n    save_result(result, out_dir)\n")
 
 BODIES = {
     "ok": OK_BODY,
     "fail": 'raise ValueError("boom: planted failure")\n',
     "sleep": "import time\ntime.sleep(120)\n",
-    "silent": "x = 1  # runs fine but writes no findings\n",
+    "silent": "x = 1  # runs fine but saves nothing\n",
     "foreign": OK_BODY,  # writes another analysis' findings
     # prints a complaint note with a phone number, as an analysis showing free text would
     "leaky": OK_BODY + 'print("备注：客户要求回电 13812345678")\n',
     # a PostgreSQL source whose URI carried a password: the kernel gets it from
     # PGPASSWORD, the source parameter has none
-    "pgpass": OK_BODY + 'import os\nassert os.environ["PGPASSWORD"] == "s3" + "cret-pw" and "s3" + "cret" not in source\n',
+    "pgpass": OK_BODY + 'import os\nassert os.environ["PGPASSWORD"] == "s3" + "cret-pw" '
+                        'and "s3" + "cret" not in source\n',
 }
 
 
 def write_notebook(path: Path, analysis: str, kind: str = "ok") -> Path:
-    rule, entity_type = ONE_RULE[analysis]
+    """A stand-in ``<analysis>.ipynb`` of ``kind`` (a key of :data:`BODIES`) in ``path``."""
     writes_as = "pricing" if kind == "foreign" else analysis
-    params = 'source = ""\nperiod = "2026-Q3"\nfindings_out = ""\n'
-    if analysis == "credit":
-        params += 'credit_grades_out = ""\n'
     rule, entity_type = ONE_RULE[writes_as]
     body = BODIES[kind].format(analysis=writes_as, rule=rule, entity_type=entity_type)
-    if analysis == "credit" and kind == "ok":
-        body += CREDIT_EXTRA
-    nb = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_markdown_cell(f"# {analysis} 测试 stand-in"),
-            nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
-            nbformat.v4.new_code_cell("SECRET_CODE_MARKER = 42"),
-            nbformat.v4.new_code_cell(body),
-        ]
-    )
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cells = [nbformat.v4.new_markdown_cell(f"# {analysis} 测试 stand-in"),
+             nbformat.v4.new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]}),
+             nbformat.v4.new_code_cell("SECRET_CODE_MARKER = 42")]
+    if kind in ("ok", "foreign", "leaky", "pgpass"):
+        if analysis == "credit":
+            body += CREDIT_EXTRA
+        body += SAVE.format(analysis=writes_as, metrics=STAND_IN_METRICS[analysis],
+                            published=STAND_IN_PUBLISHED[analysis])
+        cells += [nbformat.v4.new_code_cell(body), nbformat.v4.new_code_cell(LAST_CELL)]
+    else:
+        cells.append(nbformat.v4.new_code_cell(body))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
     nbformat.write(nb, path / f"{analysis}.ipynb")
     return path / f"{analysis}.ipynb"
 
@@ -107,34 +138,21 @@ def notebooks(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+SUBSIDIARIES = pl.DataFrame({"subsidiary_id": ["S1"], "name": ["测试子公司"]})
+
+
 @pytest.fixture
 def fake_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A source folder whose up-front validation is stubbed (one input file)."""
+    """A source folder whose up-front validation is stubbed (one input file, one subsidiary)."""
     src = tmp_path / "source"
     src.mkdir()
     (src / "orders.csv").write_text("order_id\nO1\n", encoding="utf-8")
     monkeypatch.setattr(
-        run_module, "_validate_source", lambda source: {"orders": Path(source) / "orders.csv"}
+        run_module, "_validate_source",
+        lambda source: run_module.ValidSource({"orders": Path(source) / "orders.csv"},
+                                              SUBSIDIARIES),
     )
-    monkeypatch.setattr(run_module, "_load_frames", lambda source: stub_frames())
     return src
-
-
-def stub_frames() -> dict[str, pl.LazyFrame]:
-    """The few source columns the headline metrics count (stand-in notebooks' world)."""
-    return {
-        "customers": pl.LazyFrame({"customer_id": ["Z9", "A1", "C3", "C4"],
-                                   "signup_date": [dt.date(2020, 1, 1)] * 4}),
-        "orders": pl.LazyFrame({"order_id": ["Z9", "A1"],
-                                "ordered_at": [dt.datetime(2026, 8, 1)] * 2}),
-        "complaints": pl.LazyFrame({"complaint_id": ["Z9", "A1", "K3", "K4"],
-                                    "received_at": [dt.datetime(2026, 8, 1)] * 4}),
-        "receivables": pl.LazyFrame({"customer_id": ["C1", "C2"], "issued_at": [dt.date(2026, 8, 1)] * 2,
-                                     "amount_cny": [300.0, 100.0], "paid_at": [None, None],
-                                     "paid_amount_cny": [0.0, 0.0]},
-                                    schema_overrides={"paid_at": pl.Date}),
-        "subsidiaries": pl.LazyFrame({"subsidiary_id": ["S1"], "name": ["测试子公司"]}),
-    }
 
 
 def publish_fake(
@@ -158,7 +176,8 @@ def publish_fake(
         else:
             target.write_text(content, encoding="utf-8")
     if metrics is not None:
-        (staging / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
+        (staging / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False),
+                                              encoding="utf-8")
 
     def make(**link: Any) -> dict[str, Any]:
         return mf.build_manifest(

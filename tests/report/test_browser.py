@@ -15,7 +15,7 @@ import pytest
 
 from tests.report.browser import colour_stats, open_page
 from tests.report.conftest import publish_fake
-from tests.report.test_dashboard import ALL, Q3, findings, grades
+from tests.report.test_dashboard import ALL, HEADLINES_SAVED, Q3, findings
 from tests.report.test_dashboard import metrics as dashboard_metrics  # noqa: F401 - fixture
 from workbench.report import headlines as hl
 from workbench.report import run_report, verify_reports
@@ -92,8 +92,7 @@ def test_a_published_report_in_chromium(tmp_path, fake_source, notebooks):
     run_report with stand-in notebooks): the dashboard shows four trend points,
     the report HTML opens clean, and the chain verifies."""
     out = tmp_path / "reports"
-    base = hl.compute_metrics(findings(), grades(), __import__(
-        "tests.report.conftest", fromlist=["stub_frames"]).stub_frames(), Q3, ALL)
+    base = hl.compute_metrics(findings(), Q3, ALL, HEADLINES_SAVED)
     for k, label in enumerate(("2025-Q4", "2026-Q1", "2026-Q2")):
         publish_fake(out, label, metrics=quarter(base, label, k))
     folder = run_report(fake_source, "2026-Q3", out, notebooks_dir=notebooks())

@@ -28,7 +28,8 @@ def holder(tmp_path):
     """Another process holding the 2026-Q3 lock."""
     out = tmp_path / "reports"
     out.mkdir()
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(out)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(out)], stdout=subprocess.PIPE,
+                            text=True)
     assert proc.stdout.readline().strip() == "locked"
     yield out, proc
     proc.kill()
@@ -38,7 +39,8 @@ def holder(tmp_path):
 
 def test_a_second_run_of_the_same_period_is_refused(holder, fake_source, notebooks):
     out, proc = holder
-    with pytest.raises(ReportError, match=rf"another run of 2026-Q3 is in progress.*pid {proc.pid}"):
+    locked = rf"another run of 2026-Q3 is in progress.*pid {proc.pid}"
+    with pytest.raises(ReportError, match=locked):
         run_report(fake_source, "2026-Q3", out, notebooks_dir=notebooks())
     assert not (out / "2026-Q3").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]

@@ -144,7 +144,8 @@ def test_a_deleted_report_is_named(three, victim, problem):
 def test_a_deleted_head_file_is_caught(three):
     (three / chain.HEAD_FILE).unlink()
     assert verify_reports(three).problems == [
-        "chain-head.json is missing, so the newest entry cannot be checked (3 chain entries on disk)"
+        "chain-head.json is missing, so the newest entry cannot be checked "
+        "(3 chain entries on disk)"
     ]
 
 
@@ -179,7 +180,8 @@ def test_a_relinked_chain_is_caught(three):
     ("tamper", "problem"),
     [
         (lambda f: (f / "findings.csv").unlink(), "2026-Q3: findings.csv is missing"),
-        (lambda f: (f / "extra.html").write_text("x"), "2026-Q3: extra.html is not in the manifest"),
+        (lambda f: (f / "extra.html").write_text("x"),
+         "2026-Q3: extra.html is not in the manifest"),
         (lambda f: (f / "manifest.json").unlink(), "2026-Q3: no manifest.json"),
     ],
 )
@@ -200,7 +202,8 @@ def test_changed_inputs_warn_and_fail_only_when_strict(tmp_path):
     (src / "orders.csv").write_text("order_id\nO2\n")
     (src / "gone.csv").unlink()
     result = verify_reports(out)
-    warning = f"2026-Q3: input orders ({src / 'orders.csv'}) changed since the report (sha256 differs)"
+    warning = (f"2026-Q3: input orders ({src / 'orders.csv'}) changed since the report "
+               "(sha256 differs)")
     assert result.ok and result.warnings == [warning]
     assert any("input gone" in n and "no longer present" in n for n in result.notes)
     assert f"WARN {warning}" in result.render()

@@ -86,7 +86,8 @@ def test_folder_scan_names_file_and_pattern(tmp_path):
 
 def test_personal_columns_of_a_source_are_collected(tmp_path):
     pl.DataFrame({"customer_id": ["C1", "C2"], "name": ["赵六", None],
-                  "手机": ["13800000000", "13900000000"]}).write_parquet(tmp_path / "customers.parquet")
+                  "手机": ["13800000000", "13900000000"]}).write_parquet(
+        tmp_path / "customers.parquet")
     pl.DataFrame({"subsidiary_id": ["S1"], "name": ["华东商贸有限公司"]}).write_parquet(
         tmp_path / "subsidiaries.parquet")
     values = set(personal_values(str(tmp_path)))
@@ -95,7 +96,8 @@ def test_personal_columns_of_a_source_are_collected(tmp_path):
 
 # ------------------------------------------- real notebooks, seeded sample
 PHONE, NAME = "13912345678", "欧阳娜娜"
-SEEDED = f"联系人{NAME} 电话{PHONE} 身份证{ID_CARD} 邮箱li.si@example.com 地址上海市长宁区延安西路1号"
+SEEDED = (f"联系人{NAME} 电话{PHONE} 身份证{ID_CARD} 邮箱li.si@example.com "
+          "地址上海市长宁区延安西路1号")
 FREE_TEXT = [("complaint_events", "note"), ("registry_events", "reason"),
              ("tier_assignments", "reason"), ("registry_snapshots", "business_scope")]
 

@@ -36,7 +36,8 @@ def executed_notebook(*extra_outputs: dict) -> nbformat.NotebookNode:
         ),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
     return nb
 
 
@@ -144,8 +145,10 @@ def test_report_opens_with_a_summary_and_ends_with_the_rules(tmp_path):
     summary = html.index('id="wb-summary"')
     assert summary < html.index("会员分级合规") < html.index('id="wb-rules"')
     text = re.sub(r"<[^>]+>", "", html[summary: html.index("</section>", summary)])
-    assert "本期（2026-Q3）会员分级分析共发现 3 项问题（高 1、中 0、低 2），涉及金额 ¥123.45" in text
-    assert "未公布的权益（hidden_benefit）2 项，涉及 ¥123.45；等级未按周期复核（stale_tier）1 项" in text
+    assert ("本期（2026-Q3）会员分级分析共发现 3 项问题（高 1、中 0、低 2），"
+            "涉及金额 ¥123.45") in text
+    assert ("未公布的权益（hidden_benefit）2 项，涉及 ¥123.45；"
+            "等级未按周期复核（stale_tier）1 项") in text
     rules = html[html.index('id="wb-rules"'):]
     assert rules.count("<tr>") == 1 + 7  # header + every tiering rule, found or not
     assert "《消费者权益保护法》第十条" in rules and "<code>dormant_top_tier</code>" in rules
@@ -157,5 +160,13 @@ def test_summary_in_english_and_for_no_findings():
     html = notebook_to_html(executed_notebook(), findings=_findings().head(0), analysis="sla",
                             period="2026-Q3", lang="en")
     assert '<html lang="en"' in html
-    assert "In 2026-Q3 the complaint SLA analysis found nothing to report." in html
+    assert "Complaint handling SLA, 2026-Q3: nothing to report." in html
     assert "Rules and their legal basis" in html
+
+
+def test_summary_in_english_with_findings():
+    html = notebook_to_html(executed_notebook(), findings=_findings(), analysis="tiering",
+                            period="2026-Q3", lang="en")
+    summary = html.index('id="wb-summary"')
+    text = re.sub(r"<[^>]+>", "", html[summary: html.index("</section>", summary)])
+    assert "Customer tiering, 2026-Q3: 3 findings (High 1, Medium 0, Low 2) with ¥123.45" in text

@@ -1,4 +1,5 @@
-"""The report runner: staging, atomic publish, replace, failures, timeouts.
+"""The report runner: staging, atomic publish, replace, failures, timeouts,
+parameter files, and headlines taken from what each analysis saved.
 
 The stand-in notebooks come from ``conftest.py``; the source's up-front
 validation is stubbed except in the bad-input tests, which use the real loader.
@@ -6,6 +7,7 @@ validation is stubbed except in the bad-input tests, which use the real loader.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -15,8 +17,10 @@ import nbformat
 import polars as pl
 import pytest
 
-from workbench.contract import CREDIT_GRADES_SCHEMA, FINDINGS_SCHEMA
+from tests.report.conftest import STAND_IN_METRICS, STAND_IN_PUBLISHED, SUBSIDIARIES
+from workbench.contract import ANALYSES, CREDIT_GRADES_SCHEMA, FINDINGS_SCHEMA
 from workbench.report import ReportError, run_report, verify_reports
+from workbench.report import run as run_module
 from workbench.report.manifest import sha256_file
 from workbench.report.render import external_references
 
@@ -89,6 +93,62 @@ def test_bad_input_publishes_nothing(tmp_path, notebooks):
     assert not out.exists() or not any(out.iterdir())
 
 
+def test_the_stand_ins_publish_what_the_analysis_packages_declare():
+    assert {a: importlib.import_module(f"workbench.{a}").PUBLISHED for a in ANALYSES} == (
+        STAND_IN_PUBLISHED)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("marketing: {alpha: 0.1}\n", r"params.yaml: marketing: unknown key"),
+        ("tiering: {alpah: 0.1}\n", r"params.yaml: tiering.alpah: unknown parameter \(declared: "),
+        ("tiering: {alpha: 2}\n", r"params.yaml: tiering.alpha: must be a number in \(0, 1\) "
+                                    r"\(got 2\)"),
+        ("tiering: {min_group_size: ten}\n", r"tiering.min_group_size: must be an integer"),
+        ("tiering: [alpha]\n", r"params.yaml: tiering: expected a mapping"),
+        ("tiering: {alpha: [\n", r"params.yaml: not valid YAML"),
+    ],
+)
+def test_a_bad_parameters_file_runs_and_publishes_nothing(tmp_path, fake_source, notebooks,
+                                                            monkeypatch, text, message):
+    (tmp_path / "params.yaml").write_text(text, encoding="utf-8")
+    validated: list[str] = []
+    monkeypatch.setattr(run_module, "_validate_source", validated.append)
+    out = tmp_path / "out"
+    with pytest.raises(ReportError, match=message) as err:
+        run_report(fake_source, PERIOD, out, parameters=tmp_path / "params.yaml",
+                   notebooks_dir=notebooks())
+    assert "report parameters file" in str(err.value) and "nothing was run" in str(err.value)
+    assert validated == [] and not out.exists()  # checked before anything else
+    with pytest.raises(ReportError, match="report parameters file .*missing.yaml: not found"):
+        run_report(fake_source, PERIOD, out, parameters=tmp_path / "missing.yaml",
+                   notebooks_dir=notebooks())
+
+
+def test_parameters_of_an_analysis_not_run_are_checked_too(tmp_path, fake_source, notebooks):
+    with pytest.raises(ReportError, match=r"tiering.alpha: must be"):
+        run_report(fake_source, PERIOD, tmp_path / "out", analyses=["sla"],
+                   parameters={"tiering": {"alpha": -1}}, notebooks_dir=notebooks())
+
+
+def test_paths_in_a_parameters_file_are_relative_to_its_folder(tmp_path):
+    from workbench.report.parameters import read_parameters
+
+    (tmp_path / "ops").mkdir()
+    path = tmp_path / "ops" / "params.yaml"
+    path.write_text("sla:\n  policy_path: sla.yaml\n  calendar_files: [cal.yaml, /etc/c.yaml]\n"
+                    "  risk_threshold: 0.5\n", encoding="utf-8")
+    sla = read_parameters(path, ["sla"])["sla"]
+    assert sla["policy_path"] == str(tmp_path / "ops" / "sla.yaml")
+    assert sla["calendar_files"] == [str(tmp_path / "ops" / "cal.yaml"), "/etc/c.yaml"]
+    assert sla["risk_threshold"] == 0.5
+    path.write_text("", encoding="utf-8")  # an empty file: every default
+    from workbench.sla import PARAMETERS
+
+    assert read_parameters(path, ["sla"]) == {"sla": PARAMETERS.defaults()}
+
+
 def test_default_notebooks_dir_follows_the_env_var(tmp_path, monkeypatch):
     from workbench.report.run import default_notebooks_dir
 
@@ -138,8 +198,16 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
     assert manifest["analyses"]["sla"]["findings"] == 2
     assert manifest["previous_manifest"] is None and manifest["sequence"] == 1
     assert manifest["parameters"]["lang"] == "zh"
+    # every declared parameter of every analysis, at its default, is recorded
+    for a in ANALYSES:
+        declared = importlib.import_module(f"workbench.{a}").PARAMETERS
+        assert manifest["parameters"]["analysis_parameters"][a] == declared.defaults()
+    # the headlines are each analysis's own metrics.json, as its notebook saved them
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["analyses"]["sla"]["headline"]["adherence_ack"] == 0.5  # Z9, A1 of 4
+    for a in ANALYSES:
+        assert metrics["analyses"][a]["headline"] == STAND_IN_METRICS[a]
+        assert metrics["analyses"][a]["findings"] == 2
+    assert metrics["analyses"]["sla"]["headline"]["adherence_ack"] == 0.6
     assert manifest["packages"]["papermill"] and manifest["packages"]["python"]
     assert verify_reports(out).ok
 
@@ -150,7 +218,8 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
     # the executed notebook carries the parameters papermill injected
     nb = nbformat.read(folder / "credit.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert "credit_grades_out" in injected[0].source
+    assert "validate_source = False" in injected[0].source
+    assert re.search(r'out_dir = ".*/\.parts/credit"', injected[0].source)
     # the worklists are in the hash chain like every other output
     dashboard = (folder / "dashboard.html").read_text(encoding="utf-8")
     assert "<a href='worklists/S1.xlsx'>" in dashboard
@@ -161,7 +230,30 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
     data[-1] ^= 1
     sheet.write_bytes(bytes(data))
     result = verify_reports(out)
-    assert not result.ok and f"{PERIOD}: worklists/S1.xlsx has changed (sha256 differs)" in result.problems
+    assert not result.ok
+    assert f"{PERIOD}: worklists/S1.xlsx has changed (sha256 differs)" in result.problems
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_a_parameters_file_sets_a_parameter_and_the_manifest_records_it(tmp_path, fake_source,
+                                                                        notebooks):
+    params = tmp_path / "params.yaml"
+    params.write_text("# quarterly run\ntiering:\n  alpha: 0.01\n  attributes: [gender]\n"
+                      "sla: {}\n", encoding="utf-8")
+    folder = run_report(fake_source, PERIOD, tmp_path / "reports", analyses=["tiering"],
+                        parameters=params, notebooks_dir=notebooks())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    from workbench.tiering import PARAMETERS
+
+    recorded = manifest["parameters"]["analysis_parameters"]
+    assert recorded == {"tiering": {**PARAMETERS.defaults(), "alpha": 0.01,
+                                    "attributes": ["gender"]}}
+    # the notebook got the value from papermill
+    nb = nbformat.read(folder / "tiering.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "alpha = 0.01\n" in injected.source and 'attributes = ["gender"]' in injected.source
+    assert verify_reports(tmp_path / "reports").ok
 
 
 @pytest.mark.slow
@@ -241,7 +333,8 @@ def test_findings_of_another_analysis_fail_the_report(tmp_path, fake_source, not
     out = tmp_path / "reports"
     with pytest.raises(ReportError, match=r"assembling the outputs: .*analysis that did not write"):
         run_report(
-            fake_source, PERIOD, out, analyses=["tiering"], notebooks_dir=notebooks(tiering="foreign")
+            fake_source, PERIOD, out, analyses=["tiering"],
+            notebooks_dir=notebooks(tiering="foreign")
         )
     assert not (out / PERIOD).exists()
     assert (only_child(out / ".failed") / "tiering.ipynb").is_file()
@@ -272,7 +365,11 @@ def test_manifests_chain_to_the_previous_period(tmp_path, fake_source, notebooks
 def test_personal_data_in_an_export_publishes_nothing(tmp_path, fake_source, notebooks):
     out = tmp_path / "reports"
     good = run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=notebooks())
-    before = {p.relative_to(good).as_posix(): sha256_file(p) for p in good.rglob("*") if p.is_file()}
+    def hashes(folder: Path) -> dict[str, str]:
+        return {p.relative_to(folder).as_posix(): sha256_file(p)
+                for p in folder.rglob("*") if p.is_file()}
+
+    before = hashes(good)
     with pytest.raises(ReportError) as err:
         run_report(fake_source, PERIOD, out, replace=True, analyses=["sla"],
                    notebooks_dir=notebooks(sla="leaky"))
@@ -282,7 +379,7 @@ def test_personal_data_in_an_export_publishes_nothing(tmp_path, fake_source, not
     assert "sla.html: mobile phone number" in message
     assert "13812345678" not in message
     # the last good report is untouched and the chain still verifies
-    assert {p.relative_to(good).as_posix(): sha256_file(p) for p in good.rglob("*") if p.is_file()} == before
+    assert hashes(good) == before
     assert not (out / ".superseded").exists()
     assert verify_reports(out).ok
 
@@ -311,7 +408,8 @@ def test_replace_and_failure_keep_the_chain_green(tmp_path, fake_source, noteboo
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("report-kernels")
-def test_a_password_in_the_source_uri_is_written_nowhere(tmp_path, fake_source, notebooks, monkeypatch):
+def test_a_password_in_the_source_uri_is_written_nowhere(tmp_path, fake_source, notebooks,
+                                                         monkeypatch):
     """libpq gets it from PGPASSWORD (the kernels inherit it); the parameters, the
     manifest, the notebooks and the progress lines carry the URI without it."""
     from workbench.report import privacy
@@ -319,9 +417,9 @@ def test_a_password_in_the_source_uri_is_written_nowhere(tmp_path, fake_source, 
     monkeypatch.delenv("PGPASSWORD", raising=False)
     seen: list[str] = []
     monkeypatch.setattr(privacy, "personal_values", lambda source: seen.append(source) or [])
-    from workbench.report import run as run_module
-
-    monkeypatch.setattr(run_module, "_validate_source", lambda source: seen.append(source) or {})  # a database
+    monkeypatch.setattr(  # a database: no input files
+        run_module, "_validate_source",
+        lambda source: seen.append(source) or run_module.ValidSource({}, SUBSIDIARIES))
     out = tmp_path / "reports"
     lines: list[str] = []
     uri = "postgresql://crm:s3cret-pw@127.0.0.1:5432/crm?sslmode=disable"

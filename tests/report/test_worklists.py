@@ -13,7 +13,8 @@ from workbench.report.privacy import PrivacyError, assert_clean
 from workbench.report.worklists import evidence_line, read_sheet, write_worklists
 
 Q3 = parse_period("2026-Q3")
-SUBS = pl.DataFrame({"subsidiary_id": ["0110", "0310", "0510"], "name": ["北京子公司", "上海子公司", "成都子公司"]})
+SUBS = pl.DataFrame({"subsidiary_id": ["0110", "0310", "0510"],
+                     "name": ["北京子公司", "上海子公司", "成都子公司"]})
 
 
 def _findings() -> pl.DataFrame:
@@ -28,12 +29,14 @@ def _findings() -> pl.DataFrame:
             "entity_id": ["C1", "G1", "G2", "gender=f"],
             "subsidiary_id": ["0110", "0110", "0110", None],
             "amount_cny": [None, 10.0, 250.0, 900.0],
-            "detail": [detail(overdue_days=40, review_cycle_days=180), detail(value=5.0, published_value=3.0),
+            "detail": [detail(overdue_days=40, review_cycle_days=180),
+                       detail(value=5.0, published_value=3.0),
                        detail(value=8.0, published_value=3.0), detail(difference=0.12)],
         }), analysis="tiering", period=Q3.label),
         make_findings(pl.DataFrame({
-            "rule": ["ack_breach"], "severity": ["medium"], "entity_type": ["complaint"], "entity_id": ["CP1"],
-            "subsidiary_id": ["0310"], "amount_cny": [None], "detail": [detail(limit=48.0, elapsed=60.5)],
+            "rule": ["ack_breach"], "severity": ["medium"], "entity_type": ["complaint"],
+            "entity_id": ["CP1"], "subsidiary_id": ["0310"], "amount_cny": [None],
+            "detail": [detail(limit=48.0, elapsed=60.5)],
         }), analysis="sla", period=Q3.label),
     ]
     return pl.concat(parts)
@@ -47,16 +50,16 @@ def test_one_workbook_per_subsidiary_and_one_for_the_group(tmp_path):
         import zipfile
 
         book = zipfile.ZipFile(path).read("xl/workbook.xml").decode()
-        assert [n for n in ("概览", "会员分级", "价格公平", "投诉处理时效", "客户信用") if f'name="{n}"' in book] == [
-            "概览", "会员分级", "价格公平", "投诉处理时效", "客户信用"]
+        sheets = ["概览", "会员分级", "价格公平", "投诉处理时效", "客户信用"]
+        assert [n for n in sheets if f'name="{n}"' in book] == sheets
 
 
 def test_rows_are_the_subsidiary_findings_sorted_by_severity_then_money(tmp_path):
     write_worklists(_findings(), SUBS, tmp_path, Q3)
     rows = read_sheet(tmp_path / "0110.xlsx", "会员分级")
     head, body = rows[0], rows[1:]
-    assert head[:9] == ["finding_id", "规则", "内容", "严重程度", "对象类型", "对象编号", "涉及金额（元）",
-                        "证据摘要", "法律依据"]
+    assert head[:9] == ["finding_id", "规则", "内容", "严重程度", "对象类型", "对象编号",
+                        "涉及金额（元）", "证据摘要", "法律依据"]
     assert head[9:] == ["责任人", "整改措施", "完成期限", "状态"]
     assert [r[5] for r in body] == ["G2", "G1", "C1"]  # high, then medium, then low
     assert [r[3] for r in body] == ["高", "中", "低"]
@@ -106,7 +109,8 @@ def test_findings_of_an_unknown_subsidiary_still_get_a_workbook(tmp_path):
 
 
 def test_evidence_line_flattens_and_cuts():
-    assert evidence_line('{"a": {"b": 1, "c": [1, 2, 3, 4, 5, 6, 7]}, "d": null}') == "a.b=1; a.c=[1, 2, 3, 4, 5 … (+2)]"
+    assert (evidence_line('{"a": {"b": 1, "c": [1, 2, 3, 4, 5, 6, 7]}, "d": null}')
+            == "a.b=1; a.c=[1, 2, 3, 4, 5 … (+2)]")
     assert evidence_line('{"months": [{"m": 1}, {"m": 2}]}') == "months=[2 items]"
     assert len(evidence_line(json.dumps({"x": "长" * 5000}), max_chars=100)) == 100
     assert evidence_line("not json") == "not json"

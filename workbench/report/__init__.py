@@ -1,8 +1,10 @@
 """The report pipeline: papermill over the analysis notebooks → one published folder.
 
-``run_report(source, period, out)`` executes ``notebooks/<analysis>.ipynb`` for
-each analysis, gathers findings, renders offline HTML (:mod:`.render`), the
-headline metrics (:mod:`.headlines`) and the dashboard (:mod:`.dashboard`),
+``run_report(source, period, out)`` validates the source once, executes
+``notebooks/<analysis>.ipynb`` for each analysis (with the analysis parameters of
+a parameters file, :mod:`.parameters`), gathers what each notebook saved, renders
+offline HTML (:mod:`.render`), the headline metrics (:mod:`.headlines`: each
+analysis's own numbers) and the dashboard (:mod:`.dashboard`, a Jinja2 template),
 checks every export for personal data (:mod:`.privacy`), writes
 ``manifest.json`` (:mod:`.manifest`) as the next link of the reports folder's
 hash chain (:mod:`.chain`) and publishes ``out/<period>/`` atomically.

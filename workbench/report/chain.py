@@ -89,7 +89,8 @@ def _flock(path: Path, what: str, *, wait: bool) -> Iterator[Path]:
                 if holder.get("host") == socket.gethostname()
                 else True
             )
-            state = "" if alive else " (its recorded pid is gone: the lock is held by a child process)"
+            state = ("" if alive else
+                     " (its recorded pid is gone: the lock is held by a child process)")
             raise LockedError(
                 f"{what} is locked by pid {pid} on {holder.get('host')} since "
                 f"{holder.get('started_at')}{state}; lock file {path}"
@@ -118,13 +119,15 @@ def _flock(path: Path, what: str, *, wait: bool) -> Iterator[Path]:
 
 def period_lock(reports_dir: Path, label: str) -> contextlib.AbstractContextManager[Path]:
     """Exclusive lock for one period's run (``.locks/<period>.lock``); raises
-    :class:`LockedError` at once if another live run of the period holds it."""
+    :class:`LockedError` at once if another live run of the period holds it.
+    """
     return _flock(Path(reports_dir) / LOCKS_DIR / f"{label}.lock", f"period {label}", wait=False)
 
 
 def chain_lock(reports_dir: Path) -> contextlib.AbstractContextManager[Path]:
     """Exclusive lock on the chain (``.locks/chain.lock``); waits for the holder,
-    which only holds it for the few file operations of an append."""
+    which only holds it for the few file operations of an append.
+    """
     return _flock(Path(reports_dir) / LOCKS_DIR / "chain.lock", "the report chain", wait=True)
 
 
@@ -139,7 +142,8 @@ def read_head(reports_dir: Path) -> dict[str, Any] | None:
 
 def link_to(reports_dir: Path, entry_path: Path, *, moved_to: Path | None = None) -> dict[str, Any]:
     """The link a new entry records to the chain entry at ``entry_path``
-    (``moved_to``: where that file will be once the current publish step ran)."""
+    (``moved_to``: where that file will be once the current publish step ran).
+    """
     data = read_manifest(entry_path)
     where = moved_to or entry_path
     return {
@@ -149,9 +153,11 @@ def link_to(reports_dir: Path, entry_path: Path, *, moved_to: Path | None = None
     }
 
 
-def head_link(reports_dir: Path, *, moving: dict[Path, Path] | None = None) -> dict[str, Any] | None:
+def head_link(reports_dir: Path, *,
+              moving: dict[Path, Path] | None = None) -> dict[str, Any] | None:
     """The link to the current head (None for an empty chain). ``moving`` maps
-    entry files that the coming publish will move to their new place."""
+    entry files that the coming publish will move to their new place.
+    """
     head = read_head(reports_dir)
     if head is None:
         return None
@@ -217,6 +223,7 @@ def report_folders(reports_dir: Path) -> list[tuple[str, Path]]:
 
 
 def tombstones(reports_dir: Path) -> list[Path]:
+    """The prune records (tombstones) of the chain, oldest first."""
     folder = reports_dir / PRUNED_DIR
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 

@@ -97,7 +97,8 @@ def _git(root: Path, *args: str) -> str | None:
 def code_version(root: str | Path | None = None) -> dict[str, Any]:
     """The code that ran: git commit and dirty flag of the checkout holding the
     ``workbench`` package (null/false when it is not a git checkout), and the
-    package version."""
+    package version.
+    """
     import workbench
 
     root = Path(root) if root else Path(workbench.__file__).resolve().parent.parent
@@ -117,7 +118,8 @@ def code_version(root: str | Path | None = None) -> dict[str, Any]:
 
 def output_hashes(folder: str | Path) -> dict[str, str]:
     """sha256 of every file in ``folder`` (recursively, POSIX relative names) except
-    the manifest itself."""
+    the manifest itself.
+    """
     folder = Path(folder)
     return {
         p.relative_to(folder).as_posix(): sha256_file(p)
@@ -127,6 +129,7 @@ def output_hashes(folder: str | Path) -> dict[str, str]:
 
 
 def utc_now() -> dt.datetime:
+    """The current UTC time, to the second."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
@@ -179,14 +182,5 @@ def write_manifest(manifest: Mapping[str, Any], path: str | Path) -> Path:
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
+    """A ``manifest.json`` (or any chain entry) as a dict."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-
-
-def __getattr__(name: str) -> Any:  # pragma: no cover - backwards compatibility
-    if name in ("verify_reports", "VerifyResult"):
-        from workbench.report import verify
-
-        return getattr(verify, name)
-    raise AttributeError(name)

@@ -52,7 +52,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?<![0-9A-Za-z.])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
         r"(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z])"
     ),
-    "email address": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+    "email address": re.compile(
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    ),
     "street address": re.compile(
         rf"[{_CJK}]{{1,12}}(?:路|街|大道|大街|巷|弄|胡同)\s*[0-9０-９一二三四五六七八九十百零]+\s*号"
     ),
@@ -81,13 +83,16 @@ class PrivacyError(Exception):
 
 @dataclass(frozen=True)
 class Hit:
+    """Personal data of one kind found in one file (the value masked)."""
+
     file: str
     pattern: str
     sample: str  # masked
     count: int
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.pattern} ({self.sample}){'' if self.count == 1 else f' ×{self.count}'}"
+        times = "" if self.count == 1 else f" ×{self.count}"
+        return f"{self.file}: {self.pattern} ({self.sample}){times}"
 
 
 def mask(value: str) -> str:
@@ -190,6 +195,7 @@ class Scanner:
             yield path.read_text(encoding="utf-8", errors="replace")
 
     def scan_file(self, path: str | Path, name: str | None = None) -> list[Hit]:
+        """The hits in one file (text, or the XML strings of a workbook), named ``name``."""
         path = Path(path)
         found: dict[str, list[str]] = {}
         for text in self._strings(path):
@@ -199,6 +205,7 @@ class Scanner:
         return [Hit(label, p, mask(v[0]), len(v)) for p, v in found.items()]
 
     def scan_folder(self, folder: str | Path) -> list[Hit]:
+        """The hits in every file under ``folder``, except hidden and skipped ones."""
         folder = Path(folder)
         hits: list[Hit] = []
         for path in sorted(folder.rglob("*")):
@@ -210,7 +217,8 @@ class Scanner:
 
 def personal_values(source: str, *, limit: int = 200_000) -> list[str]:
     """Values of personal columns (:data:`PERSONAL_COLUMNS`) in any table of the
-    source, read raw (the contract loader drops extra columns)."""
+    source, read raw (the contract loader drops extra columns).
+    """
     from workbench.sources import open_source
 
     src = open_source(source)

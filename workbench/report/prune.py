@@ -16,7 +16,6 @@ anything is deleted, so an interrupted prune leaves a verifiable folder.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ _STAMPED = re.compile(r"^(?P<label>.+?)-\d{8}T\d{6}Z(?:-\d+)?$")
 
 @dataclass
 class PruneResult:
+    """What :func:`prune_reports` deleted (or would delete) and kept."""
+
     cutoff: dt.date
     dry_run: bool
     deleted: list[str] = field(default_factory=list)  # relative paths
@@ -48,6 +49,7 @@ class PruneResult:
     tombstone: str | None = None
 
     def render(self) -> str:
+        """What ``workbench prune`` prints."""
         verb = "would delete" if self.dry_run else "deleted"
         lines = [f"retention: keep every report whose period ends on or after {self.cutoff}"]
         lines += [f"  {verb} {p}" for p in self.deleted] or ["  nothing to delete"]
@@ -100,8 +102,8 @@ def prune_reports(
             if period is None or period.last_day >= cutoff:
                 result.kept.append(rel)
                 continue
-            record: dict[str, Any] = {"path": rel, "kind": kind,
-                                      "period": period.label, "last_day": period.last_day.isoformat()}
+            record: dict[str, Any] = {"path": rel, "kind": kind, "period": period.label,
+                                      "last_day": period.last_day.isoformat()}
             mpath = folder / MANIFEST_FILE
             if kind != "failed" and mpath.is_file():
                 entry = load_entry(reports_dir, mpath, kind)
@@ -119,7 +121,8 @@ def prune_reports(
         previous = head_link(reports_dir)
         created = utc_now()
         sequence = int(head["sequence"]) + 1 if head else 1
-        tomb = reports_dir / PRUNED_DIR / f"{sequence:06d}-{created.strftime('%Y%m%dT%H%M%SZ')}.json"
+        stamp = created.strftime("%Y%m%dT%H%M%SZ")
+        tomb = reports_dir / PRUNED_DIR / f"{sequence:06d}-{stamp}.json"
         tomb.parent.mkdir(parents=True, exist_ok=True)
         write_manifest(
             {
@@ -138,8 +141,3 @@ def prune_reports(
         for folder, _ in doomed:
             shutil.rmtree(folder)
     return result
-
-
-def describe_tombstone(path: str | Path) -> str:  # pragma: no cover - convenience
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return ", ".join(r["path"] for r in data.get("deleted", []))

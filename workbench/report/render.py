@@ -20,6 +20,7 @@ import nbformat
 import polars as pl
 
 from workbench.contract import rules_for
+from workbench.labels import ANALYSIS_TITLES, SEVERITIES, SEVERITY_LABELS
 from workbench.notebook import CJK_FONT_STACK
 
 _TEMPLATE_KEY = "workbench_offline.html.j2"
@@ -40,9 +41,11 @@ OFFLINE_TEMPLATE = (
 }
 body { font-family: FONTS; max-width: 1200px; margin: 0 auto; }
 .jp-Cell.jp-mod-noOutputs.jp-mod-noInput { display: none; }
-.wb-summary { background: #f1f5fb; border-left: 4px solid #1f3a5f; padding: 12px 16px; margin: 16px 0; line-height: 1.6; }
+.wb-summary { background: #f1f5fb; border-left: 4px solid #1f3a5f; padding: 12px 16px;
+              margin: 16px 0; line-height: 1.6; }
 .wb-rules { border-collapse: collapse; width: 100%; font-size: .9em; }
-.wb-rules th, .wb-rules td { border-bottom: 1px solid #ddd; padding: 5px 8px; text-align: left; vertical-align: top; }
+.wb-rules th, .wb-rules td { border-bottom: 1px solid #ddd; padding: 5px 8px; text-align: left;
+                             vertical-align: top; }
 .wb-rules td.n { text-align: right; white-space: nowrap; }
 </style>
 {%- endblock extra_css -%}
@@ -91,18 +94,12 @@ def _exporter():  # type: ignore[no-untyped-def]
     )
 
 
-_SEV = {"zh": {"high": "高", "medium": "中", "low": "低"},
-        "en": {"high": "high", "medium": "medium", "low": "low"}}
-_NAMES = {"tiering": ("会员分级", "customer tiering"), "pricing": ("价格公平", "price fairness"),
-          "sla": ("投诉处理时效", "complaint SLA"), "credit": ("客户信用", "customer credit")}
-
-
 def _by_rule(findings: pl.DataFrame) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for r in (
         findings.group_by("rule")
         .agg(pl.len().alias("n"), pl.col("amount_cny").fill_null(0.0).sum().alias("amount"),
-             *[(pl.col("severity") == s).sum().alias(s) for s in ("high", "medium", "low")])
+             *[(pl.col("severity") == s).sum().alias(s) for s in SEVERITIES])
         .iter_rows(named=True)
     ):
         out[r["rule"]] = r
@@ -112,10 +109,10 @@ def _by_rule(findings: pl.DataFrame) -> dict[str, dict[str, float]]:
 def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: str = "zh") -> str:
     """One paragraph: how many findings by severity and rule, and the money at stake."""
     e = _html.escape
-    name = _NAMES.get(analysis, (analysis, analysis))[0 if lang == "zh" else 1]
+    name = ANALYSIS_TITLES[lang].get(analysis, analysis)
     by_rule = _by_rule(findings)
-    sev = _SEV[lang]
-    counts = {s: findings.filter(pl.col("severity") == s).height for s in sev}
+    sev = SEVERITY_LABELS[lang]
+    counts = {s: findings.filter(pl.col("severity") == s).height for s in SEVERITIES}
     money = float(findings["amount_cny"].fill_null(0.0).sum())
     titles = {r.code: (r.title_zh if lang == "zh" else r.title_en) for r in rules_for(analysis)}
     rules = sorted(by_rule.values(), key=lambda r: (-r["n"], r["rule"]))
@@ -127,17 +124,18 @@ def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: st
                 f"{e(titles.get(r['rule'], r['rule']))}（<code>{e(r['rule'])}</code>）{r['n']:,} 项"
                 + (f"，涉及 ¥{r['amount']:,.2f}" if r["amount"] else "") for r in rules)
             text = (f"本期（{e(period)}）{e(name)}分析共发现 <b>{findings.height:,}</b> 项问题"
-                    f"（{'、'.join(f'{sev[s]} {counts[s]:,}' for s in sev)}），"
-                    f"涉及金额 <b>¥{money:,.2f}</b>。按规则：{parts}。详见下文及文末规则与法律依据表。")
+                    f"（{'、'.join(f'{sev[s]} {counts[s]:,}' for s in SEVERITIES)}），"
+                    f"涉及金额 <b>¥{money:,.2f}</b>。按规则：{parts}。"
+                    "详见下文及文末规则与法律依据表。")
     else:
         if not findings.height:
-            text = f"In {e(period)} the {e(name)} analysis found nothing to report."
+            text = f"{e(name)}, {e(period)}: nothing to report."
         else:
             parts = "; ".join(
                 f"{e(titles.get(r['rule'], r['rule']))} (<code>{e(r['rule'])}</code>) {r['n']:,}"
                 + (f", ¥{r['amount']:,.2f}" if r["amount"] else "") for r in rules)
-            text = (f"In {e(period)} the {e(name)} analysis raised <b>{findings.height:,}</b> findings "
-                    f"({', '.join(f'{counts[s]:,} {sev[s]}' for s in sev)}) with "
+            text = (f"{e(name)}, {e(period)}: <b>{findings.height:,}</b> findings "
+                    f"({', '.join(f'{sev[s]} {counts[s]:,}' for s in SEVERITIES)}) with "
                     f"<b>¥{money:,.2f}</b> at stake. By rule: {parts}. The rules and their legal "
                     "basis are listed at the end.")
     heading = "摘要" if lang == "zh" else "Summary"
@@ -155,7 +153,8 @@ def rules_table_html(findings: pl.DataFrame, analysis: str, *, lang: str = "zh")
     for rule in rules_for(analysis):
         r = by_rule.get(rule.code, {"n": 0, "amount": 0.0, "high": 0, "medium": 0, "low": 0})
         rows.append(
-            f"<tr><td><code>{e(rule.code)}</code></td><td>{e(rule.title_zh if zh else rule.title_en)}</td>"
+            f"<tr><td><code>{e(rule.code)}</code></td>"
+            f"<td>{e(rule.title_zh if zh else rule.title_en)}</td>"
             f"<td>{e(rule.legal_basis)}</td><td class='n'>{r['n']:,}</td>"
             f"<td class='n'>{r['high']:,}/{r['medium']:,}/{r['low']:,}</td>"
             f"<td class='n'>¥{r['amount']:,.2f}</td></tr>"

@@ -1,18 +1,25 @@
 """Run a period's report: papermill over the analysis notebooks → one published folder.
 
-:func:`run_report` validates the source once, executes ``notebooks/<analysis>.ipynb``
-for each analysis with :func:`papermill.execute_notebook` in this process, gathers
-the findings, renders the HTML and the dashboard, writes the manifest, and
-publishes ``out/<period>/`` with one ``os.rename`` of a staging folder. Nothing
-is published unless every notebook succeeded and every output was written:
+:func:`run_report` only assembles. It validates the source once, then executes
+``notebooks/<analysis>.ipynb`` for each analysis with
+:func:`papermill.execute_notebook` in this process, with the parameters of the
+notebook protocol: ``source``, ``period``, ``out_dir`` (``.parts/<analysis>`` of
+a staging folder), ``validate_source=False`` and every declared parameter of the
+analysis (defaults, or the values of a parameters file,
+:mod:`workbench.report.parameters`). Each notebook saves its result there
+(:func:`workbench.analysis.save_result`: findings, metrics, parameters and the
+tables its package lists in ``PUBLISHED``); the runner gathers those files,
+renders the HTML and the dashboard, writes the manifest, and publishes
+``out/<period>/`` with one ``os.rename`` of the staging folder. Nothing is
+published unless every notebook succeeded and every output was written:
 
 * a failed notebook → :class:`ReportError` naming the analysis and the failing
   cell's error; the executed notebooks go to ``out/.failed/<period>-<UTC>/``;
 * a cell over the time limit (``CellTimeoutError``) or a dead kernel raise
   different errors than a failing cell, and papermill still saves the notebook
   with every cell marked "completed". The runner records each notebook's status
-  itself and also requires the findings file the notebook must write: a notebook
-  that "succeeded" without writing it has failed;
+  itself and also requires the files the notebook must save: a notebook that
+  "succeeded" without saving them has failed;
 * an existing ``out/<period>/`` is refused unless ``replace=True``, which moves
   it to ``out/.superseded/<period>-<UTC>/`` in the publish step; it stays in the
   hash chain (:mod:`workbench.report.chain`);
@@ -23,39 +30,47 @@ is published unless every notebook succeeded and every output was written:
   before anything is published; a hit fails the run.
 
 Besides the contract's outputs, a report holds ``metrics.json`` (the dashboard's
-numbers) and ``worklists/<subsidiary_id>.xlsx`` + ``worklists/group.xlsx``, the
-remediation worklists (:mod:`workbench.report.worklists`).
+numbers: each analysis's own metrics plus counts of the findings,
+:mod:`workbench.report.headlines`) and ``worklists/<subsidiary_id>.xlsx`` +
+``worklists/group.xlsx``, the remediation worklists
+(:mod:`workbench.report.worklists`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import polars as pl
 
+from workbench.analysis import load_saved, saved_files, write_json
 from workbench.contract import ANALYSES, CREDIT_GRADES_SCHEMA
 from workbench.findings import FINDINGS_FILE, read_findings, validate_findings
+from workbench.labels import DEFAULT_LANG, check_lang
 from workbench.periods import Period, parse_period
 from workbench.report import chain
 from workbench.report import manifest as mf
 
 NOTEBOOKS_ENV = "WORKBENCH_NOTEBOOKS"
 KERNEL_NAME = "python3"
-CREDIT_GRADES_FILE = "credit_grades.parquet"
 FINDINGS_CSV = "findings.csv"
 DASHBOARD_FILE = "dashboard.html"
 STAGING_PREFIX = ".staging-"
 FAILED_DIR = chain.FAILED_DIR
 SUPERSEDED_DIR = chain.SUPERSEDED_DIR
-LANGS = ("zh", "en")
+#: Published tables every report holds, with their contract schema: an analysis
+#: that publishes one (``PUBLISHED``) is checked against it, and the table is
+#: written empty when that analysis did not run.
+CONTRACT_TABLES: dict[str, dict[str, pl.DataType]] = {"credit_grades": CREDIT_GRADES_SCHEMA}
 
 Progress = Callable[[str], None]
 
@@ -75,7 +90,13 @@ class NotebookRun:
     error: str | None = None
 
     def manifest_entry(self) -> dict[str, Any]:
+        """Its ``analyses.<analysis>`` entry in the manifest."""
         return {"status": self.status, "seconds": round(self.seconds, 1), "findings": self.findings}
+
+
+def analysis_package(analysis: str) -> ModuleType:
+    """``workbench.<analysis>``: its ``PUBLISHED`` tables and ``PARAMETERS``."""
+    return importlib.import_module(f"workbench.{analysis}")
 
 
 def default_notebooks_dir() -> Path:
@@ -140,37 +161,38 @@ def _unique(path: Path) -> Path:
     return candidate
 
 
-def _validate_source(source: str) -> dict[str, Path]:
-    """Load and validate every contract table once; return the input files."""
+@dataclass(frozen=True)
+class ValidSource:
+    """What the runner keeps from validating the source once: the input files (for
+    the manifest) and the subsidiaries (for the worklists and the league table).
+    """
+
+    input_files: dict[str, Path]
+    subsidiaries: pl.DataFrame
+
+
+def _validate_source(source: str) -> ValidSource:
+    """Load and validate every contract table, once for the whole report."""
     from workbench.sources import ContractError, load, open_source
 
     try:
-        load(source)
-        return {k: Path(v) for k, v in open_source(source).input_files().items()}
+        frames = load(source)
+        files = {k: Path(v) for k, v in open_source(source).input_files().items()}
+        subsidiaries = frames["subsidiaries"].select("subsidiary_id", "name").collect()
     except ContractError as exc:
         raise ReportError(f"source {source} is not valid input, nothing was run:\n{exc}") from exc
     except (OSError, ValueError) as exc:
         raise ReportError(f"source {source} could not be read: {exc}") from exc
-
-
-def _load_frames(source: str) -> dict[str, pl.LazyFrame]:
-    """The validated contract frames, for the headline metrics' denominators."""
-    from workbench.sources import ContractError, load
-
-    try:
-        return load(source)
-    except ContractError as exc:
-        raise ReportError(f"source {source} is not valid input, nothing was run:\n{exc}") from exc
-    except (OSError, ValueError) as exc:
-        raise ReportError(f"source {source} could not be read: {exc}") from exc
+    return ValidSource(files, subsidiaries)
 
 
 def _kernel_manager_class(log_path: Path) -> type:
-    """nbclient's kernel manager, adjusted: CurveZMQ transport encryption when
+    """Nbclient's kernel manager, adjusted: CurveZMQ transport encryption when
     available (ipykernel otherwise warns about plain TCP on every start), and the
     kernel process's own stdout/stderr (its log, not cell output) go to
     ``log_path`` instead of the terminal. A class, not an instance: nbclient only
-    shuts down kernels of managers it created itself."""
+    shuts down kernels of managers it created itself.
+    """
     import zmq
     from jupyter_client.manager import AsyncKernelManager
 
@@ -194,8 +216,9 @@ def _execute(
     analysis: str,
     notebook: Path,
     output: Path,
-    parameters: dict[str, str],
+    parameters: dict[str, Any],
     *,
+    published: tuple[str, ...],
     kernel_name: str,
     timeout_s: int,
     cwd: Path,
@@ -238,25 +261,26 @@ def _execute(
     if run.status != "ok":
         return run
 
-    # papermill returned normally; the notebook must also have written its outputs.
-    required = [Path(parameters["findings_out"])]
-    if "credit_grades_out" in parameters:
-        required.append(Path(parameters["credit_grades_out"]))
-    missing = [p.name for p in required if not p.is_file()]
+    # papermill returned normally; the notebook must also have saved its outputs.
+    missing = [p.name for p in saved_files(parameters["out_dir"], published) if not p.is_file()]
     if missing:
         run.status = "no_output"
         run.error = f"the notebook finished but did not write {', '.join(missing)}"
         return run
     try:
-        run.findings = read_findings(required[0]).height
+        run.findings = read_findings(Path(parameters["out_dir"]) / FINDINGS_FILE).height
     except Exception as exc:  # noqa: BLE001
         run.status = "no_output"
         run.error = f"the findings it wrote do not follow the contract: {exc}"
     return run
 
 
-def _gather_findings(parts: Path, analyses: Sequence[str]) -> pl.DataFrame:
-    frames = [read_findings(parts / f"{a}.findings.parquet") for a in analyses]
+def _gather(parts: Path, analyses: Sequence[str]) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The findings and the headline metrics every notebook saved."""
+    frames, metrics = [], {}
+    for a in analyses:
+        found, metrics[a] = load_saved(parts / a)
+        frames.append(found)
     df = validate_findings(pl.concat(frames, how="vertical"))
     bad = df.filter(~pl.col("analysis").is_in(list(analyses)))
     if bad.height:
@@ -264,17 +288,31 @@ def _gather_findings(parts: Path, analyses: Sequence[str]) -> pl.DataFrame:
             f"{bad.height} findings name an analysis that did not write them, "
             f"e.g. {bad['analysis'].unique().head(3).to_list()}"
         )
-    return df.sort("analysis", "rule", "entity_id", "finding_id", nulls_last=True)
+    return df.sort("analysis", "rule", "entity_id", "finding_id", nulls_last=True), metrics
 
 
-def _credit_grades(parts: Path, analyses: Sequence[str]) -> pl.DataFrame:
-    if "credit" not in analyses:
-        return pl.DataFrame(schema=CREDIT_GRADES_SCHEMA)
-    df = pl.read_parquet(parts / CREDIT_GRADES_FILE)
-    missing = [c for c in CREDIT_GRADES_SCHEMA if c not in df.columns]
-    if missing:
-        raise ReportError(f"credit_grades written by the credit notebook lack columns {missing}")
-    return df.select(list(CREDIT_GRADES_SCHEMA)).cast(CREDIT_GRADES_SCHEMA)  # type: ignore[arg-type]
+def _publish_tables(parts: Path, analyses: Sequence[str], staging: Path) -> None:
+    """Each analysis's published tables (its package's ``PUBLISHED``) as
+    ``<name>.parquet`` in the report; a table with a contract schema
+    (:data:`CONTRACT_TABLES`) is checked and cast to it, and written empty when
+    its analysis did not run.
+    """
+    for analysis in analyses:
+        for name in analysis_package(analysis).PUBLISHED:
+            saved = parts / analysis / f"{name}.parquet"
+            schema = CONTRACT_TABLES.get(name)
+            if schema is None:
+                shutil.copyfile(saved, staging / saved.name)
+                continue
+            df = pl.read_parquet(saved)
+            missing = [c for c in schema if c not in df.columns]
+            if missing:
+                raise ReportError(
+                    f"{name} written by the {analysis} notebook lack columns {missing}")
+            df.select(list(schema)).cast(schema).write_parquet(staging / saved.name)  # type: ignore[arg-type]
+    for name, schema in CONTRACT_TABLES.items():
+        if not (staging / f"{name}.parquet").exists():
+            pl.DataFrame(schema=schema).write_parquet(staging / f"{name}.parquet")
 
 
 def _fail(out: Path, staging: Path, period: Period, message: str) -> None:
@@ -293,6 +331,51 @@ def _fail(out: Path, staging: Path, period: Period, message: str) -> None:
     raise ReportError(f"{message}{where}\nnothing was published")
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One report run's settings, fixed before anything runs."""
+
+    src: str
+    source: ValidSource
+    period: Period
+    out: Path
+    final: Path
+    analyses: list[str]
+    parameters: dict[str, dict[str, Any]]
+    notebooks_dir: Path
+    replace: bool
+    timeout_s: int
+    kernel_name: str
+    lang: str
+    say: Progress
+    started: float
+
+    def manifest_parameters(self) -> dict[str, Any]:
+        return {
+            "source": self.src,
+            "period": self.period.label,
+            "analyses": self.analyses,
+            "analysis_parameters": self.parameters,
+            "timeout_s": self.timeout_s,
+            "kernel": self.kernel_name,
+            "lang": self.lang,
+        }
+
+
+def _checked_parameters(
+    parameters: Mapping[str, Mapping[str, Any]] | str | Path | None, analyses: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    from workbench.config import ConfigError
+    from workbench.report.parameters import check_parameters, read_parameters
+
+    try:
+        if isinstance(parameters, str | Path):
+            return read_parameters(parameters, analyses)
+        return check_parameters(parameters, analyses, where="<run_report parameters>")
+    except ConfigError as exc:
+        raise ReportError(f"{exc}; nothing was run") from exc
+
+
 def run_report(
     source: str | Path,
     period: str,
@@ -300,11 +383,12 @@ def run_report(
     *,
     replace: bool = False,
     analyses: Sequence[str] | None = None,
+    parameters: Mapping[str, Mapping[str, Any]] | str | Path | None = None,
     progress: Progress | None = None,
     timeout_s: int = 900,
     notebooks_dir: Path | None = None,
     kernel_name: str = KERNEL_NAME,
-    lang: str = "zh",
+    lang: str = DEFAULT_LANG,
 ) -> Path:
     """Render the report of ``period`` from ``source`` into ``out/<period>/``.
 
@@ -320,16 +404,24 @@ def run_report(
         Replace an existing report of the period (the old one is kept in
         ``out/.superseded/``).
     analyses
-        A subset of ``tiering``, ``pricing``, ``sla``, ``credit`` (default: all).
+        A subset of :data:`workbench.contract.ANALYSES` (default: all).
+    parameters
+        Values of the analyses' declared parameters, analysis → {name: value}, or
+        the path of a YAML file holding them (:mod:`workbench.report.parameters`);
+        checked before anything runs, passed to the notebooks and recorded in the
+        manifest. Default: every declared default.
     progress
         Called with one line per step, e.g. ``[2/4] pricing … ok (12.3 s, 41 findings)``.
     timeout_s
         Execution time limit per notebook cell, in seconds.
     notebooks_dir
         Where ``<analysis>.ipynb`` live (default :func:`default_notebooks_dir`).
+    kernel_name
+        The Jupyter kernel the notebooks run in.
     lang
-        ``zh`` (default) or ``en``: the language of the dashboard and of the
-        summaries added to each report; recorded in the manifest's parameters.
+        A language of :data:`workbench.labels.LANGS` (default ``zh``): the
+        language of the dashboard, the worklists and the summaries added to each
+        report; recorded in the manifest's parameters.
 
     Returns
     -------
@@ -339,22 +431,21 @@ def run_report(
     Raises
     ------
     ReportError
-        Bad period, bad input, a failed notebook, an existing report, another run
-        of the period in progress, or personal data in an export; nothing is
-        published and an existing report is left untouched.
+        Bad period, parameters or input, a failed notebook, an existing report,
+        another run of the period in progress, or personal data in an export;
+        nothing is published and an existing report is left untouched.
     """
-    say = progress or (lambda line: None)
     started = time.perf_counter()
     try:
         p = parse_period(period)
+        check_lang(lang)
     except ValueError as exc:
         raise ReportError(str(exc)) from exc
-    if lang not in LANGS:
-        raise ReportError(f"lang must be one of {list(LANGS)}, not {lang!r}")
     chosen = list(dict.fromkeys(analyses or ANALYSES))
     unknown = [a for a in chosen if a not in ANALYSES]
     if unknown:
         raise ReportError(f"unknown analyses {unknown}; choose from {list(ANALYSES)}")
+    checked = _checked_parameters(parameters, chosen)
     nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
     missing_nb = [a for a in chosen if not (nb_dir / f"{a}.ipynb").is_file()]
     if missing_nb:
@@ -364,132 +455,121 @@ def run_report(
     final = out / p.label
     if final.exists() and not replace:
         raise ReportError(f"{final} already exists; pass replace=True (--replace) to replace it")
+    say = progress or (lambda line: None)
     with _password_out_of_band(resolve_source(source)) as src:
-        input_files = _validate_source(src)  # read-only: bad input never touches `out`
-        say(f"source ok: {src} ({len(input_files)} input files)")
+        valid = _validate_source(src)  # read-only: bad input never touches `out`
+        say(f"source ok: {src} ({len(valid.input_files)} input files)")
+        run = _Run(src, valid, p, out, final, chosen, checked, nb_dir, replace, timeout_s,
+                   kernel_name, lang, say, started)
         out.mkdir(parents=True, exist_ok=True)
         try:
-            lock = chain.period_lock(out, p.label)
-            lock.__enter__()
+            with chain.period_lock(out, p.label):
+                return _run_locked(run)
         except chain.LockedError as exc:
-            raise ReportError(f"another run of {p.label} is in progress, not starting: {exc}") from exc
-        try:
-            return _run_locked(
-                src, input_files, p, out, final, chosen, nb_dir, say=say, started=started, replace=replace,
-                timeout_s=timeout_s, kernel_name=kernel_name, lang=lang,
-            )
-        finally:
-            lock.__exit__(None, None, None)
+            raise ReportError(
+                f"another run of {p.label} is in progress, not starting: {exc}") from exc
 
 
-def _run_locked(
-    src: str, input_files: dict[str, Path], p: Period, out: Path, final: Path, chosen: list[str], nb_dir: Path, *,
-    say: Progress, started: float, replace: bool, timeout_s: int, kernel_name: str, lang: str,
-) -> Path:
-    if final.exists() and not replace:  # another run may have published it meanwhile
+def _run_notebooks(run: _Run, staging: Path) -> list[NotebookRun]:
+    """Each notebook in turn, saving into ``.parts/<analysis>``; the source was
+    validated once already, so the notebooks do not validate it again.
+    """
+    parts = staging / ".parts"
+    runs: list[NotebookRun] = []
+    for i, analysis in enumerate(run.analyses, 1):
+        params = {
+            "source": run.src,
+            "period": run.period.label,
+            "out_dir": str(parts / analysis),
+            "validate_source": False,
+            **run.parameters[analysis],
+        }
+        result = _execute(
+            analysis,
+            run.notebooks_dir / f"{analysis}.ipynb",
+            staging / f"{analysis}.ipynb",
+            params,
+            published=tuple(analysis_package(analysis).PUBLISHED),
+            kernel_name=run.kernel_name,
+            timeout_s=run.timeout_s,
+            cwd=run.notebooks_dir,
+            log_path=parts / f"{analysis}.kernel.log",
+        )
+        runs.append(result)
+        detail = f"{result.findings} findings" if result.status == "ok" else result.error
+        run.say(f"[{i}/{len(run.analyses)}] {analysis} … {result.status} "
+                f"({result.seconds:.1f} s, {detail})")
+    return runs
+
+
+def _assemble(run: _Run, staging: Path) -> pl.DataFrame:
+    """Every output of the report from what the notebooks saved; returns the findings."""
+    from workbench.report import headlines
+    from workbench.report.dashboard import write_dashboard
+    from workbench.report.render import render_notebook
+    from workbench.report.worklists import WORKLISTS_DIR, write_worklists
+
+    p, chosen, parts = run.period, run.analyses, staging / ".parts"
+    findings, saved_metrics = _gather(parts, chosen)
+    findings.write_parquet(staging / FINDINGS_FILE)
+    findings.write_csv(staging / FINDINGS_CSV, include_bom=True)
+    _publish_tables(parts, chosen, staging)
+    for analysis in chosen:
+        render_notebook(
+            staging / f"{analysis}.ipynb", staging / f"{analysis}.html",
+            title=f"{analysis} · {p.label}", findings=findings, analysis=analysis,
+            period=p.label, lang=run.lang,
+        )
+    subs = run.source.subsidiaries
+    write_worklists(findings, subs, staging / WORKLISTS_DIR, p, analyses=chosen, lang=run.lang)
+    names = dict(zip(subs["subsidiary_id"].to_list(), subs["name"].to_list(), strict=True))
+    metrics = headlines.compute_metrics(findings, p, chosen, saved_metrics, names=names)
+    write_json(metrics, staging / headlines.METRICS_FILE)
+    write_dashboard(metrics, p, chosen, staging / DASHBOARD_FILE,
+                    history=headlines.history(run.out, p, metrics), lang=run.lang, worklists=True)
+    return findings
+
+
+def _run_locked(run: _Run) -> Path:
+    from workbench.report import privacy
+
+    p, out, final = run.period, run.out, run.final
+    if final.exists() and not run.replace:  # another run may have published it meanwhile
         raise ReportError(f"{final} already exists; pass replace=True (--replace) to replace it")
-
     staging = out / f"{STAGING_PREFIX}{p.label}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    parts = staging / ".parts"
-    parts.mkdir(parents=True)
-    runs: list[NotebookRun] = []
+    (staging / ".parts").mkdir(parents=True)
     try:
-        for i, analysis in enumerate(chosen, 1):
-            params = {
-                "source": src,
-                "period": p.label,
-                "findings_out": str(parts / f"{analysis}.findings.parquet"),
-            }
-            if analysis == "credit":
-                params["credit_grades_out"] = str(parts / CREDIT_GRADES_FILE)
-            run = _execute(
-                analysis,
-                nb_dir / f"{analysis}.ipynb",
-                staging / f"{analysis}.ipynb",
-                params,
-                kernel_name=kernel_name,
-                timeout_s=timeout_s,
-                cwd=nb_dir,
-                log_path=parts / f"{analysis}.kernel.log",
-            )
-            runs.append(run)
-            detail = f"{run.findings} findings" if run.status == "ok" else run.error
-            say(f"[{i}/{len(chosen)}] {analysis} … {run.status} ({run.seconds:.1f} s, {detail})")
+        runs = _run_notebooks(run, staging)
         failures = [r for r in runs if r.status != "ok"]
         if failures:
-            _fail(
-                out,
-                staging,
-                p,
-                "report failed: "
-                + "; ".join(f"{r.analysis} notebook {r.status}: {r.error}" for r in failures),
-            )
-
-        from workbench.report import headlines, privacy
-        from workbench.report.dashboard import write_dashboard
-        from workbench.report.render import render_notebook
-        from workbench.report.worklists import WORKLISTS_DIR, write_worklists
-
+            _fail(out, staging, p, "report failed: " + "; ".join(
+                f"{r.analysis} notebook {r.status}: {r.error}" for r in failures))
         try:
-            findings = _gather_findings(parts, chosen)
-            findings.write_parquet(staging / FINDINGS_FILE)
-            findings.write_csv(staging / FINDINGS_CSV, include_bom=True)
-            grades = _credit_grades(parts, chosen)
-            grades.write_parquet(staging / CREDIT_GRADES_FILE)
-            for analysis in chosen:
-                render_notebook(
-                    staging / f"{analysis}.ipynb",
-                    staging / f"{analysis}.html",
-                    title=f"{analysis} · {p.label}",
-                    findings=findings,
-                    analysis=analysis,
-                    period=p.label,
-                    lang=lang,
-                )
-            frames = _load_frames(src)
-            write_worklists(findings, frames["subsidiaries"].collect(), staging / WORKLISTS_DIR, p,
-                            analyses=chosen, lang=lang)
-            metrics = headlines.compute_metrics(findings, grades, frames, p, chosen)
-            headlines.write_metrics(metrics, staging / headlines.METRICS_FILE)
-            write_dashboard(
-                metrics, p, chosen, staging / DASHBOARD_FILE,
-                history=headlines.history(out, p, metrics), lang=lang, worklists=True,
-            )
+            findings = _assemble(run, staging)
         except Exception as exc:  # noqa: BLE001 - keep the notebooks, publish nothing
             _fail(out, staging, p, f"report failed while assembling the outputs: {exc}")
-        shutil.rmtree(parts)
+        shutil.rmtree(staging / ".parts")
         try:
-            privacy.assert_clean(staging, privacy.personal_values(src))
+            privacy.assert_clean(staging, privacy.personal_values(run.src))
         except privacy.PrivacyError as exc:
             _fail(out, staging, p, f"report failed the privacy check: {exc}")
-        say("privacy check ok: no phone numbers, ID-card numbers, emails, addresses or names")
+        run.say("privacy check ok: no phone numbers, ID-card numbers, emails, addresses or names")
 
         def make_manifest(**link: Any) -> dict[str, Any]:
             return mf.build_manifest(
-                period=p,
-                parameters={
-                    "source": src,
-                    "period": p.label,
-                    "analyses": chosen,
-                    "timeout_s": timeout_s,
-                    "kernel": kernel_name,
-                    "lang": lang,
-                },
-                source_uri=src,
-                input_files=input_files,
-                folder=staging,
-                analyses={r.analysis: r.manifest_entry() for r in runs},
-                **link,
+                period=p, parameters=run.manifest_parameters(), source_uri=run.src,
+                input_files=run.source.input_files, folder=staging,
+                analyses={r.analysis: r.manifest_entry() for r in runs}, **link,
             )
 
         try:
-            superseded = chain.publish(out, staging, final, make_manifest, replace=replace)
+            superseded = chain.publish(out, staging, final, make_manifest, replace=run.replace)
         except (OSError, ValueError) as exc:
             raise ReportError(f"could not publish {final}: {exc}; nothing was published") from exc
         if superseded is not None:
-            say(f"previous report moved to {superseded} (kept in the chain)")
-        say(f"{len(findings)} findings, {time.perf_counter() - started:.1f} s in all")
+            run.say(f"previous report moved to {superseded} (kept in the chain)")
+        run.say(f"{len(findings)} findings, {time.perf_counter() - run.started:.1f} s in all")
         return final
     finally:
         shutil.rmtree(staging, ignore_errors=True)

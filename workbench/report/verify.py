@@ -39,7 +39,8 @@ from workbench.report.manifest import MANIFEST_FILE, output_hashes, sha256_file
 @dataclass
 class VerifyResult:
     """Outcome of :func:`verify_reports`. ``ok``: no error (and, when ``strict``,
-    no warning)."""
+    no warning).
+    """
 
     reports_dir: Path
     strict: bool = False
@@ -53,9 +54,11 @@ class VerifyResult:
 
     @property
     def ok(self) -> bool:
+        """No problem (and, with ``strict``, no warning)."""
         return not self.problems and not (self.strict and self.warnings)
 
     def render(self) -> str:
+        """What ``workbench verify`` prints."""
         lines = [
             (f"verified {len(self.checked)} report folder(s), {len(self.chain)} chain entries, "
              f"{self.files_hashed} files hashed in {self.reports_dir} ({self.seconds:.2f} s)")
@@ -68,7 +71,8 @@ class VerifyResult:
         if self.chain:
             lines.append("  chain (newest first): " + " ← ".join(self.chain))
         if self.warnings and not self.strict:
-            lines.append(f"{len(self.warnings)} warning(s) (inputs changed; --strict makes them fail)")
+            lines.append(
+                f"{len(self.warnings)} warning(s) (inputs changed; --strict makes them fail)")
         failing = len(self.problems) + (len(self.warnings) if self.strict else 0)
         lines.append("ok" if self.ok else f"{failing} problem(s)")
         return "\n".join(lines)
@@ -139,7 +143,8 @@ def _walk(result: VerifyResult, reports_dir: Path, entries: dict[str, Entry],
             )
         return
     seen: set[str] = set()
-    sha, expected_seq, referrer, target = head.get("sha256"), head.get("sequence"), HEAD_FILE, head.get("path")
+    sha, expected_seq = head.get("sha256"), head.get("sequence")
+    referrer, target = HEAD_FILE, head.get("path")
     while sha:
         if sha in seen:
             result.problems.append(f"{referrer}: the chain loops back to {target}")
@@ -186,7 +191,8 @@ def _walk(result: VerifyResult, reports_dir: Path, entries: dict[str, Entry],
 
 def verify_reports(reports_dir: str | Path, *, strict: bool = False) -> VerifyResult:
     """Re-hash every report folder (published and superseded), its inputs, and walk
-    the chain. Staging and ``.failed/`` folders are not checked."""
+    the chain. Staging and ``.failed/`` folders are not checked.
+    """
     started = time.perf_counter()
     reports_dir = Path(reports_dir).resolve()
     result = VerifyResult(reports_dir, strict=strict)

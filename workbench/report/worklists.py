@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 
 from workbench.contract import ANALYSES, RULES
+from workbench.labels import ANALYSIS_TITLES, SEVERITIES, SEVERITY_LABELS
 from workbench.periods import Period
 
 WORKLISTS_DIR = "worklists"
@@ -40,7 +41,7 @@ GROUP_WORKBOOK = "group"
 #: Characters of the one-line evidence (Excel allows 32,767 per cell; a worklist row
 #: must stay readable; the full evidence is in ``findings.parquet`` by finding_id).
 EVIDENCE_CHARS = 600
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
@@ -57,7 +58,6 @@ TEXT: dict[str, dict[str, str]] = {
         "rule": "规则",
         "rule_title": "内容",
         "findings": "发现数",
-        "high": "高",
         "amount": "涉及金额（元）",
         "legal_basis": "法律依据",
         "severity": "严重程度",
@@ -78,15 +78,14 @@ TEXT: dict[str, dict[str, str]] = {
         "period": "Period",
         "subsidiary": "Subsidiary",
         "generated_from": "Source",
-        "how": "One sheet per analysis, one row per finding. Fill in the owner, the action, the due "
-               "date and the status; finding_id stays the same across reports and finds the full "
-               "evidence in findings.parquet.",
+        "how": "One sheet per analysis, one row per finding. Fill in the owner, the action, "
+               "the due date and the status; finding_id stays the same across reports and finds "
+               "the full evidence in findings.parquet.",
         "none": "Nothing to remediate this period.",
         "analysis": "Analysis",
         "rule": "Rule",
         "rule_title": "What",
         "findings": "Findings",
-        "high": "High",
         "amount": "Money at stake (CNY)",
         "legal_basis": "Legal basis",
         "severity": "Severity",
@@ -101,12 +100,6 @@ TEXT: dict[str, dict[str, str]] = {
         "total": "Total",
     },
 }
-SEVERITY_TEXT = {"zh": {"high": "高", "medium": "中", "low": "低"},
-                 "en": {"high": "high", "medium": "medium", "low": "low"}}
-ANALYSIS_TEXT = {"zh": {"tiering": "会员分级", "pricing": "价格公平", "sla": "投诉处理时效", "credit": "客户信用"},
-                 "en": {"tiering": "Tiering", "pricing": "Pricing", "sla": "Complaint SLA", "credit": "Credit"}}
-
-
 def _flatten(value: Any, prefix: str = "") -> list[str]:
     """``key=value`` parts of a finding's evidence, nested keys joined with ``.``."""
     if isinstance(value, Mapping):
@@ -120,7 +113,8 @@ def _flatten(value: Any, prefix: str = "") -> list[str]:
         return []
     if isinstance(value, list):
         if value and all(not isinstance(v, (Mapping, list)) for v in value):
-            shown = ", ".join(str(v) for v in value[:5]) + (f" … (+{len(value) - 5})" if len(value) > 5 else "")
+            more = f" … (+{len(value) - 5})" if len(value) > 5 else ""
+            shown = ", ".join(str(v) for v in value[:5]) + more
             return [f"{key}=[{shown}]"]
         return [f"{key}=[{len(value)} items]"]
     if isinstance(value, float):
@@ -145,10 +139,11 @@ def evidence_line(detail: str, max_chars: int = EVIDENCE_CHARS) -> str:
 
 def worklist_rows(findings: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
     """The rows of a worklist sheet: findings sorted by severity then money, with the
-    rule's title and legal basis and the evidence in one line."""
+    rule's title and legal basis and the evidence in one line.
+    """
     titles = {code: (r.title_zh if lang == "zh" else r.title_en) for code, r in RULES.items()}
     basis = {code: r.legal_basis for code, r in RULES.items()}
-    sev = SEVERITY_TEXT[lang]
+    sev = SEVERITY_LABELS[lang]
     t = TEXT[lang]
     ordered = findings.with_columns(
         pl.col("severity").replace_strict(SEVERITY_ORDER, default=3).alias("_sev"),
@@ -169,12 +164,14 @@ def worklist_rows(findings: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
             pl.Series(t["evidence"], [evidence_line(d) for d in sorted_details], dtype=pl.String),
             pl.col("rule").replace_strict(basis, default=None).alias(t["legal_basis"]),
         )
-        .with_columns(pl.lit(None, pl.String).alias(t[c]) for c in ("owner", "action", "due", "status"))
+        .with_columns(pl.lit(None, pl.String).alias(t[c])
+                      for c in ("owner", "action", "due", "status"))
     )
 
 
 def _overview_rows(findings: pl.DataFrame, analyses: Sequence[str], lang: str) -> pl.DataFrame:
     t = TEXT[lang]
+    high = SEVERITY_LABELS[lang]["high"]
     titles = {code: (r.title_zh if lang == "zh" else r.title_en) for code, r in RULES.items()}
     rules = [r for a in analyses for r in RULES.values() if r.analysis == a]
     counts = {
@@ -186,16 +183,18 @@ def _overview_rows(findings: pl.DataFrame, analyses: Sequence[str], lang: str) -
     }
     return pl.DataFrame(
         {
-            t["analysis"]: [ANALYSIS_TEXT[lang][r.analysis] for r in rules],
+            t["analysis"]: [ANALYSIS_TITLES[lang][r.analysis] for r in rules],
             t["rule"]: [r.code for r in rules],
             t["rule_title"]: [titles[r.code] for r in rules],
             t["findings"]: [int(counts.get(r.code, {}).get("n", 0)) for r in rules],
-            t["high"]: [int(counts.get(r.code, {}).get("high", 0)) for r in rules],
-            t["amount"]: [round(float(counts.get(r.code, {}).get("amount", 0.0)), 2) for r in rules],
+            high: [int(counts.get(r.code, {}).get("high", 0)) for r in rules],
+            t["amount"]: [round(float(counts.get(r.code, {}).get("amount", 0.0)), 2)
+                          for r in rules],
             t["legal_basis"]: [r.legal_basis for r in rules],
         },
         schema={t["analysis"]: pl.String, t["rule"]: pl.String, t["rule_title"]: pl.String,
-                t["findings"]: pl.Int64, t["high"]: pl.Int64, t["amount"]: pl.Float64, t["legal_basis"]: pl.String},
+                t["findings"]: pl.Int64, high: pl.Int64, t["amount"]: pl.Float64,
+                t["legal_basis"]: pl.String},
     )
 
 
@@ -224,9 +223,9 @@ def write_workbook(
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         money = wb.add_format({"num_format": "#,##0.00", "valign": "top"})
         plain = wb.add_format({"valign": "top"})
-        todo = wb.add_format({"bg_color": "#fff8e1", "valign": "top", "border": 1, "border_color": "#e0c97f"})
-        due = wb.add_format({"bg_color": "#fff8e1", "valign": "top", "border": 1, "border_color": "#e0c97f",
-                             "num_format": "yyyy-mm-dd"})
+        to_fill = {"bg_color": "#fff8e1", "valign": "top", "border": 1, "border_color": "#e0c97f"}
+        todo = wb.add_format(to_fill)
+        due = wb.add_format({**to_fill, "num_format": "yyyy-mm-dd"})
         high = wb.add_format({"font_color": "#b3261e", "bold": True, "valign": "top"})
 
         ov = wb.add_worksheet(t["overview"][:31])
@@ -240,12 +239,14 @@ def write_workbook(
             ov.write(4, j, name, head)
         for i, row in enumerate(summary.iter_rows(), start=5):
             for j, value in enumerate(row):
-                fmt = money if summary.columns[j] == t["amount"] else (wrap if j == len(row) - 1 else plain)
+                fmt = (money if summary.columns[j] == t["amount"]
+                       else wrap if j == len(row) - 1 else plain)
                 ov.write(i, j, value, fmt)
         last = 5 + summary.height
         ov.write(last, 0, t["total"], bold)
         ov.write(last, summary.columns.index(t["findings"]), int(findings.height), bold)
-        ov.write(last, summary.columns.index(t["high"]), int((findings["severity"] == "high").sum()), bold)
+        ov.write(last, summary.columns.index(SEVERITY_LABELS[lang]["high"]),
+                 int((findings["severity"] == "high").sum()), bold)
         ov.write(last, summary.columns.index(t["amount"]),
                  round(float(findings["amount_cny"].fill_null(0.0).sum()), 2), money)
         for j, width in enumerate((14, 28, 30, 9, 7, 16, 70)):
@@ -254,7 +255,7 @@ def write_workbook(
 
         statuses = t["statuses"].split(",")
         for analysis in analyses:
-            ws = wb.add_worksheet(ANALYSIS_TEXT[lang][analysis][:31])
+            ws = wb.add_worksheet(ANALYSIS_TITLES[lang][analysis][:31])
             rows = worklist_rows(findings.filter(pl.col("analysis") == analysis), lang)
             for j, name in enumerate(rows.columns):
                 ws.write(0, j, name, head)
@@ -276,7 +277,7 @@ def write_workbook(
                         ws.write_blank(i, j, None, plain)
                     elif j == amount_j:
                         ws.write_number(i, j, value, money)
-                    elif j == sev_j and value == SEVERITY_TEXT[lang]["high"]:
+                    elif j == sev_j and value == SEVERITY_LABELS[lang]["high"]:
                         ws.write_string(i, j, value, high)
                     else:
                         ws.write_string(i, j, str(value), wrap if j in wrap_j else plain)
@@ -286,8 +287,8 @@ def write_workbook(
                 ws.data_validation(1, status_j, rows.height, status_j,
                                    {"validate": "list", "source": statuses})
                 ws.data_validation(1, due_j, rows.height, due_j,
-                                   {"validate": "date", "criteria": ">=", "value": period.start.date(),
-                                    "error_message": "YYYY-MM-DD"})
+                                   {"validate": "date", "criteria": ">=",
+                                    "value": period.start.date(), "error_message": "YYYY-MM-DD"})
             for j, width in enumerate((18, 22, 24, 8, 11, 20, 14, 70, 40, 12, 30, 12, 10)):
                 ws.set_column(j, j, width)
             ws.freeze_panes(1, 1)
@@ -307,7 +308,8 @@ def write_worklists(
 ) -> list[Path]:
     """``folder/<subsidiary_id>.xlsx`` for every subsidiary and ``folder/group.xlsx``
     for findings without a subsidiary. ``subsidiaries`` needs ``subsidiary_id`` and
-    ``name`` (an organisation's name, shown in the title). Returns the paths written."""
+    ``name`` (an organisation's name, shown in the title). Returns the paths written.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     t = TEXT[lang]
@@ -320,7 +322,8 @@ def write_worklists(
         written.append(write_workbook(folder / f"{sub}.xlsx", part, title=title, period=period,
                                       analyses=analyses, lang=lang))
     written.append(
-        write_workbook(folder / f"{GROUP_WORKBOOK}.xlsx", findings.filter(pl.col("subsidiary_id").is_null()),
+        write_workbook(folder / f"{GROUP_WORKBOOK}.xlsx",
+                       findings.filter(pl.col("subsidiary_id").is_null()),
                        title=t["group"], period=period, analyses=analyses, lang=lang)
     )
     return written
@@ -328,15 +331,17 @@ def write_worklists(
 
 def read_sheet(path: str | Path, sheet: str) -> list[list[str]]:
     """The cell texts of one sheet of a workbook this module wrote, as rows of strings
-    in their column positions (for the tests: no spreadsheet reader is a dependency)."""
+    in their column positions (for the tests: no spreadsheet reader is a dependency).
+    """
     import html
     import re
     import zipfile
 
     with zipfile.ZipFile(path) as z:
+        strings = (z.read("xl/sharedStrings.xml").decode("utf-8")
+                   if "xl/sharedStrings.xml" in z.namelist() else "")
         shared = [html.unescape(re.sub(r"<[^>]+>", "", si))
-                  for si in re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode("utf-8"), re.S)] \
-            if "xl/sharedStrings.xml" in z.namelist() else []
+                  for si in re.findall(r"<si>(.*?)</si>", strings, re.S)]
         book = z.read("xl/workbook.xml").decode("utf-8")
         names = [html.unescape(n) for n in re.findall(r'<sheet name="([^"]*)"', book)]
         xml = z.read(f"xl/worksheets/sheet{names.index(sheet) + 1}.xml").decode("utf-8")
