@@ -19,6 +19,7 @@ import polars as pl
 from workbench.contract import RULES
 from workbench.credit._registry import KNOCKOUT_STATUSES
 from workbench.credit._uscc import CHECKS, STANDARDS
+from workbench.severity import evidence_dict, severity_inputs, severity_value
 
 #: Legal basis of each registry fact, cited in the evidence of the findings.
 BASIS = {
@@ -63,18 +64,26 @@ def _d(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _row(rule: str, severity: str, r: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
-    """One raw finding on the enterprise of facts row ``r`` (money: its outstanding)."""
+def _row(rule: str, r: dict[str, Any], detail: dict[str, Any], **inputs: Any) -> dict[str, Any]:
+    """One raw finding on the enterprise of facts row ``r`` (money: its outstanding).
+
+    Severity from the policy (``workbench/severity_policy.yaml``) with ``inputs``
+    plus ``exposure_cny`` (the outstanding) when the rule uses it; the evidence
+    states them (``severity_basis``).
+    """
     amount = round(r["outstanding_cny"] or 0.0, 2)
+    if "exposure_cny" in severity_inputs(rule):
+        inputs["exposure_cny"] = amount
     detail = {
         **detail,
         "customer_ids": r["customer_ids"],
         "subsidiary_ids": r["subsidiary_ids"],
         "outstanding_cny": amount,
+        "severity_basis": evidence_dict(rule, **inputs),
     }
     return {
         "rule": rule,
-        "severity": severity,
+        "severity": severity_value(rule, **inputs),
         "entity_type": "enterprise",
         "entity_id": r["uscc"],
         "subsidiary_id": r["subsidiary_id"],
@@ -88,13 +97,13 @@ def _raw(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 def invalid_uscc(checks: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
-    """``invalid_uscc`` (high): the code fails a check of :data:`CHECKS` (the first
-    failing one is named, with the standard it rests on and whether the registry
-    extract knows the code).
+    """``invalid_uscc`` (high; medium when nothing is owed): the code fails a check of
+    :data:`CHECKS` (the first failing one is named, with the standard it rests on and
+    whether the registry extract knows the code).
     """
     bad = checks.filter(~pl.col("is_valid")).join(facts, on="uscc", how="left")
     return _raw([
-        _row("invalid_uscc", "high", r, {
+        _row("invalid_uscc", r, {
             "check": r["failed_check"],
             "explanation": CHECKS[r["failed_check"]],
             "in_registry": bool(r["in_registry"]),
@@ -110,7 +119,7 @@ def registry_knockout(facts: pl.DataFrame) -> pl.DataFrame:
     at the latest extract.
     """
     return _raw([
-        _row("registry_knockout", "high", r, _knockout_detail(r))
+        _row("registry_knockout", r, _knockout_detail(r))
         for r in facts.filter(pl.col("knockout")).iter_rows(named=True)
     ])
 
@@ -140,7 +149,7 @@ def registry_change(facts: pl.DataFrame) -> pl.DataFrame:
     knock-out, medium for a change for the worse, low for an improvement.
     """
     return _raw([
-        _row("registry_change", _change_severity(r), r, _change_detail(r))
+        _row("registry_change", r, _change_detail(r), **_change_inputs(r))
         for r in facts.filter(pl.col("registry_change")).iter_rows(named=True)
     ])
 
@@ -162,25 +171,25 @@ def _change_detail(r: dict[str, Any]) -> dict[str, object]:
     }
 
 
-def _change_severity(r: dict[str, Any]) -> str:
-    if r["knockout"] and not (
+def _change_inputs(r: dict[str, Any]) -> dict[str, bool]:
+    """Severity inputs of ``registry_change``: a new knock-out; a change for the worse."""
+    new_knockout = bool(r["knockout"]) and not (
         r["status_before"] in KNOCKOUT_STATUSES or r["serious_illegal_before"]
-    ):
-        return "high"
+    )
     worse = (
         (r["status"] != r["status_before"] and r["status"] != "active")
         or (r["abnormal"] and not r["abnormal_before"])
         or (r["serious_illegal"] and not r["serious_illegal_before"])
     )
-    return "medium" if worse else "low"
+    return {"becomes_knockout": new_knockout, "for_the_worse": bool(worse)}
 
 
 def annual_report_overdue(facts: pl.DataFrame) -> pl.DataFrame:
-    """``annual_report_overdue`` (medium): an active enterprise without the annual
-    report required at the end of the period.
+    """``annual_report_overdue`` (medium; low when nothing is owed): an active
+    enterprise without the annual report required at the end of the period.
     """
     return _raw([
-        _row("annual_report_overdue", "medium", r, {
+        _row("annual_report_overdue", r, {
             "check": "active enterprise without the required annual report",
             "extract_date": _d(r["snapshot_date"]),
             "name": r["name"],

@@ -322,7 +322,7 @@ def analyze(
             worklist = risk.scores.filter(pl.col("probability") >= risk_threshold)
         raw.append(rules.breach_risk(worklist, threshold=risk_threshold,
                                      model_metrics=risk.metrics, policy_versions=versions,
-                                     legal_basis=basis))
+                                     legal_basis=basis, clocks=clocks, at=p.end))
     lap("risk")
     findings = _contract_findings(raw, p.label)
     tables |= {

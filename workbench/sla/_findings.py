@@ -16,11 +16,13 @@ Each builder returns raw findings (``rule``, ``severity``, ``entity_type``,
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 
+from workbench.severity import severity, severity_evidence
 from workbench.sla._policy import Policy
 from workbench.sla._records import CHECKS
 
@@ -40,17 +42,15 @@ _RISK_MODEL = (
 )
 
 
-def _severity() -> pl.Expr:
-    """Finding severity from the complaint: critical/high complaints and 12315 transfers
-    (the regulator is watching) are ``high``; medium → ``medium``; low → ``low``.
+def _complaint_inputs(**more: pl.Expr) -> dict[str, pl.Expr]:
+    """Severity inputs every complaint rule shares (policy ``workbench/severity_policy.yaml``):
+    the complaint's own severity and whether the regulator (12315) transferred it.
     """
-    return (
-        pl.when(pl.col("severity").is_in(["critical", "high"]) | (pl.col("channel") == "regulator"))
-        .then(pl.lit("high"))
-        .when(pl.col("severity") == "medium")
-        .then(pl.lit("medium"))
-        .otherwise(pl.lit("low"))
-    )
+    return {
+        "complaint_severity": pl.col("severity"),
+        "regulator_channel": pl.col("channel") == "regulator",
+        **more,
+    }
 
 
 def _ts(column: str) -> pl.Expr:
@@ -82,9 +82,11 @@ def _clock_breaches(clocks: pl.DataFrame, policy: Policy, rule: str) -> pl.DataF
         .group_by("complaint_id", maintain_order=True)
         .agg(pl.all().first(), _targets=pl.col("_t"))
     )
+    # Severity from the headline (worst) target: overrun / limit, in the clock's units.
+    inputs = _complaint_inputs(overrun_ratio=(pl.col("overrun") / pl.col("limit")).round(3))
     return worst.select(
         "rule",
-        severity=_severity(),
+        severity=severity(rule, **inputs),
         entity_type=pl.lit("complaint"),
         entity_id=pl.col("complaint_id"),
         subsidiary_id=pl.col("subsidiary_id"),
@@ -105,6 +107,7 @@ def _clock_breaches(clocks: pl.DataFrame, policy: Policy, rule: str) -> pl.DataF
             policy_version=pl.col("policy_version"),
             legal_basis=pl.col("policy_version").replace_strict(basis, return_dtype=pl.String),
             targets=pl.col("_targets"),
+            severity_basis=severity_evidence(rule, **inputs),
         ),
     )
 
@@ -208,17 +211,18 @@ def missing_record(
     version = pl.col("complaint_id").replace_strict(
         policy_versions, default=None, return_dtype=pl.String
     )
+    inputs = _complaint_inputs()
     return problems.with_columns(_v=version).select(
         rule=pl.lit("missing_record"),
-        severity=pl.when(pl.col("severity").is_in(["critical", "high"]))
-        .then(pl.lit("high"))
-        .otherwise(pl.lit("medium")),
+        severity=severity("missing_record", **inputs),
         entity_type=pl.lit("complaint"),
         entity_id=pl.col("complaint_id"),
         subsidiary_id=pl.col("subsidiary_id"),
         detail=pl.struct(
             checks=pl.col("checks"),
             explanation=explain,
+            complaint_severity=pl.col("severity"),
+            channel=pl.col("channel"),
             table_status=pl.col("status"),
             record_status=pl.col("event_status"),
             table=pl.struct(
@@ -238,6 +242,7 @@ def missing_record(
             legal_basis=pl.col("_v").replace_strict(
                 dict(legal_basis), default=None, return_dtype=pl.String
             ),
+            severity_basis=severity_evidence("missing_record", **inputs),
         ),
     )
 
@@ -249,8 +254,14 @@ def breach_risk(
     model_metrics: Mapping[str, Any],
     policy_versions: Mapping[str, str],
     legal_basis: Mapping[str, str],
+    clocks: pl.DataFrame | None = None,
+    at: dt.datetime | None = None,
 ) -> pl.DataFrame:
     """``breach_risk``: open, not yet breached, predicted to breach resolution.
+
+    The evidence states the resolution target's limit, clock, elapsed time, deadline
+    and the hours left from ``at`` (the period end) to the deadline; severity (policy
+    ``breach_risk``) from the complaint's severity, a 12315 transfer and the hours left.
 
     Parameters
     ----------
@@ -265,6 +276,11 @@ def breach_risk(
         Complaint id → the policy version in force at receipt.
     legal_basis
         Policy version → its legal basis.
+    clocks
+        The period's clocks (the ``resolution`` target gives limit and deadline);
+        None: limit and time left unknown (null).
+    at
+        When the worklist was scored (the period end), for the hours left.
 
     Returns
     -------
@@ -276,13 +292,11 @@ def breach_risk(
     version = pl.col("complaint_id").replace_strict(
         policy_versions, default=None, return_dtype=pl.String
     )
+    worklist = worklist.join(_resolution_clock(clocks, at), on="complaint_id", how="left")
+    inputs = _complaint_inputs(hours_left=pl.col("_left"))
     return worklist.with_columns(_v=version).select(
         rule=pl.lit("breach_risk"),
-        severity=pl.when(
-            pl.col("severity").is_in(["critical", "high"]) | (pl.col("channel") == "regulator")
-        )
-        .then(pl.lit("high"))
-        .otherwise(pl.lit("medium")),
+        severity=severity("breach_risk", **inputs),
         entity_type=pl.lit("complaint"),
         entity_id=pl.col("complaint_id"),
         subsidiary_id=pl.col("subsidiary_id"),
@@ -290,6 +304,12 @@ def breach_risk(
             probability=pl.col("probability").round(4),
             threshold=pl.lit(threshold),
             age_days=(pl.col("age_h") / 24).round(2),
+            target=pl.lit("resolution"),
+            clock=pl.col("_clock"),
+            limit=pl.col("_limit"),
+            elapsed=pl.col("_elapsed").round(3),
+            deadline=_ts("_deadline"),
+            hours_left=pl.col("_left"),
             complaint_severity=pl.col("severity"),
             channel=pl.col("channel"),
             model=pl.lit(_RISK_MODEL),
@@ -299,7 +319,35 @@ def breach_risk(
             legal_basis=pl.col("_v").replace_strict(
                 dict(legal_basis), default=None, return_dtype=pl.String
             ),
+            severity_basis=severity_evidence("breach_risk", **inputs),
         ),
+    )
+
+
+def _resolution_clock(clocks: pl.DataFrame | None, at: dt.datetime | None) -> pl.DataFrame:
+    """Per complaint: the resolution target's clock, limit, elapsed, deadline, hours left."""
+    schema = {"complaint_id": pl.String(), "_clock": pl.String(), "_limit": pl.Float64(),
+              "_elapsed": pl.Float64(), "_deadline": pl.Datetime("us"), "_left": pl.Float64()}
+    if clocks is None or clocks.height == 0:
+        return pl.DataFrame(schema=schema)
+    left = (
+        ((pl.col("deadline_at") - pl.lit(at)).dt.total_seconds() / 3600).round(1)
+        if at is not None else pl.lit(None, pl.Float64)
+    )
+    return (
+        clocks.filter(pl.col("target") == "resolution")
+        .sort("complaint_id", "deadline_at")
+        .group_by("complaint_id", maintain_order=True)
+        .last()
+        .select(
+            "complaint_id",
+            _clock=pl.col("clock"),
+            _limit=pl.col("limit"),
+            _elapsed=pl.col("elapsed"),
+            _deadline=pl.col("deadline_at"),
+            _left=left,
+        )
+        .cast(schema)  # type: ignore[arg-type]
     )
 
 
@@ -369,10 +417,11 @@ def recurring_cause(
                 months=pl.col("months"),
             ),
             _top=pl.col("root_cause").first(),
+            _mean=pl.col("mean_count_after").max(),
         )
         .select(
             rule=pl.lit("recurring_cause"),
-            severity=pl.lit("medium"),
+            severity=severity("recurring_cause", mean_count_after=pl.col("_mean")),
             entity_type=pl.lit("subsidiary"),
             entity_id=pl.col("subsidiary_id"),
             subsidiary_id=pl.col("subsidiary_id"),
@@ -384,6 +433,9 @@ def recurring_cause(
                 min_count=pl.lit(min_count),
                 min_months_after=pl.lit(min_months_after),
                 legal_basis=pl.lit(legal_basis),
+                severity_basis=severity_evidence(
+                    "recurring_cause", mean_count_after=pl.col("_mean").round(2)
+                ),
             ),
         )
     )

@@ -109,10 +109,8 @@ def record_checks(
     *,
     tolerance: dt.timedelta = dt.timedelta(seconds=1),
 ) -> pl.DataFrame:
-    """One row per complaint received in ``period`` whose record fails a check.
-
-    Columns: ``complaint_id``, ``subsidiary_id``, ``checks`` (list of :data:`CHECKS`
-    names), ``status``, ``event_status`` and the compared timestamps.
+    """One row per complaint received in ``period`` whose record fails a check: ids,
+    ``channel``, ``checks`` (:data:`CHECKS` names), statuses and the compared timestamps.
     """
     cutoff = period.end
     c = complaints_in_period(complaints, period)
@@ -206,6 +204,7 @@ def record_checks(
             "complaint_id",
             "subsidiary_id",
             "severity",
+            "channel",
             "checks",
             "status",
             "event_status",
