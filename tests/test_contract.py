@@ -10,13 +10,16 @@ import pytest
 
 from workbench import _contract_doc
 from workbench.contract import (
+    AMOUNT_KINDS,
     CREDIT_GRADES_SCHEMA,
     ENUMS,
     FINDINGS_SCHEMA,
     OUTPUT_TABLES,
     RULES,
     TABLES,
+    Rule,
 )
+from workbench.labels import MONEY_KIND_LABELS, MONEY_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "data-contract.md"
@@ -70,6 +73,7 @@ V11_ENUMS = {
     "entity_type": "customer order grant complaint group subsidiary enterprise policy message"
     " request",
     "grade": "AAA AA A BBB BB reject",
+    "amount_kind": "overcharge benefit discount exposure",
     "registry_status": "active revoked cancelled moved_out suspended",
 }
 
@@ -102,11 +106,11 @@ def test_every_v11_input_table_is_in_the_code_or_declared_not_yet() -> None:
     assert set(TABLES).isdisjoint(_contract_doc.PLANNED_TABLES)
 
 
-def test_outputs_match_v11_with_amount_kind_declared_not_yet() -> None:
-    planned = {c.name for c in _contract_doc.PLANNED_FINDINGS_COLUMNS}
-    v11 = [c for c in V11_TABLES["findings"].split() if c.rstrip("?") not in planned]
+def test_outputs_match_v11() -> None:
+    v11 = V11_TABLES["findings"].split()
     assert _columns(OUTPUT_TABLES["findings"]) == " ".join(v11)
     assert list(FINDINGS_SCHEMA) == [c.rstrip("?") for c in v11]
+    assert OUTPUT_TABLES["findings"].column("amount_kind").enum == "amount_kind"
     assert _columns(OUTPUT_TABLES["credit_grades"]) == V11_TABLES["credit_grades"]
     assert list(CREDIT_GRADES_SCHEMA) == V11_TABLES["credit_grades"].split()
 
@@ -120,6 +124,47 @@ def test_every_v11_rule_code_exists_or_is_declared_not_yet() -> None:
             else:
                 assert RULES[code].analysis == analysis, code
     assert {c for c in RULES if RULES[c].extension} == {"dormant_top_tier"}
+
+
+#: v1.1 "Money kinds": each rule's kind and whether its amounts add into the kind's
+#: total (False: a breakdown of another rule's money). Every other rule has no money.
+MONEY = {
+    "hidden_benefit": ("benefit", True),
+    "tier_disparity": ("benefit", False),
+    "price_disparity": ("overcharge", False),
+    "unexplained_premium": ("overcharge", True),
+    "unpublished_promotion": ("discount", True),
+    "invalid_uscc": ("exposure", True),
+    "registry_knockout": ("exposure", True),
+    "registry_change": ("exposure", True),
+    "annual_report_overdue": ("exposure", True),
+}
+
+
+def test_every_rule_states_the_kind_of_its_money() -> None:
+    got = {code: (r.amount_kind, r.in_total) for code, r in RULES.items() if r.amount_kind}
+    assert got == MONEY
+    assert all(not r.in_total for r in RULES.values() if r.amount_kind is None)
+    assert list(ENUMS["amount_kind"]) == list(AMOUNT_KINDS) == list(MONEY_KINDS)
+    assert set(MONEY_KIND_LABELS["zh"]) == set(MONEY_KIND_LABELS["en"]) == set(AMOUNT_KINDS)
+    assert [MONEY_KIND_LABELS["zh"][k] for k in AMOUNT_KINDS] == [
+        "多收金额", "未公示权益", "未公告优惠", "信用敞口"]
+
+
+def test_a_rule_with_a_bad_money_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="amount_kind 'refund' is not one of"):
+        Rule("x", "pricing", "order", "X", "X", "basis", amount_kind="refund")
+    with pytest.raises(ValueError, match="in_total needs an amount_kind"):
+        Rule("x", "pricing", "order", "X", "X", "basis", in_total=True)
+
+
+def test_the_doc_says_how_money_is_counted() -> None:
+    doc = _contract_doc.render()
+    assert "**Money kinds (v1.1).**" in doc and "**How totals are counted.**" in doc
+    assert "| `price_disparity` | `overcharge` | breakdown |" in doc
+    assert "| `registry_change` | `exposure` | in total |" in doc
+    assert "- **Money kinds.**" not in doc  # no longer listed as not implemented
+    assert ("- **Group amounts.**" in doc) is not _contract_doc.GROUP_AMOUNTS_IMPLEMENTED
 
 
 def test_output_enums_are_v11_less_what_is_declared_not_yet() -> None:

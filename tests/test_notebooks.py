@@ -29,7 +29,7 @@ PERIOD = "2026-Q3"
 #: The parameters every notebook starts with, before its analysis's declared ones.
 PROTOCOL = {"source": "../data/samples", "period": PERIOD, "out_dir": "", "validate_source": True}
 CONTRACT_OUTPUTS = {
-    "manifest.json", "findings.parquet", "findings.csv", "credit_grades.parquet",
+    "manifest.json", "findings.parquet", "findings.csv", "credit_grades.parquet", "refunds.parquet",
     "dashboard.html", "metrics.json", "worklists",
     *(f"{a}.{ext}" for a in ANALYSES for ext in ("ipynb", "html")),
 }

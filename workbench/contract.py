@@ -93,6 +93,10 @@ class Table:
 
 ANALYSES: tuple[str, ...] = ("tiering", "pricing", "sla", "credit")
 
+#: What a finding's money is (contract v1.1 ``amount_kind``): money of different kinds
+#: is never added up (see :mod:`workbench.money`).
+AMOUNT_KINDS: tuple[str, ...] = ("overcharge", "benefit", "discount", "exposure")
+
 # --------------------------------------------------------------------------- enums
 # code -> Chinese labels the loader also accepts. Registry status labels are the
 # contract's; the others are an extension (see docs/data-contract-extensions.md).
@@ -171,6 +175,7 @@ ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
         "policy": (),
     },
     "grade": {"AAA": (), "AA": (), "A": (), "BBB": (), "BB": (), "reject": ()},
+    "amount_kind": dict.fromkeys(AMOUNT_KINDS, ()),
 }
 
 
@@ -449,8 +454,10 @@ OUTPUT_TABLES: dict[str, Table] = {
                 _c("entity_id", "str",
                    note="the id; for `group`, `attribute=value` (e.g. `device_os=ios`)"),
                 _c("subsidiary_id", "str", nullable=True),
-                _c("amount_cny", "float", nullable=True,
+                _c("amount_cny", "float", nullable=True, min_value=_MONEY,
                    note="money at stake (overcharge, hidden benefit, overdue)"),
+                _c("amount_kind", "enum", nullable=True, enum="amount_kind",
+                   note="v1.1: what the money is; null exactly when `amount_cny` is null (below)"),
                 _c("detail", "str",
                    note="JSON with the evidence: figures, thresholds, sample ids, legal basis"),
             ),
@@ -480,7 +487,14 @@ CREDIT_GRADES_SCHEMA: dict[str, pl.DataType] = OUTPUT_TABLES["credit_grades"].sc
 
 @dataclass(frozen=True)
 class Rule:
-    """A finding rule: where it comes from, what it is about, and its legal basis."""
+    """A finding rule: where it comes from, what it is about, its legal basis and money.
+
+    ``amount_kind`` is the kind (:data:`AMOUNT_KINDS`) of the money its findings
+    carry, ``None`` for a rule whose findings carry none. ``in_total`` says whether
+    its amounts add into the kind's total; a rule whose amounts break another rule's
+    money down by cause (a group's share of the order-level overcharge) is not in
+    the total, and is shown as a breakdown wherever its amount appears.
+    """
 
     code: str
     analysis: str
@@ -489,6 +503,15 @@ class Rule:
     title_zh: str
     legal_basis: str
     extension: bool = False
+    amount_kind: str | None = None
+    in_total: bool = False
+
+    def __post_init__(self) -> None:
+        if self.amount_kind is not None and self.amount_kind not in AMOUNT_KINDS:
+            raise ValueError(f"rule {self.code!r}: amount_kind {self.amount_kind!r} is not one "
+                             f"of {list(AMOUNT_KINDS)}")
+        if self.in_total and self.amount_kind is None:
+            raise ValueError(f"rule {self.code!r}: in_total needs an amount_kind")
 
 
 _PIPL24 = (
@@ -520,22 +543,23 @@ RULES: dict[str, Rule] = {
         Rule("manual_tier_without_reason", "tiering", "customer",
              "Manual tier change without a reason", "人工调级无理由", _CPL),
         Rule("hidden_benefit", "tiering", "grant", "Benefit outside the published schedule",
-             "未公布的权益", _CPL),
+             "未公布的权益", _CPL, amount_kind="benefit", in_total=True),
         Rule("stale_tier", "tiering", "customer", "Tier not re-evaluated within its cycle",
              "等级未按周期复核", _CPL),
         Rule("unpublished_policy", "tiering", "policy", "Tier criteria never published",
              "等级标准未公布", _CPL),
         Rule("tier_disparity", "tiering", "group", "Group under-tiered at a higher rate",
-             "群体定级差异", _PIPL24),
+             "群体定级差异", _PIPL24, amount_kind="benefit"),
         Rule("dormant_top_tier", "tiering", "customer", "Top-tier customer with no recent order",
              "顶级会员长期无交易", _CPL, extension=True),
         Rule("price_disparity", "pricing", "group", "Group pays an unexplained premium",
-             "大数据杀熟：群体价格差异", _PIPL24 + "; " + _CPL_REG9),
+             "大数据杀熟：群体价格差异", _PIPL24 + "; " + _CPL_REG9, amount_kind="overcharge"),
         Rule("unexplained_premium", "pricing", "order",
              "Price above what published factors explain", "无法解释的加价",
-             _CPL_REG9 + "; " + _PRICE),
+             _CPL_REG9 + "; " + _PRICE, amount_kind="overcharge", in_total=True),
         Rule("unpublished_promotion", "pricing", "order",
-             "Order used a promotion that was not announced", "使用未公开促销", _PRICE),
+             "Order used a promotion that was not announced", "使用未公开促销", _PRICE,
+             amount_kind="discount", in_total=True),
         Rule("ack_breach", "sla", "complaint", "First response later than committed",
              "首次响应超时", _COMPLAINT),
         Rule("acceptance_breach", "sla", "complaint",
@@ -551,14 +575,16 @@ RULES: dict[str, Rule] = {
         Rule("recurring_cause", "sla", "subsidiary", "Root cause keeps recurring",
              "同类问题反复发生", _COMPLAINT),
         Rule("invalid_uscc", "credit", "enterprise", "USCC fails its check characters",
-             "统一社会信用代码无效", _USCC),
+             "统一社会信用代码无效", _USCC, amount_kind="exposure", in_total=True),
         Rule("registry_knockout", "credit", "enterprise",
              "Revoked, cancelled or serious-illegal listed", "登记状态否决",
-             _REGISTRY + "; " + _ABNORMAL),
+             _REGISTRY + "; " + _ABNORMAL, amount_kind="exposure", in_total=True),
         Rule("registry_change", "credit", "enterprise",
-             "Registry status or list membership changed", "登记信息变更", _REGISTRY),
+             "Registry status or list membership changed", "登记信息变更", _REGISTRY,
+             amount_kind="exposure", in_total=True),
         Rule("annual_report_overdue", "credit", "enterprise",
-             "Annual report not filed by 30 June", "年报逾期未报", _REGISTRY),
+             "Annual report not filed by 30 June", "年报逾期未报", _REGISTRY,
+             amount_kind="exposure", in_total=True),
     )
 }
 

@@ -1,11 +1,13 @@
 """Findings: the one output shape every analysis speaks (contract "findings" table).
 
 An analysis builds a polars frame with the columns ``rule``, ``severity``,
-``entity_type``, ``entity_id`` and optionally ``subsidiary_id``, ``amount_cny`` and
-``detail`` (a struct or a dict column, or a JSON string), then calls
-:func:`make_findings`. It fills ``analysis``, computes the stable ``finding_id``,
-adds each rule's legal basis to the evidence, checks every value against the
-contract, and returns the frame in contract column order.
+``entity_type``, ``entity_id`` and optionally ``subsidiary_id``, ``amount_cny``,
+``amount_kind`` and ``detail`` (a struct or a dict column, or a JSON string), then
+calls :func:`make_findings`. It fills ``analysis``, computes the stable
+``finding_id``, fills ``amount_kind`` from the rule (contract v1.1: null exactly
+when ``amount_cny`` is null), adds each rule's legal basis to the evidence, checks
+every value against the contract, and returns the frame in contract column order.
+Totals of the money are computed in one place, :mod:`workbench.money`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.contract import ENUMS, FINDINGS_SCHEMA, RULES
+from workbench.contract import AMOUNT_KINDS, ENUMS, FINDINGS_SCHEMA, RULES
 
 FINDINGS_FILE = "findings.parquet"
 
@@ -51,11 +53,63 @@ def _detail_json(value: Any, legal_basis: str) -> str:
     return json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _money_problems(df: pl.DataFrame) -> list[str]:
+    """What breaks the money rules of the contract in ``df`` (``rule``, ``amount_cny``,
+    ``amount_kind``): each problem with its count and a few example rules.
+    """
+    kinds = {code: r.amount_kind for code, r in RULES.items()}
+    expected = pl.col("rule").replace_strict(kinds, default=None, return_dtype=pl.String)
+    amount, kind = pl.col("amount_cny"), pl.col("amount_kind")
+    checks = (
+        (amount.is_not_null() & (amount.is_nan() | (amount < 0)),
+         "an amount_cny that is negative or NaN (money at stake is never negative)"),
+        (kind.is_not_null() & ~kind.is_in(list(AMOUNT_KINDS)),
+         f"an amount_kind that is not one of {list(AMOUNT_KINDS)}"),
+        (kind.is_not_null() & amount.is_null(), "an amount_kind without an amount_cny"),
+        (amount.is_not_null() & kind.is_null(),
+         "an amount_cny without an amount_kind (the rule carries no money)"),
+        (kind.is_not_null() & expected.is_not_null() & (kind != expected),
+         "an amount_kind that is not the rule's"),
+    )
+    out = []
+    for expr, what in checks:
+        bad = df.filter(expr)
+        if bad.height:
+            pairs = bad.select("rule", "amount_kind").unique().sort("rule").head(5).rows()
+            out.append(f"{bad.height} rows have {what}, e.g. (rule, amount_kind) {pairs}")
+    return out
+
+
+def _with_amount_kind(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with ``amount_kind`` filled from the rule where ``amount_cny`` is not null
+    (a builder's own ``amount_kind`` kept, to be checked against the rule's).
+    """
+    kinds = {code: r.amount_kind for code, r in RULES.items()}
+    rule_kind = pl.col("rule").replace_strict(kinds, default=None, return_dtype=pl.String)
+    given = (pl.col("amount_kind").cast(pl.String) if "amount_kind" in df.columns
+             else pl.lit(None, pl.String))
+    return df.with_columns(
+        pl.col("amount_cny").cast(pl.Float64),
+        pl.when(pl.col("amount_cny").is_not_null()).then(pl.coalesce(given, rule_kind))
+        .otherwise(given).alias("amount_kind"),
+    )
+
+
 def make_findings(frame: pl.DataFrame, *, analysis: str, period: str) -> pl.DataFrame:
     """Turn an analysis' raw findings into contract findings.
 
     Raises ``ValueError`` naming the offending column and rows when a rule is not
-    one of ``analysis``'s, an enum value is unknown, or an entity_id is missing.
+    one of ``analysis``'s, an enum value is unknown, an entity_id is missing, or the
+    money breaks the contract: an amount on a rule that carries no money, an
+    ``amount_kind`` that is not the rule's or has no amount, a negative amount.
+
+    ``amount_kind`` is filled from the rule (:attr:`workbench.contract.Rule.amount_kind`)
+    wherever ``amount_cny`` is not null:
+
+    >>> raw = pl.DataFrame({"rule": ["hidden_benefit"], "severity": ["low"],
+    ...     "entity_type": ["grant"], "entity_id": ["G1"], "amount_cny": [12.5]})
+    >>> make_findings(raw, analysis="tiering", period="2026-Q3")["amount_kind"].to_list()
+    ['benefit']
 
     >>> raw = pl.DataFrame({"rule": ["stale_tier"], "severity": ["low"],
     ...     "entity_type": ["customer"], "entity_id": ["C1"], "detail": [{"age_days": 400}]})
@@ -93,6 +147,10 @@ def make_findings(frame: pl.DataFrame, *, analysis: str, period: str) -> pl.Data
     bad = df.filter(pl.col("entity_id").is_null() | (pl.col("entity_id").cast(pl.String) == ""))
     if bad.height:
         raise ValueError(f"findings from {analysis!r}: {bad.height} rows have no entity_id")
+    df = _with_amount_kind(df)
+    problems = _money_problems(df)
+    if problems:
+        raise ValueError(f"findings from {analysis!r}: " + "; ".join(problems))
 
     basis = {r.code: r.legal_basis for r in rules}
     details = [
@@ -126,11 +184,18 @@ def make_findings(frame: pl.DataFrame, *, analysis: str, period: str) -> pl.Data
 
 
 def validate_findings(df: pl.DataFrame) -> pl.DataFrame:
-    """Check a findings frame read back from disk has the contract schema."""
+    """Check a findings frame (e.g. read back from disk) has the contract schema and
+    money (each ``amount_kind`` the rule's, null exactly when ``amount_cny`` is);
+    return it in contract column order.
+    """
     missing = [c for c in FINDINGS_SCHEMA if c not in df.columns]
     if missing:
         raise ValueError(f"findings lack the columns {missing}")
-    return df.select(list(FINDINGS_SCHEMA)).cast(FINDINGS_SCHEMA)  # type: ignore[arg-type]
+    out = df.select(list(FINDINGS_SCHEMA)).cast(FINDINGS_SCHEMA)  # type: ignore[arg-type]
+    problems = _money_problems(out)
+    if problems:
+        raise ValueError("findings break the contract's money rules: " + "; ".join(problems))
+    return out
 
 
 def write_findings(df: pl.DataFrame, path: str | Path) -> Path:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from workbench.contract import AMOUNT_KINDS
+
 #: Languages of every output; the first is the default.
 LANGS: Final[tuple[str, ...]] = ("zh", "en")
 DEFAULT_LANG: Final[str] = LANGS[0]
@@ -41,7 +43,7 @@ SEVERITY_LABELS: Final[dict[str, dict[str, str]]] = {
 }
 
 #: What a finding's money is (contract v1.1 ``amount_kind``); never added across kinds.
-MONEY_KINDS: Final[tuple[str, ...]] = ("overcharge", "benefit", "discount", "exposure")
+MONEY_KINDS: Final[tuple[str, ...]] = AMOUNT_KINDS
 MONEY_KIND_LABELS: Final[dict[str, dict[str, str]]] = {
     "zh": {
         "overcharge": "多收金额",
@@ -57,10 +59,38 @@ MONEY_KIND_LABELS: Final[dict[str, dict[str, str]]] = {
     },
 }
 
+#: Words around money that every output shares: a breakdown rule's amount, a rule
+#: or a total with no money, the two faces of consumer harm, discounts given.
+MONEY_TERMS: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "breakdown": "分解，不计入合计",
+        "no_money": "—",
+        "consumer_harm": "消费者损害（多收金额与未公示权益并列，不相加）",
+        "credit_exposure": "信用敞口（企业客户欠款，不是损失）",
+        "discount_given": "未公告优惠（客户所得，不计入涉及金额）",
+        "kind": "金额类别",
+        "per_kind": "各类金额分别合计，不跨类别相加",
+        "counted_once": "同一对象的多项发现只计一次，各规则金额之和因此大于合计",
+    },
+    "en": {
+        "breakdown": "breakdown, not added to totals",
+        "no_money": "—",
+        "consumer_harm": "Consumer harm (overcharge and unpublished benefits side by side, "
+                         "never added)",
+        "credit_exposure": "Credit exposure (owed by enterprise customers, not a loss)",
+        "discount_given": "Unannounced discounts (received by customers, not money at stake)",
+        "kind": "Money kind",
+        "per_kind": "each kind totalled on its own, never added across kinds",
+        "counted_once": "a thing with several findings counts once, so the rules' amounts add "
+                        "up to more than the total",
+    },
+}
+
 _TABLES: Final[dict[str, dict[str, dict[str, str]]]] = {
     "analysis": ANALYSIS_TITLES,
     "severity": SEVERITY_LABELS,
     "money_kind": MONEY_KIND_LABELS,
+    "money": MONEY_TERMS,
 }
 
 
@@ -72,7 +102,7 @@ def check_lang(lang: str) -> str:
 
 
 def label(kind: str, code: str, lang: str = DEFAULT_LANG) -> str:
-    """The reader's label of ``code`` (an analysis, a severity or a money kind).
+    """The reader's label of ``code`` (an analysis, a severity, a money kind or term).
 
     An unknown code is returned as it is, so a new code shows rather than fails.
     """

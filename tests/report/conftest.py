@@ -19,7 +19,7 @@ import nbformat
 import polars as pl
 import pytest
 
-from workbench.contract import ANALYSES
+from workbench.contract import ANALYSES, RULES
 from workbench.periods import parse_period
 from workbench.report import chain
 from workbench.report import manifest as mf
@@ -51,7 +51,8 @@ STAND_IN_METRICS: dict[str, dict[str, Any]] = {
 }
 #: The tables each stand-in publishes: the same as its analysis package's PUBLISHED
 #: (test_run.py checks that).
-STAND_IN_PUBLISHED = {"tiering": (), "pricing": (), "sla": (), "credit": ("credit_grades",)}
+STAND_IN_PUBLISHED = {"tiering": (), "pricing": ("refunds",), "sla": (),
+                      "credit": ("credit_grades",)}
 
 PARAMETERS_CELL = 'source = ""\nperiod = "2026-Q3"\nout_dir = ""\nvalidate_source = True\n'
 
@@ -67,7 +68,8 @@ wn.setup(period)
 wn.show(px.bar(x=["甲", "乙"], y=[3, 5], title="测试图 {analysis} chart"))
 raw = pl.DataFrame({{"rule": ["{rule}", "{rule}"], "severity": ["high", "low"],
     "entity_type": ["{entity_type}", "{entity_type}"], "entity_id": ["Z9", "A1"],
-    "subsidiary_id": ["S1", None], "amount_cny": [12.5, None], "detail": ['{{"n": 1}}', None]}})
+    "subsidiary_id": ["S1", None], "amount_cny": [{amount}, None],
+    "detail": ['{{"n": 1}}', None]}}, schema_overrides={{"amount_cny": pl.Float64}})
 findings = make_findings(raw, analysis="{analysis}", period=period)
 tables = {{}}
 '''
@@ -76,6 +78,11 @@ CREDIT_EXTRA = '''
 tables["credit_grades"] = pl.DataFrame({"customer_id": ["C1"], "uscc": ["91350100M000100Y43"],
     "score": [612.0], "pd": [0.03], "grade": ["A"], "credit_limit_cny": [50000],
     "payment_terms_days": [30], "reasons": ["tenure"]})
+'''
+
+PRICING_EXTRA = '''
+tables["refunds"] = pl.DataFrame({"customer_id": ["C1"], "subsidiary_id": ["S1"], "orders": [1],
+    "excess_cny": [12.5], "attributed_cny": [0.0], "groups": [""]})
 '''
 
 SAVE = '''\
@@ -105,13 +112,18 @@ def write_notebook(path: Path, analysis: str, kind: str = "ok") -> Path:
     """A stand-in ``<analysis>.ipynb`` of ``kind`` (a key of :data:`BODIES`) in ``path``."""
     writes_as = "pricing" if kind == "foreign" else analysis
     rule, entity_type = ONE_RULE[writes_as]
-    body = BODIES[kind].format(analysis=writes_as, rule=rule, entity_type=entity_type)
+    # money only on a rule that carries money (contract v1.1 amount_kind)
+    amount = "12.5" if RULES[rule].amount_kind else "None"
+    body = BODIES[kind].format(analysis=writes_as, rule=rule, entity_type=entity_type,
+                               amount=amount)
     cells = [nbformat.v4.new_markdown_cell(f"# {analysis} 测试 stand-in"),
              nbformat.v4.new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]}),
              nbformat.v4.new_code_cell("SECRET_CODE_MARKER = 42")]
     if kind in ("ok", "foreign", "leaky", "pgpass"):
         if analysis == "credit":
             body += CREDIT_EXTRA
+        if analysis == "pricing":
+            body += PRICING_EXTRA
         body += SAVE.format(analysis=writes_as, metrics=STAND_IN_METRICS[analysis],
                             published=STAND_IN_PUBLISHED[analysis])
         cells += [nbformat.v4.new_code_cell(body), nbformat.v4.new_code_cell(LAST_CELL)]

@@ -47,7 +47,11 @@ def findings() -> pl.DataFrame:
                    ("ack_breach", "high", "complaint", "OLD1", "S1", None),  # received before P
                    ("update_gap", "low", "complaint", "A1", "S1", None),
                    ("breach_risk", "low", "complaint", "K3", "S1", None)]),
-        mk("credit", [("registry_knockout", "high", "enterprise", "91350100M000100Y43", "S2", None),
+        # one enterprise with two alerts: its receivables count once
+        mk("credit", [("registry_knockout", "high", "enterprise", "91350100M000100Y43", "S2",
+                       10_000.0),
+                      ("registry_change", "medium", "enterprise", "91350100M000100Y43", "S2",
+                       10_000.0),
                       ("annual_report_overdue", "low", "enterprise", "91110105524876441M", None,
                        None)]),
     ]).cast(FINDINGS_SCHEMA)  # type: ignore[arg-type]
@@ -83,20 +87,96 @@ def test_headlines_are_the_analyses_own_numbers(metrics):
         assert a[analysis]["headline"] == HEADLINES_SAVED[analysis]
     # what the report adds: simple counts of the published findings
     assert a["tiering"]["by_severity"] == {"high": 1, "medium": 1, "low": 1}
-    assert a["tiering"]["findings"] == 3 and a["tiering"]["amount_cny"] == 200.0
-    assert a["sla"]["findings"] == 4 and a["sla"]["by_severity"]["high"] == 2
-    assert metrics["subsidiaries"][0] == {"subsidiary_id": "(none)", "findings": 2, "high": 1,
-                                          "amount_cny": 500.0, "tiering": 0, "pricing": 1, "sla": 0,
-                                          "credit": 1, "name": None}
+    assert a["tiering"]["findings"] == 3 and a["sla"]["findings"] == 4
+    assert a["sla"]["by_severity"]["high"] == 2
     assert {s["subsidiary_id"]: s["name"] for s in metrics["subsidiaries"]}["S1"] == "测试子公司"
     assert {(r["analysis"], r["rule"]): r["findings"] for r in metrics["rules"]}[
         ("sla", "ack_breach")] == 2
 
 
+def test_money_is_per_kind_and_counted_once(metrics):
+    # the report's totals: the group amount (a breakdown) is not added to the order
+    # overcharge; the enterprise with two alerts counts its receivables once
+    assert metrics["money"] == {"overcharge": 30.0, "benefit": 200.0, "discount": 0.0,
+                                "exposure": 10_000.0}
+    a = metrics["analyses"]
+    assert a["tiering"]["money"] == {"benefit": 200.0}
+    assert a["pricing"]["money"] == {"overcharge": 30.0, "discount": 0.0}
+    assert a["sla"]["money"] == {}  # no rule of the SLA analysis carries money
+    assert a["credit"]["money"] == {"exposure": 10_000.0}
+    assert all("amount_cny" not in v for v in a.values())  # no one-number sum across kinds
+    rules = {r["rule"]: r for r in metrics["rules"]}
+    assert rules["price_disparity"] == {"analysis": "pricing", "rule": "price_disparity",
+                                        "findings": 1, "amount_kind": "overcharge",
+                                        "amount_cny": 500.0, "in_total": False}
+    assert rules["registry_change"]["amount_kind"] == "exposure"
+    assert rules["ack_breach"]["amount_cny"] is None and rules["ack_breach"]["amount_kind"] is None
+
+
+def test_league_is_by_high_severity_then_consumer_harm_with_money_per_kind(metrics):
+    league = metrics["subsidiaries"]
+    # not by a sum across kinds: S2's ¥10,000 of receivables does not put it first
+    assert [s["subsidiary_id"] for s in league] == ["S1", "S2", "(none)"]
+    assert league[1] == {"subsidiary_id": "S2", "findings": 4, "high": 1, "tiering": 1,
+                         "pricing": 1, "sla": 0, "credit": 2, "name": None,
+                         "money": {"overcharge": 30.0, "benefit": 79.5, "discount": 0.0,
+                                   "exposure": 10_000.0}}
+    assert league[2]["money"] == dict.fromkeys(("overcharge", "benefit", "discount", "exposure"),
+                                               0.0)  # the group amount is a breakdown
+    for kind in metrics["money"]:
+        assert sum(s["money"][kind] for s in league) == metrics["money"][kind]
+
+
+def test_dashboard_shows_money_per_kind_never_summed(metrics):
+    html = dashboard_html(metrics, Q3, ALL)
+    harm = html[html.index("id='consumer-harm'"):html.index("id='credit-exposure'")]
+    assert "data-kind='overcharge'" in harm and "data-kind='benefit'" in harm
+    assert "¥30" in harm and "¥200" in harm and "¥230" not in harm  # side by side, not added
+    assert "大数据杀熟：群体价格差异：¥500 多收金额（分解，不计入合计）" in harm
+    assert "未归因于任何被标记群体" not in harm  # the pricing headline does not say
+    import copy
+
+    m = copy.deepcopy(metrics)
+    m["analyses"]["pricing"]["headline"]["unattributed_overcharge_cny"] = 7.5
+    harm = dashboard_html(m, Q3, ALL)
+    assert "未归因于任何被标记群体：¥8" in harm
+    exposure = html[html.index("id='credit-exposure'"):html.index("id='discount-given'")]
+    assert "¥10,000" in exposure and "¥20,000" not in html
+    assert "客户所得，不计入涉及金额" in html  # discounts are not money at stake
+    assert "¥10,230" not in html and "¥10,730" not in html  # no total across kinds
+    # the league table: one column per kind; the rules table: "—" for a rule with no money
+    league = html[html.index("id=\"league\""):html.index("</table>", html.index("id=\"league\""))]
+    assert league.count("<th>多收金额</th>") == 1 and "<th>信用敞口</th>" in league
+    rules = html[html.index("id=\"rules\""):]
+    assert "<code>ack_breach</code>" in rules
+    row = rules[rules.index("<code>ack_breach</code>"):]
+    assert row[:row.index("</tr>")].count("<td>—</td>") == 1
+    assert "¥0" not in rules[:rules.index("</table>")]
+    # a panel gives its analysis's money per kind, consumer harm first (as metrics.json is
+    # read back from disk: keys sorted)
+    pricing = html[html.index("id='panel-pricing'"):html.index("id='panel-sla'")]
+    assert "· 多收金额 ¥30 · 未公告优惠 ¥0</div>" in pricing
+    import json
+
+    again = dashboard_html(json.loads(json.dumps(metrics, sort_keys=True)), Q3, ALL)
+    assert "· 多收金额 ¥30 · 未公告优惠 ¥0</div>" in again
+    en = dashboard_html(metrics, Q3, ALL, lang="en")
+    assert "Consumer harm (overcharge and unpublished benefits side by side" in en
+    assert "¥500 Overcharge (breakdown, not added to totals)" in en
+
+
+def test_a_kind_no_analysis_ran_for_says_so(metrics):
+    html = dashboard_html(metrics, Q3, ["tiering", "sla"])
+    exposure = html[html.index("id='credit-exposure'"):html.index("id='discount-given'")]
+    assert "未运行" in exposure
+    assert "<th>信用敞口</th>" not in html and "<th>未公示权益</th>" in html
+
+
 def test_no_findings_and_no_headline():
     m = hl.compute_metrics(findings().head(0), Q3, ["tiering", "credit"], {})
-    assert m["analyses"]["tiering"] == {"findings": 0, "amount_cny": 0.0, "headline": {},
+    assert m["analyses"]["tiering"] == {"findings": 0, "money": {"benefit": 0.0}, "headline": {},
                                         "by_severity": {"high": 0, "medium": 0, "low": 0}}
+    assert m["money"] == {"overcharge": 0.0, "benefit": 0.0, "discount": 0.0, "exposure": 0.0}
     assert m["rules"] == [] and m["subsidiaries"] == []
     html = dashboard_html(m, Q3, ["tiering", "credit"])
     assert html.count("data-status='none'") == 4 and "本期无发现" in html

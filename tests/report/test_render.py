@@ -146,13 +146,17 @@ def test_report_opens_with_a_summary_and_ends_with_the_rules(tmp_path):
     assert summary < html.index("会员分级合规") < html.index('id="wb-rules"')
     text = re.sub(r"<[^>]+>", "", html[summary: html.index("</section>", summary)])
     assert ("本期（2026-Q3）会员分级分析共发现 3 项问题（高 1、中 0、低 2），"
-            "涉及金额 ¥123.45") in text
-    assert ("未公布的权益（hidden_benefit）2 项，涉及 ¥123.45；"
-            "等级未按周期复核（stale_tier）1 项") in text
+            "未公示权益 ¥123.45。") in text
+    assert ("未公布的权益（hidden_benefit）2 项，¥123.45 未公示权益；"
+            "等级未按周期复核（stale_tier）1 项。") in text
     rules = html[html.index('id="wb-rules"'):]
     assert rules.count("<tr>") == 1 + 7  # header + every tiering rule, found or not
     assert "《消费者权益保护法》第十条" in rules and "<code>dormant_top_tier</code>" in rules
-    assert "<td class='n'>2</td><td class='n'>1/0/1</td><td class='n'>¥123.45</td>" in rules
+    assert ("<td class='n'>2</td><td class='n'>1/0/1</td><td class='n'>¥123.45 未公示权益</td>"
+            in rules)
+    # a rule that carries no money shows "—", never ¥0
+    stale = rules[rules.index("<code>stale_tier</code>"):]
+    assert stale[:stale.index("</tr>")].endswith("<td class='n'>—</td>")
     assert external_references(html) == [] and "SECRET_CODE" not in html
 
 
@@ -169,4 +173,58 @@ def test_summary_in_english_with_findings():
                             period="2026-Q3", lang="en")
     summary = html.index('id="wb-summary"')
     text = re.sub(r"<[^>]+>", "", html[summary: html.index("</section>", summary)])
-    assert "Customer tiering, 2026-Q3: 3 findings (High 1, Medium 0, Low 2) with ¥123.45" in text
+    assert ("Customer tiering, 2026-Q3: 3 findings (High 1, Medium 0, Low 2); Unpublished "
+            "benefits ¥123.45. By rule: Benefit outside the published schedule (hidden_benefit) "
+            "2, ¥123.45 Unpublished benefits;") in text
+
+
+def _pricing_findings():
+    import polars as pl
+
+    from workbench.findings import make_findings
+
+    return make_findings(
+        pl.DataFrame({"rule": ["unexplained_premium", "unexplained_premium", "price_disparity",
+                               "unpublished_promotion"],
+                      "severity": ["low", "medium", "high", "low"],
+                      "entity_type": ["order", "order", "group", "order"],
+                      "entity_id": ["O1", "O2", "device_os=ios", "O3"],
+                      "amount_cny": [6.4, 4.0, 6.4, 2.5]}),
+        analysis="pricing", period="2026-Q3",
+    )
+
+
+def test_summary_gives_money_per_kind_and_marks_breakdowns():
+    from workbench.report.render import rules_table_html, summary_html
+
+    text = re.sub(r"<[^>]+>", "", summary_html(_pricing_findings(), "pricing", "2026-Q3"))
+    # overcharge counts the orders only (the group amount is a breakdown of it); the
+    # discounts given are their own kind: nothing is added across kinds
+    assert "多收金额 ¥10.40、未公告优惠 ¥2.50（各类金额分别合计，不跨类别相加）。" in text
+    assert ("大数据杀熟：群体价格差异（price_disparity）1 项，"
+            "¥6.40 多收金额（分解，不计入合计）") in text
+    assert "12.90" not in text and "16.80" not in text and "19.30" not in text
+    table = rules_table_html(_pricing_findings(), "pricing", lang="en")
+    assert "¥6.40 Overcharge (breakdown, not added to totals)" in table
+    assert "¥2.50 Unannounced discounts" in table
+    sla = summary_html(_pricing_findings().head(0), "sla", "2026-Q3")
+    assert "¥" not in sla
+
+
+def test_summary_says_a_thing_found_by_several_rules_counts_once():
+    import polars as pl
+
+    from workbench.findings import make_findings
+    from workbench.report.render import summary_html
+
+    credit = make_findings(
+        pl.DataFrame({"rule": ["registry_knockout", "registry_change", "invalid_uscc"],
+                      "severity": ["high", "medium", "high"],
+                      "entity_type": ["enterprise"] * 3, "entity_id": ["91X", "91X", "91Y"],
+                      "amount_cny": [1000.0, 1000.0, 50.0]}),
+        analysis="credit", period="2026-Q3")
+    text = re.sub(r"<[^>]+>", "", summary_html(credit, "credit", "2026-Q3"))
+    assert "信用敞口 ¥1,050.00（同一对象的多项发现只计一次，各规则金额之和因此大于合计）" in text
+    assert "登记状态否决（registry_knockout）1 项，¥1,000.00 信用敞口" in text
+    single = re.sub(r"<[^>]+>", "", summary_html(credit.tail(1), "credit", "2026-Q3"))
+    assert "只计一次" not in single

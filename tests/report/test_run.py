@@ -29,7 +29,8 @@ CONTRACT_OUTPUTS = {
     "manifest.json",
     "findings.parquet",
     "findings.csv",
-    "credit_grades.parquet",
+    # every table an analysis publishes (credit_grades, the pricing refund list)
+    *(f"{t}.parquet" for tables in STAND_IN_PUBLISHED.values() for t in tables),
     "dashboard.html",
     "metrics.json",
     "worklists",

@@ -11,9 +11,15 @@ per language.
 
 First screen: one panel per analysis with its headline(s), each showing the
 value, its change against the previous period and a traffic light against the
-thresholds file (``dashboard_thresholds.yaml``: data, not code). Below: trend
-charts over every period found, a subsidiary league table (findings and money),
-findings by rule with the legal basis, and links to each analysis report.
+thresholds file (``dashboard_thresholds.yaml``: data, not code); then the money
+of the period per kind (contract v1.1 ``amount_kind``, never added across kinds):
+consumer harm as overcharge and unpublished benefits side by side, credit
+exposure apart, and discounts given through unannounced promotions shown as what
+customers received, not as money at stake. Below: trend charts over every period
+found, a subsidiary league table (findings, high severity, one money column per
+kind; sorted by high-severity findings then consumer harm), findings by rule with
+the rule's money and kind (a breakdown rule marked as such; "—" for a rule that
+carries no money) and the legal basis, and links to each analysis report.
 Aggregates only: no customer ids.
 """
 
@@ -32,18 +38,28 @@ from plotly.subplots import make_subplots
 
 from workbench.config import Reader, read_yaml
 from workbench.contract import ANALYSES, RULES
-from workbench.labels import ANALYSIS_TITLES, SEVERITIES, SEVERITY_LABELS, check_lang
+from workbench.labels import (
+    ANALYSIS_TITLES,
+    MONEY_KIND_LABELS,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    check_lang,
+    label,
+)
+from workbench.money import money_text
 from workbench.notebook import CJK_FONT_STACK
 from workbench.periods import Period
-from workbench.report.headlines import NO_SUBSIDIARY, headline_value
+from workbench.report.headlines import NO_SUBSIDIARY, analysis_kinds, headline_value
 
 __all__ = [
+    "CONSUMER_HARM",
     "HEADLINES",
     "TEXT",
     "delta_text",
     "fmt",
     "light",
     "load_thresholds",
+    "money_kinds",
     "dashboard_html",
     "write_dashboard",
 ]
@@ -51,6 +67,13 @@ __all__ = [
 THRESHOLDS_FILE = "dashboard_thresholds.yaml"
 TEMPLATE = "dashboard.html.j2"
 LIGHT_COLORS = {"green": "#1e8e3e", "amber": "#f29900", "red": "#d93025", "none": "#9aa0a6"}
+#: The pricing headline of the overcharge no flagged group explains (the rest of the
+#: breakdown of the order-level overcharge by group).
+UNATTRIBUTED = "pricing.unattributed_overcharge_cny"
+#: The two faces of consumer harm, shown side by side and never added; and their colours.
+CONSUMER_HARM = ("overcharge", "benefit")
+KIND_COLORS = {"overcharge": "#1f3a5f", "benefit": "#c5862b", "exposure": "#5f6368",
+               "discount": "#80868b"}
 
 
 @dataclass(frozen=True)
@@ -80,22 +103,29 @@ TEXT: dict[str, dict[str, str]] = {
         "title": "合规证据仪表板", "period": "报告期", "to": "至", "report": "查看报告 →",
         "green": "达标", "amber": "关注", "red": "超限", "none": "无数据",
         "vs_prev": "较上期", "no_prev": "无上期数据", "flat": "持平", "pp": "个百分点",
-        "findings": "发现", "money": "涉及金额", "trends": "历期趋势",
+        "findings": "发现", "money": "金额", "trends": "历期趋势",
         "trends_note": "本文件夹中所有已发布报告期的 metrics.json。",
-        "league": "子公司排行", "league_note": "按涉及金额、发现数排序（前 20 名）。",
-        "league_axis": "涉及金额（元）",
+        "money_head": "本期金额（按类别）",
+        "money_note": "各类金额分别合计，不跨类别相加；每笔订单、每项权益、每家企业只计一次。"
+                      "群体金额是上面合计的分解，不另计入。",
+        "not_run": "未运行",
+        "unattributed": "未归因于任何被标记群体",
+        "league": "子公司排行",
+        "league_note": "按高严重度发现数排序，其次按消费者损害（先比多收金额，再比未公示权益，"
+                       "两者不相加），再按发现数（前 20 名）。",
+        "league_axis": "消费者损害（元）：多收金额与未公示权益并列",
         "rank": "排名", "subsidiary": "子公司", "high": "高严重度", "rules": "按规则",
         "rule": "规则", "basis": "法律依据", "analysis": "分析", "reports": "各分析报告",
         "none_found": "本期无发现",
         "footer": "仅含汇总数据，不含客户身份信息。数字取自本报告的 metrics.json；"
                   "红黄绿阈值见 dashboard_thresholds.yaml。",
         "status_line": "{g} 项达标 · {a} 项需关注 · {r} 项超限",
-        "totals": "{n} 项发现（{severities}）· 涉及金额 {money}",
+        "totals": "{n} 项发现（{severities}）",
         "worklist": "下载", "worklist_head": "整改清单",
         "group_level": "集团层面（不属于单一子公司）",
         "group_worklist": "集团层面整改清单（Excel）",
         "tiering.correctly_tiered_share": "按公布标准正确定级的客户",
-        "tiering.hidden_benefit_cny": "未公布权益金额",
+        "tiering.hidden_benefit_cny": "未公示权益金额",
         "pricing.price_disparity_groups": "存在显著溢价的客户群体",
         "pricing.overcharge_cny": "无法解释的多收金额",
         "sla.adherence_ack": "按时首次响应",
@@ -111,23 +141,30 @@ TEXT: dict[str, dict[str, str]] = {
         "report": "Open report →",
         "green": "on target", "amber": "watch", "red": "off target", "none": "no data",
         "vs_prev": "vs previous period", "no_prev": "no previous period", "flat": "unchanged",
-        "pp": "pp", "findings": "findings", "money": "money at stake", "trends": "Trends",
+        "pp": "pp", "findings": "findings", "money": "Money", "trends": "Trends",
         "trends_note": "From the metrics.json of every published period in this folder.",
+        "money_head": "Money this period, by kind",
+        "money_note": "Each kind is totalled on its own, never added across kinds; every order, "
+                      "grant and enterprise counts once. Group amounts break the totals above "
+                      "down and are not added to them.",
+        "not_run": "not run",
+        "unattributed": "not attributed to any flagged group",
         "league": "Subsidiary league table",
-        "league_note": "By money at stake, then findings (top 20).",
-        "league_axis": "Money at stake (CNY)",
+        "league_note": "By high-severity findings, then consumer harm (overcharge first, then "
+                       "unpublished benefits, never added), then findings (top 20).",
+        "league_axis": "Consumer harm (CNY): overcharge and unpublished benefits side by side",
         "rank": "Rank", "subsidiary": "Subsidiary", "high": "High severity", "rules": "By rule",
         "rule": "Rule", "basis": "Legal basis", "analysis": "Analysis",
         "reports": "Analysis reports", "none_found": "No findings this period",
         "footer": "Aggregates only, no customer identifiers. Numbers come from this report's "
                   "metrics.json; traffic-light thresholds from dashboard_thresholds.yaml.",
         "status_line": "{g} on target · {a} to watch · {r} off target",
-        "totals": "{n} findings ({severities}) · money at stake {money}",
+        "totals": "{n} findings ({severities})",
         "worklist": "download", "worklist_head": "Worklist",
         "group_level": "Group level (no single subsidiary)",
         "group_worklist": "Group-level worklist (Excel)",
         "tiering.correctly_tiered_share": "Customers tiered by the published criteria",
-        "tiering.hidden_benefit_cny": "Hidden-benefit money",
+        "tiering.hidden_benefit_cny": "Unpublished benefits",
         "pricing.price_disparity_groups": "Groups paying a significant premium",
         "pricing.overcharge_cny": "Unexplained overcharge",
         "sla.adherence_ack": "Acknowledged in time",
@@ -247,17 +284,24 @@ def _trend_figure(history: Sequence[Mapping[str, Any]], analyses: Sequence[str],
     return fig
 
 
-def _league_figure(subs: Sequence[Mapping[str, Any]], lang: str) -> go.Figure:
-    top = list(subs)[:20][::-1]
+def _league_figure(subs: Sequence[Mapping[str, Any]], kinds: Sequence[str],
+                   lang: str) -> go.Figure:
+    """Consumer harm per subsidiary in league order: one bar per kind, side by side
+    (grouped, never stacked: the kinds are not added).
+    """
+    top = [s for s in subs[:20] if s["subsidiary_id"] != NO_SUBSIDIARY][::-1]
     t = TEXT[lang]
-    fig = go.Figure(go.Bar(
-        x=[s["amount_cny"] for s in top], y=[s["subsidiary_id"] for s in top], orientation="h",
-        marker_color="#1f3a5f", text=[f"{s['findings']} {t['findings']}" for s in top],
-        hovertemplate="%{y}: ¥%{x:,.0f}<extra></extra>",
-    ))
-    fig.update_layout(title=t["league_axis"], height=max(260, 26 * len(top) + 80),
+    fig = go.Figure([
+        go.Bar(x=[(s.get("money") or {}).get(k, 0.0) for s in top],
+               y=[s["subsidiary_id"] for s in top], orientation="h",
+               name=MONEY_KIND_LABELS[lang][k], marker_color=KIND_COLORS[k],
+               hovertemplate="%{y}: ¥%{x:,.0f}<extra>" + MONEY_KIND_LABELS[lang][k] + "</extra>")
+        for k in CONSUMER_HARM if k in kinds
+    ])
+    fig.update_layout(title=t["league_axis"], height=max(260, 40 * len(top) + 90),
                       template="plotly_white", font={"family": CJK_FONT_STACK},
-                      margin={"l": 80, "r": 20, "t": 50, "b": 30})
+                      barmode="group", legend={"orientation": "h", "y": -0.08},
+                      margin={"l": 80, "r": 20, "t": 50, "b": 40})
     fig.update_yaxes(type="category")
     return fig
 
@@ -278,22 +322,77 @@ def _panel(analysis: str, metrics: Mapping[str, Any], previous: Mapping[str, Any
     a = metrics["analyses"][analysis]
     severities = " · ".join(f"{SEVERITY_LABELS[lang][s]} {a['by_severity'].get(s, 0)}"
                             for s in SEVERITIES)
-    totals = t["totals"].format(n=f"{a['findings']:,}", severities=severities,
-                                money=fmt(a["amount_cny"], "cny"))
+    totals = t["totals"].format(n=f"{a['findings']:,}", severities=severities)
+    amounts = a.get("money") or {}
+    money = [f"{MONEY_KIND_LABELS[lang][k]} {fmt(amounts[k], 'cny')}"
+             for k in money_kinds([analysis]) if k in amounts]
     return {"analysis": analysis, "title": ANALYSIS_TITLES[lang][analysis], "headlines": heads,
-            "totals": totals}
+            "totals": " · ".join([totals, *money])}
+
+
+def money_kinds(analyses: Sequence[str]) -> list[str]:
+    """The money kinds the analyses that ran can carry, in the dashboard's order:
+    consumer harm (overcharge, unpublished benefits), credit exposure, then the
+    discounts customers received.
+
+    >>> money_kinds(["tiering", "sla"]), money_kinds(["pricing", "credit"])
+    (['benefit'], ['overcharge', 'exposure', 'discount'])
+    """
+    kinds = {k for a in analyses for k in analysis_kinds(a)}
+    return [k for k in (*CONSUMER_HARM, "exposure", "discount") if k in kinds]
+
+
+def _money_cards(metrics: Mapping[str, Any], rules: Sequence[Mapping[str, Any]],
+                 kinds: Sequence[str], lang: str) -> list[dict[str, Any]]:
+    """The money of the period, per kind, in three cards: consumer harm (overcharge
+    and unpublished benefits side by side), credit exposure, discounts given. A kind
+    no analysis that ran can carry shows "not run"; each breakdown rule is listed
+    under its kind, marked as not added.
+    """
+    t = TEXT[lang]
+    totals = metrics.get("money") or {}
+
+    def value(kind: str) -> dict[str, Any]:
+        shown = fmt(totals.get(kind, 0.0), "cny") if kind in kinds else t["not_run"]
+        sep = "：" if lang == "zh" else ": "
+        parts = [f"{r['title']}{sep}{r['money']}" for r in rules
+                 if r["amount_kind"] == kind and not r["in_total"] and r["amount_cny"]]
+        rest = headline_value(metrics, UNATTRIBUTED) if kind == "overcharge" and parts else None
+        if rest is not None:
+            parts.append(f"{t['unattributed']}{sep}{fmt(rest, 'cny')}")
+        return {"kind": kind, "label": MONEY_KIND_LABELS[lang][kind], "value": shown,
+                "breakdowns": parts}
+
+    return [
+        {"id": "consumer-harm", "title": label("money", "consumer_harm", lang),
+         "values": [value(k) for k in CONSUMER_HARM]},
+        {"id": "credit-exposure", "title": label("money", "credit_exposure", lang),
+         "values": [value("exposure")]},
+        {"id": "discount-given", "title": label("money", "discount_given", lang),
+         "values": [value("discount")]},
+    ]
 
 
 def _league_rows(subs: Sequence[Mapping[str, Any]], analyses: Sequence[str],
-                 lang: str) -> list[dict[str, Any]]:
+                 kinds: Sequence[str], lang: str) -> list[dict[str, Any]]:
     rows = []
     for s in subs[:20]:
         group_level = s["subsidiary_id"] == NO_SUBSIDIARY
         who = (TEXT[lang]["group_level"] if group_level
                else " ".join(x for x in (s["subsidiary_id"], s.get("name")) if x))
+        money = s.get("money") or {}
         rows.append({**s, "who": who, "book": "group" if group_level else s["subsidiary_id"],
-                     "counts": {a: s.get(a, 0) for a in analyses}})
+                     "counts": {a: s.get(a, 0) for a in analyses},
+                     "amounts": [fmt(money.get(k, 0.0), "cny") for k in kinds]})
     return rows
+
+
+def _rule_money(r: Mapping[str, Any], lang: str) -> str:
+    """A rule's money as the rules table shows it: "—" when the rule carries none,
+    else the amount with its kind, a breakdown marked as not added to totals.
+    """
+    return money_text(r.get("amount_cny"), r.get("amount_kind"), in_total=r.get("in_total", True),
+                      lang=lang, decimals=0)
 
 
 def _rule_rows(rules: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
@@ -305,6 +404,7 @@ def _rule_rows(rules: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, 
             "title": (rule.title_zh if lang == "zh" else rule.title_en) if rule else r["rule"],
             "analysis": ANALYSIS_TITLES[lang].get(r["analysis"], r["analysis"]),
             "basis": rule.legal_basis if rule else "",
+            "money": _rule_money(r, lang),
         })
     return rows
 
@@ -364,6 +464,8 @@ def dashboard_html(
     panels = [_panel(a, metrics, previous, thresholds, lang) for a in analyses]
     lights = [h["status"] for p in panels for h in p["headlines"]]
     subs = metrics.get("subsidiaries") or []
+    kinds = money_kinds(analyses)
+    rules = _rule_rows(metrics.get("rules") or [], lang)
     return _template().render(
         t=t,
         fonts=Markup(CJK_FONT_STACK),
@@ -376,9 +478,13 @@ def dashboard_html(
         trends=_plotly(_trend_figure(history, analyses, lang), first=True),
         analyses=analyses,
         titles=ANALYSIS_TITLES[lang],
-        league=_league_rows(subs, analyses, lang),
-        league_figure=_plotly(_league_figure(subs, lang), first=False) if subs else "",
-        rules=_rule_rows(metrics.get("rules") or [], lang),
+        money=_money_cards(metrics, rules, kinds, lang),
+        money_note=t["money_note"],
+        kinds=[MONEY_KIND_LABELS[lang][k] for k in kinds],
+        league=_league_rows(subs, analyses, kinds, lang),
+        league_figure=(_plotly(_league_figure(subs, kinds, lang), first=False)
+                       if subs and set(CONSUMER_HARM) & set(kinds) else ""),
+        rules=rules,
         worklists=worklists,
     )
 

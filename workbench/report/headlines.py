@@ -4,13 +4,23 @@ Nothing here computes an analysis's numbers. Each analysis returns its own
 headline numbers in ``AnalysisResult.metrics`` and its notebook saves them as
 ``metrics.json`` (:func:`workbench.analysis.save_result`); :func:`compute_metrics`
 puts them, as they are, under ``analyses.<analysis>.headline`` and adds simple
-aggregations of the published findings:
+aggregations of the published findings. Money is never added across kinds
+(contract v1.1 ``amount_kind``): every total is per kind and is computed by
+:mod:`workbench.money` (each order, grant or enterprise once; breakdown rules
+never in a total):
 
-* per analysis: findings, findings by severity, money at stake;
-* ``rules``: findings and money per analysis and rule;
-* ``subsidiaries``: the league table — findings, high-severity findings, money
-  and findings per analysis for each subsidiary (``(none)`` for findings that
-  belong to no single subsidiary), with the subsidiary's name.
+* ``money``: the report's total per kind (every kind of the contract);
+* per analysis: findings, findings by severity, ``money`` per kind (the kinds its
+  rules add into totals);
+* ``rules``: per analysis and rule, the findings and the rule's own money with
+  its ``amount_kind`` and ``in_total`` (false: a breakdown of another rule's
+  money, e.g. ``price_disparity`` groups); ``amount_cny`` null for a rule that
+  carries no money;
+* ``subsidiaries``: the league table — findings, high-severity findings,
+  ``money`` per kind and findings per analysis for each subsidiary (``(none)``
+  for findings that belong to no single subsidiary), with the subsidiary's name;
+  sorted by high-severity findings, then consumer harm (overcharge, then
+  unpublished benefits: compared in turn, never added), then findings.
 
 The headline keys each analysis provides (the dashboard reads them):
 
@@ -42,11 +52,14 @@ from typing import Any
 import polars as pl
 
 from workbench.analysis import METRICS_FILE
+from workbench.contract import AMOUNT_KINDS, rules_for
 from workbench.labels import SEVERITIES
+from workbench.money import money_by, money_totals, rule_money
 from workbench.periods import Period, parse_period
 
 __all__ = [
     "METRICS_FILE",
+    "analysis_kinds",
     "METRICS_VERSION",
     "NO_SUBSIDIARY",
     "compute_metrics",
@@ -57,35 +70,48 @@ __all__ = [
 
 #: The league-table row of findings that belong to no single subsidiary.
 NO_SUBSIDIARY = "(none)"
-METRICS_VERSION = 1
+#: 2: money per kind (``money``) instead of one ``amount_cny`` summed across kinds.
+METRICS_VERSION = 2
 
 
-def _money(findings: pl.DataFrame) -> float:
-    return round(float(findings["amount_cny"].fill_null(0.0).sum()), 2)
+def analysis_kinds(analysis: str) -> list[str]:
+    """The money kinds an analysis's rules add into totals, in contract order.
+
+    >>> analysis_kinds("pricing"), analysis_kinds("sla")
+    (['overcharge', 'discount'], [])
+    """
+    kinds = {r.amount_kind for r in rules_for(analysis) if r.in_total}
+    return [k for k in AMOUNT_KINDS if k in kinds]
 
 
-def _summary(findings: pl.DataFrame) -> dict[str, Any]:
+def _summary(findings: pl.DataFrame, analysis: str) -> dict[str, Any]:
+    totals = money_totals(findings)
     return {
         "findings": findings.height,
         "by_severity": {s: findings.filter(pl.col("severity") == s).height for s in SEVERITIES},
-        "amount_cny": _money(findings),
+        "money": {k: totals[k] for k in analysis_kinds(analysis)},
     }
 
 
 def _league(findings: pl.DataFrame, analyses: Sequence[str],
             names: Mapping[str, str]) -> list[dict[str, Any]]:
+    subs = findings.with_columns(pl.col("subsidiary_id").fill_null(NO_SUBSIDIARY))
     league = (
-        findings.with_columns(pl.col("subsidiary_id").fill_null(NO_SUBSIDIARY))
-        .group_by("subsidiary_id")
+        subs.group_by("subsidiary_id")
         .agg(
             pl.len().alias("findings"),
             (pl.col("severity") == "high").sum().alias("high"),
-            pl.col("amount_cny").fill_null(0.0).sum().round(2).alias("amount_cny"),
             *[(pl.col("analysis") == a).sum().alias(a) for a in analyses],
         )
-        .sort(["amount_cny", "findings", "subsidiary_id"], descending=[True, True, False])
+        .join(money_by(subs, ["subsidiary_id"]), on="subsidiary_id", how="left")
+        .sort(["high", "overcharge", "benefit", "findings", "subsidiary_id"],
+              descending=[True, True, True, True, False])
     )
-    return [{**r, "name": names.get(r["subsidiary_id"])} for r in league.iter_rows(named=True)]
+    out = []
+    for r in league.iter_rows(named=True):
+        money = {k: r.pop(k) for k in AMOUNT_KINDS}
+        out.append({**r, "money": money, "name": names.get(r["subsidiary_id"])})
+    return out
 
 
 def compute_metrics(
@@ -119,19 +145,14 @@ def compute_metrics(
     per: dict[str, Any] = {}
     for a in analyses:
         sub = findings.filter(pl.col("analysis") == a)
-        per[a] = {**_summary(sub), "headline": dict(headlines.get(a) or {})}
-    rules = (
-        findings.group_by("analysis", "rule")
-        .agg(pl.len().alias("findings"),
-             pl.col("amount_cny").fill_null(0.0).sum().round(2).alias("amount_cny"))
-        .sort("analysis", "rule")
-    )
+        per[a] = {**_summary(sub, a), "headline": dict(headlines.get(a) or {})}
     return {
         "metrics_version": METRICS_VERSION,
         "period": {"label": period.label, "start": period.start.isoformat(),
                    "end": period.end.isoformat()},
+        "money": money_totals(findings),
         "analyses": per,
-        "rules": list(rules.iter_rows(named=True)),
+        "rules": list(rule_money(findings).iter_rows(named=True)),
         "subsidiaries": _league(findings, analyses, names or {}),
     }
 

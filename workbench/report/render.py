@@ -15,13 +15,22 @@ from __future__ import annotations
 import html as _html
 import re
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import polars as pl
 
 from workbench.contract import rules_for
-from workbench.labels import ANALYSIS_TITLES, SEVERITIES, SEVERITY_LABELS
+from workbench.labels import (
+    ANALYSIS_TITLES,
+    MONEY_KIND_LABELS,
+    MONEY_TERMS,
+    SEVERITIES,
+    SEVERITY_LABELS,
+)
+from workbench.money import money_text, money_totals, rule_money
 from workbench.notebook import CJK_FONT_STACK
+from workbench.report.headlines import analysis_kinds
 
 _TEMPLATE_KEY = "workbench_offline.html.j2"
 
@@ -94,50 +103,95 @@ def _exporter():  # type: ignore[no-untyped-def]
     )
 
 
-def _by_rule(findings: pl.DataFrame) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
+def _by_rule(findings: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per rule: ``n``, findings per severity and the rule's own money
+    (:func:`workbench.money.rule_money`: ``amount_cny``, ``amount_kind``, ``in_total``).
+    """
+    if not findings.height:
+        return {}
+    money = {r["rule"]: r for r in rule_money(findings).iter_rows(named=True)}
+    out: dict[str, dict[str, Any]] = {}
     for r in (
         findings.group_by("rule")
-        .agg(pl.len().alias("n"), pl.col("amount_cny").fill_null(0.0).sum().alias("amount"),
-             *[(pl.col("severity") == s).sum().alias(s) for s in SEVERITIES])
+        .agg(pl.len().alias("n"), *[(pl.col("severity") == s).sum().alias(s) for s in SEVERITIES])
         .iter_rows(named=True)
     ):
-        out[r["rule"]] = r
+        m = money[r["rule"]]
+        out[r["rule"]] = {**r, **{k: m[k] for k in ("amount_cny", "amount_kind", "in_total")}}
     return out
 
 
+def _money_phrase(findings: pl.DataFrame, analysis: str, lang: str) -> str:
+    """The analysis's money per kind (each kind on its own, never added), or "";
+    saying so when a thing found by several rules makes the rules' amounts add up to
+    more than the total.
+    """
+    kinds = analysis_kinds(analysis)
+    if not kinds:
+        return ""
+    totals = money_totals(findings)
+    labels, terms = MONEY_KIND_LABELS[lang], MONEY_TERMS[lang]
+    sep = "、" if lang == "zh" else ", "
+    amounts = sep.join(f"{labels[k]} <b>¥{totals[k]:,.2f}</b>" for k in kinds)
+    notes = [terms["per_kind"]] if len(kinds) > 1 else []
+    if findings.height:
+        per_rule = rule_money(findings).filter(pl.col("in_total"))
+        for kind in kinds:
+            summed = per_rule.filter(pl.col("amount_kind") == kind)["amount_cny"].sum() or 0.0
+            if round(summed, 2) > totals[kind]:
+                notes.append(terms["counted_once"])
+                break
+    if not notes:
+        return amounts
+    return (f"{amounts}（{'；'.join(notes)}）" if lang == "zh"
+            else f"{amounts} ({'; '.join(notes)})")
+
+
+def _rule_parts(by_rule: dict[str, dict[str, Any]], titles: dict[str, str],
+                lang: str) -> str:
+    e = _html.escape
+    rules = sorted(by_rule.values(), key=lambda r: (-r["n"], r["rule"]))
+    parts = []
+    for r in rules:
+        code = str(r["rule"])
+        money = ("" if r["amount_cny"] is None else
+                 ("，" if lang == "zh" else ", ")
+                 + e(money_text(r["amount_cny"], r["amount_kind"], in_total=r["in_total"],
+                                lang=lang)))
+        count = f"{r['n']:,} 项" if lang == "zh" else f"{r['n']:,}"
+        open_, close = ("（", "）") if lang == "zh" else (" (", ")")
+        parts.append(f"{e(titles.get(code, code))}{open_}<code>{e(code)}</code>{close}"
+                     f"{'' if lang == 'zh' else ' '}{count}{money}")
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
 def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: str = "zh") -> str:
-    """One paragraph: how many findings by severity and rule, and the money at stake."""
+    """One paragraph: how many findings by severity and rule, and the money per kind
+    (never added across kinds; a breakdown rule's money marked as such).
+    """
     e = _html.escape
     name = ANALYSIS_TITLES[lang].get(analysis, analysis)
-    by_rule = _by_rule(findings)
     sev = SEVERITY_LABELS[lang]
     counts = {s: findings.filter(pl.col("severity") == s).height for s in SEVERITIES}
-    money = float(findings["amount_cny"].fill_null(0.0).sum())
     titles = {r.code: (r.title_zh if lang == "zh" else r.title_en) for r in rules_for(analysis)}
-    rules = sorted(by_rule.values(), key=lambda r: (-r["n"], r["rule"]))
+    parts = _rule_parts(_by_rule(findings), titles, lang)
+    money = _money_phrase(findings, analysis, lang)
     if lang == "zh":
         if not findings.height:
             text = f"本期（{e(period)}）{e(name)}分析未发现问题。"
         else:
-            parts = "；".join(
-                f"{e(titles.get(r['rule'], r['rule']))}（<code>{e(r['rule'])}</code>）{r['n']:,} 项"
-                + (f"，涉及 ¥{r['amount']:,.2f}" if r["amount"] else "") for r in rules)
             text = (f"本期（{e(period)}）{e(name)}分析共发现 <b>{findings.height:,}</b> 项问题"
-                    f"（{'、'.join(f'{sev[s]} {counts[s]:,}' for s in SEVERITIES)}），"
-                    f"涉及金额 <b>¥{money:,.2f}</b>。按规则：{parts}。"
+                    f"（{'、'.join(f'{sev[s]} {counts[s]:,}' for s in SEVERITIES)}）"
+                    + (f"，{money}" if money else "") + f"。按规则：{parts}。"
                     "详见下文及文末规则与法律依据表。")
     else:
         if not findings.height:
             text = f"{e(name)}, {e(period)}: nothing to report."
         else:
-            parts = "; ".join(
-                f"{e(titles.get(r['rule'], r['rule']))} (<code>{e(r['rule'])}</code>) {r['n']:,}"
-                + (f", ¥{r['amount']:,.2f}" if r["amount"] else "") for r in rules)
             text = (f"{e(name)}, {e(period)}: <b>{findings.height:,}</b> findings "
-                    f"({', '.join(f'{sev[s]} {counts[s]:,}' for s in SEVERITIES)}) with "
-                    f"<b>¥{money:,.2f}</b> at stake. By rule: {parts}. The rules and their legal "
-                    "basis are listed at the end.")
+                    f"({', '.join(f'{sev[s]} {counts[s]:,}' for s in SEVERITIES)})"
+                    + (f"; {money}" if money else "") + f". By rule: {parts}. The rules and "
+                    "their legal basis are listed at the end.")
     heading = "摘要" if lang == "zh" else "Summary"
     return f'<section class="wb-summary" id="wb-summary"><b>{heading}</b> · {text}</section>'
 
@@ -147,17 +201,20 @@ def rules_table_html(findings: pl.DataFrame, analysis: str, *, lang: str = "zh")
     e = _html.escape
     by_rule = _by_rule(findings)
     zh = lang == "zh"
-    head = ("规则", "内容", "法律依据", "发现", "高/中/低", "涉及金额") if zh else (
-        "Rule", "What", "Legal basis", "Findings", "High/medium/low", "Money at stake")
+    head = ("规则", "内容", "法律依据", "发现", "高/中/低", "金额（类别）") if zh else (
+        "Rule", "What", "Legal basis", "Findings", "High/medium/low", "Money (kind)")
     rows = []
     for rule in rules_for(analysis):
-        r = by_rule.get(rule.code, {"n": 0, "amount": 0.0, "high": 0, "medium": 0, "low": 0})
+        r: dict[str, Any] = by_rule.get(rule.code) or {"n": 0, "high": 0, "medium": 0, "low": 0,
+                                       "amount_cny": 0.0 if rule.amount_kind else None}
+        money = money_text(r["amount_cny"], rule.amount_kind, in_total=rule.in_total,
+                           lang=lang)
         rows.append(
             f"<tr><td><code>{e(rule.code)}</code></td>"
             f"<td>{e(rule.title_zh if zh else rule.title_en)}</td>"
             f"<td>{e(rule.legal_basis)}</td><td class='n'>{r['n']:,}</td>"
             f"<td class='n'>{r['high']:,}/{r['medium']:,}/{r['low']:,}</td>"
-            f"<td class='n'>¥{r['amount']:,.2f}</td></tr>"
+            f"<td class='n'>{e(money)}</td></tr>"
         )
     title = "规则与法律依据" if zh else "Rules and their legal basis"
     cells = "".join(f"<th>{h}</th>" for h in head)

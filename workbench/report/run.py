@@ -33,7 +33,8 @@ Besides the contract's outputs, a report holds ``metrics.json`` (the dashboard's
 numbers: each analysis's own metrics plus counts of the findings,
 :mod:`workbench.report.headlines`) and ``worklists/<subsidiary_id>.xlsx`` +
 ``worklists/group.xlsx``, the remediation worklists
-(:mod:`workbench.report.worklists`).
+(:mod:`workbench.report.worklists`; a subsidiary's workbook includes its
+customers owed a refund when the pricing analysis published ``refunds``).
 """
 
 from __future__ import annotations
@@ -507,7 +508,7 @@ def _assemble(run: _Run, staging: Path) -> pl.DataFrame:
     from workbench.report import headlines
     from workbench.report.dashboard import write_dashboard
     from workbench.report.render import render_notebook
-    from workbench.report.worklists import WORKLISTS_DIR, write_worklists
+    from workbench.report.worklists import REFUNDS_TABLE, WORKLISTS_DIR, write_worklists
 
     p, chosen, parts = run.period, run.analyses, staging / ".parts"
     findings, saved_metrics = _gather(parts, chosen)
@@ -521,7 +522,10 @@ def _assemble(run: _Run, staging: Path) -> pl.DataFrame:
             period=p.label, lang=run.lang,
         )
     subs = run.source.subsidiaries
-    write_worklists(findings, subs, staging / WORKLISTS_DIR, p, analyses=chosen, lang=run.lang)
+    refunds_file = staging / f"{REFUNDS_TABLE}.parquet"  # the pricing refund list, if published
+    refunds = pl.read_parquet(refunds_file) if refunds_file.is_file() else None
+    write_worklists(findings, subs, staging / WORKLISTS_DIR, p, analyses=chosen, lang=run.lang,
+                    refunds=refunds)
     names = dict(zip(subs["subsidiary_id"].to_list(), subs["name"].to_list(), strict=True))
     metrics = headlines.compute_metrics(findings, p, chosen, saved_metrics, names=names)
     write_json(metrics, staging / headlines.METRICS_FILE)
