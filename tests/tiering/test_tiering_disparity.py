@@ -47,6 +47,7 @@ def synthetic_units(n: int, seed: int, *, gap: float = 0.0, group_share: float =
             "qualifies_above_lowest": qualifies,
             "is_under_tiered": qualifies & (rng.random(n) < rate),
             "has_hidden_benefit": rng.random(n) < 0.03,
+            "benefit_spell": [True] * n,  # one spell per customer: no band changes
         }
     ).with_columns(age_band(pl.col("birth_year"), 2026).alias("age_band"))
 
@@ -59,6 +60,7 @@ def test_hand_computed_small_case() -> None:
         "qualifies_above_lowest": ([True] * 10 + [False]) * 2,
         "is_under_tiered": [True] * 6 + [False] * 5 + [True] * 2 + [False] * 9,
         "has_hidden_benefit": [False] * 22,
+        "benefit_spell": [True] * 22,
     })
     t = group_disparity(units, attributes=["gender"], intersections=False, min_group_size=5,
                         min_difference=0.05, n_bootstrap=500, seed=1)

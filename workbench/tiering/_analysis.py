@@ -144,6 +144,10 @@ def _findings_of(
         "correction": f"Benjamini-Hochberg over {n_tests} (group, metric) tests",
         "test": "one-sided Fisher exact (group worse than the rest)",
         "four_fifths": _disparity.FOUR_FIFTHS,
+        "units": {
+            "under_tiered_rate": "customers, attributes at the period end",
+            "hidden_benefit_rate": "customer-spells, attributes at grant time",
+        },
     }
     raws = [
         _findings.tier_mismatch(status, policy),

@@ -14,6 +14,11 @@ known and different. Two metrics are judged:
 ``hidden_benefit_rate``
     among all customers, the share who received a hidden benefit in the period.
     Favourable: a *lower* rate is worse (others receive undisclosed favours).
+    Grants are events, so the unit is a customer-spell with the attributes held at
+    grant time (:mod:`workbench.tiering._event_time`): a customer whose tenure band
+    changes during the period is at risk in each band, and a hidden grant counts
+    in the band held when it was granted. Under-tiering is a state at the period
+    end and is judged on one row per customer with the attributes at the end.
 
 Per group: the rates (fairlearn ``MetricFrame``, cross-checked against the polars
 counts), difference and ratio with percentile bootstrap intervals (customers
@@ -70,10 +75,10 @@ FOUR_FIFTHS = 0.8
 
 @dataclass(frozen=True)
 class Metric:
-    """A per-customer rate judged by group.
+    """A per-unit rate judged by group.
 
     ``outcome`` and ``population`` name boolean columns of the unit frame
-    (``population`` None = every customer); ``adverse`` says whether a higher rate
+    (``population`` None = every row); ``adverse`` says whether a higher rate
     is worse for the group.
     """
 
@@ -85,7 +90,7 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric("under_tiered_rate", "is_under_tiered", "qualifies_above_lowest", adverse=True),
-    Metric("hidden_benefit_rate", "has_hidden_benefit", None, adverse=False),
+    Metric("hidden_benefit_rate", "has_hidden_benefit", "benefit_spell", adverse=False),
 )
 
 
@@ -368,8 +373,10 @@ def group_disparity(
     Parameters
     ----------
     units
-        One row per customer: the attribute columns (strings, null = unknown) and
-        the boolean ``outcome``/``population`` columns of ``metrics``.
+        One row per unit (a customer; for an event metric a customer-spell, see
+        :func:`workbench.tiering._tables.units`): the attribute columns (strings,
+        null = unknown) and the boolean ``outcome``/``population`` columns of
+        ``metrics``.
     attributes
         Attribute columns to group by (duplicates are dropped).
     intersections

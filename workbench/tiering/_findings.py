@@ -12,6 +12,7 @@ import datetime as dt
 import polars as pl
 
 from workbench.periods import Period
+from workbench.severity import severity, severity_evidence
 from workbench.tiering._disparity import FOUR_FIFTHS
 
 RAW_SCHEMA: dict[str, pl.DataType] = {
@@ -45,9 +46,9 @@ def _minimums(policy: pl.DataFrame, tier_col: str, prefix: str) -> pl.DataFrame:
 def tier_mismatch(status: pl.DataFrame, policy: pl.DataFrame) -> pl.DataFrame:
     """Current tier (no tier = the lowest criteria tier) differs from the eligible one.
 
-    Severity: ``high`` when under-tiered by two ranks or more, or over-tiered at all
-    (a tier above what the published criteria give is an undisclosed favour);
-    ``medium`` when under-tiered by one rank.
+    Severity (policy ``tier_mismatch``): ``high`` when under-tiered by two ranks or
+    more, or over-tiered at all (an undisclosed favour); ``medium`` when under-tiered
+    by one rank.
     """
     df = (
         status.filter(pl.col("status") != "match")
@@ -56,12 +57,13 @@ def tier_mismatch(status: pl.DataFrame, policy: pl.DataFrame) -> pl.DataFrame:
     )
     direction = pl.col("status")
     held = pl.col("current_tier").fill_null(pl.lit("(none)"))
+    inputs = {
+        "ranks_under": pl.when(direction == "under").then(-pl.col("rank_gap")),
+        "over_tiered": direction == "over",
+    }
     return _raw(
         df.with_columns(
-            pl.when((direction == "over") | (pl.col("rank_gap") <= -2))
-            .then(pl.lit("high"))
-            .otherwise(pl.lit("medium"))
-            .alias("severity"),
+            severity("tier_mismatch", **inputs).alias("severity"),
             pl.col("customer_id").alias("entity_id"),
             pl.lit(None, pl.Float64).alias("amount_cny"),
             pl.format(
@@ -89,6 +91,7 @@ def tier_mismatch(status: pl.DataFrame, policy: pl.DataFrame) -> pl.DataFrame:
                 "method",
                 "eligible_minimums",
                 "current_minimums",
+                severity_evidence("tier_mismatch", **inputs).alias("severity_basis"),
             ).alias("detail"),
         ),
         "tier_mismatch",
@@ -101,7 +104,7 @@ def manual_tier_without_reason(status: pl.DataFrame) -> pl.DataFrame:
     df = status.filter(pl.col("is_manual_without_reason"))
     return _raw(
         df.with_columns(
-            pl.lit("medium").alias("severity"),
+            severity("manual_tier_without_reason").alias("severity"),
             pl.col("customer_id").alias("entity_id"),
             pl.lit(None, pl.Float64).alias("amount_cny"),
             pl.format("manual {} assignment on {} has no reason", pl.col("current_tier"),
@@ -118,23 +121,22 @@ def manual_tier_without_reason(status: pl.DataFrame) -> pl.DataFrame:
 def stale_tier(status: pl.DataFrame) -> pl.DataFrame:
     """The current tier is older than its ``review_cycle_days`` at the period end.
 
-    Severity: ``low``; ``medium`` when overdue by more than one further full cycle.
+    Severity (policy ``stale_tier``): ``low``; ``medium`` from two full cycles old.
     """
     df = status.filter(pl.col("is_stale")).with_columns(
         (pl.col("tier_age_days") - pl.col("review_cycle_days")).alias("overdue_days")
     )
+    inputs = {"cycles_elapsed": pl.col("tier_age_days") / pl.col("review_cycle_days")}
     return _raw(
         df.with_columns(
-            pl.when(pl.col("tier_age_days") > 2 * pl.col("review_cycle_days"))
-            .then(pl.lit("medium"))
-            .otherwise(pl.lit("low"))
-            .alias("severity"),
+            severity("stale_tier", **inputs).alias("severity"),
             pl.col("customer_id").alias("entity_id"),
             pl.lit(None, pl.Float64).alias("amount_cny"),
             pl.format("{} tier last evaluated {} days ago (cycle {} days)", pl.col("current_tier"),
                       pl.col("tier_age_days"), pl.col("review_cycle_days")).alias("summary"),
             pl.struct(
-                "current_tier", "assigned_at", "tier_age_days", "review_cycle_days", "overdue_days"
+                "current_tier", "assigned_at", "tier_age_days", "review_cycle_days", "overdue_days",
+                severity_evidence("stale_tier", **inputs).alias("severity_basis"),
             ).alias("detail"),
         ),
         "stale_tier",
@@ -147,7 +149,7 @@ def dormant_top_tier(status: pl.DataFrame, months: int, since: dt.datetime) -> p
     df = status.filter(pl.col("is_dormant_top"))
     return _raw(
         df.with_columns(
-            pl.lit("low").alias("severity"),
+            severity("dormant_top_tier").alias("severity"),
             pl.col("customer_id").alias("entity_id"),
             pl.lit(None, pl.Float64).alias("amount_cny"),
             pl.format("{} customer, last order {}", pl.col("current_tier"),
@@ -177,12 +179,10 @@ def unpublished_policy(policy: pl.DataFrame, status: pl.DataFrame, period: Perio
     df = policy.filter(~pl.col("is_published")).join(
         holders, left_on="tier", right_on="current_tier", how="left"
     )
+    inputs = {"published_late": pl.col("published_at").is_not_null()}
     return _raw(
         df.with_columns(
-            pl.when(pl.col("published_at").is_null())
-            .then(pl.lit("high"))
-            .otherwise(pl.lit("medium"))
-            .alias("severity"),
+            severity("unpublished_policy", **inputs).alias("severity"),
             pl.col("tier").alias("entity_id"),
             pl.lit(None, pl.String).alias("subsidiary_id"),
             pl.lit(None, pl.Float64).alias("amount_cny"),
@@ -197,6 +197,7 @@ def unpublished_policy(policy: pl.DataFrame, status: pl.DataFrame, period: Perio
                 "min_tenure_months",
                 "review_cycle_days",
                 pl.col("holders").fill_null(0).alias("holders_at_period_end"),
+                severity_evidence("unpublished_policy", **inputs).alias("severity_basis"),
             ).alias("detail"),
         ),
         "unpublished_policy",
@@ -206,17 +207,19 @@ def unpublished_policy(policy: pl.DataFrame, status: pl.DataFrame, period: Perio
 
 def hidden_benefit(grants: pl.DataFrame) -> pl.DataFrame:
     """Grants of the period outside the published schedule of the tier held at grant
-    time. Severity ``high`` for a benefit type the tier does not publish at all,
-    ``medium`` for a published type paid above its published value. ``amount_cny``:
-    the whole grant, or the excess share of it.
+    time. Severity (policy ``hidden_benefit``): ``high`` for a benefit type the tier
+    does not publish at all, ``medium`` for a published type paid above its published
+    value, one level lower under ¥5 and higher from ¥500. ``amount_cny``: the whole
+    grant, or the excess share of it.
     """
     df = grants.filter(pl.col("is_hidden"))
+    inputs = {
+        "not_in_schedule": pl.col("hidden_reason") == "not_in_schedule",
+        "benefit_cny": pl.col("hidden_amount_cny"),
+    }
     return _raw(
         df.with_columns(
-            pl.when(pl.col("hidden_reason") == "not_in_schedule")
-            .then(pl.lit("high"))
-            .otherwise(pl.lit("medium"))
-            .alias("severity"),
+            severity("hidden_benefit", **inputs).alias("severity"),
             pl.col("grant_id").alias("entity_id"),
             pl.col("hidden_amount_cny").alias("amount_cny"),
             pl.format("{} {} for a {} customer: {}", pl.col("benefit_type"), pl.col("value"),
@@ -232,6 +235,7 @@ def hidden_benefit(grants: pl.DataFrame) -> pl.DataFrame:
                 "hidden_reason",
                 pl.col("amount_cny").alias("grant_amount_cny"),
                 "hidden_amount_cny",
+                severity_evidence("hidden_benefit", **inputs).alias("severity_basis"),
             ).alias("detail"),
         ),
         "hidden_benefit",
@@ -241,16 +245,43 @@ def hidden_benefit(grants: pl.DataFrame) -> pl.DataFrame:
 
 def tier_disparity(table: pl.DataFrame, thresholds: dict[str, object]) -> pl.DataFrame:
     """One finding per group flagged on at least one metric; the evidence lists each
-    flagged metric. Severity ``high`` when a flagged metric also breaks the
-    four-fifths reference — favourable-outcome ratio < 0.8, or for the adverse
-    metric a rate ratio ≥ 1/0.8 = 1.25 — else ``medium``. ``subsidiary_id`` is set for groups
-    defined by one.
+    flagged metric. Severity (policy ``tier_disparity``) from the flagged metric that
+    rates worst: its ``disparity_ratio`` (how many times more often the group has the
+    worse outcome: the rate ratio of an adverse metric, rest / group rate of a
+    favourable one; the four-fifths reference is 1 / 0.8 = 1.25), its
+    ``difference`` (the disadvantage in rate points) and ``people_affected`` (group
+    members beyond the rest's rate with the worse outcome); ``severity_basis`` in
+    the evidence holds those inputs. Each metric states its ``favourable_ratio`` and
+    ``favourable_four_fifths_breach`` (the classic test on favourable outcomes) and
+    its ``disparity_ratio`` with ``reference_breach`` (≥ 1.25, the test the policy
+    uses). ``subsidiary_id`` is set for groups defined by one.
     """
     flagged = table.filter(pl.col("flagged")).with_columns(
         pl.col(pl.Float64).fill_nan(None)  # JSON has no NaN
     )
     if flagged.height == 0:
         return pl.DataFrame(schema={**RAW_SCHEMA, "detail": pl.String()})
+    adverse = pl.col("adverse")
+    flagged = flagged.with_columns(
+        pl.when(adverse).then(pl.col("ratio")).otherwise(1 / pl.col("ratio"))
+        .alias("disparity_ratio"),
+        pl.when(adverse)
+        .then(pl.col("k_group") - pl.col("n_group") * pl.col("rate_rest"))
+        .otherwise(pl.col("n_group") * pl.col("rate_rest") - pl.col("k_group"))
+        .round(1)
+        .alias("people_affected"),
+    )
+    inputs = {
+        "disparity_ratio": pl.col("disparity_ratio"),
+        "difference": pl.col("disadvantage"),
+        "people_affected": pl.col("people_affected"),
+    }
+    flagged = flagged.with_columns(
+        severity("tier_disparity", **inputs).alias("severity"),
+        severity_evidence("tier_disparity", **inputs).alias("severity_basis"),
+        pl.col("four_fifths_breach").alias("favourable_four_fifths_breach"),
+        (pl.col("disparity_ratio") >= 1 / FOUR_FIFTHS).alias("reference_breach"),
+    )
     metric = pl.struct(
         "metric",
         "n_group",
@@ -266,30 +297,28 @@ def tier_disparity(table: pl.DataFrame, thresholds: dict[str, object]) -> pl.Dat
         "ratio_ci_low",
         "ratio_ci_high",
         "favourable_ratio",
-        "four_fifths_breach",
+        "favourable_four_fifths_breach",
+        "disparity_ratio",
+        "reference_breach",
+        "people_affected",
         "p_value",
         "q_value",
     )
+    rank = pl.col("severity").replace_strict({"high": 0, "medium": 1, "low": 2},
+                                             return_dtype=pl.Int8)
     df = (
         flagged.sort("metric", descending=True)
         .group_by("group", maintain_order=True)
         .agg(
             metric.alias("metrics"),
-            (
-                pl.col("four_fifths_breach")
-                | (pl.col("adverse") & (pl.col("ratio") >= 1 / FOUR_FIFTHS))
-            )
-            .any()
-            .alias("breach"),
+            pl.col("severity").sort_by(rank, -pl.col("disadvantage")).first(),
+            pl.col("severity_basis").sort_by(rank, -pl.col("disadvantage")).first(),
             pl.col("disadvantage").max().alias("max_disadvantage"),
             pl.col("metric").str.join(", ").alias("metric_names"),
         )
     )
     return _raw(
         df.with_columns(
-            pl.when(pl.col("breach")).then(pl.lit("high")).otherwise(pl.lit("medium")).alias(
-                "severity"
-            ),
             pl.col("group").alias("entity_id"),
             pl.col("group").str.extract(r"(?:^|&)subsidiary_id=([^&]+)", 1).alias("subsidiary_id"),
             pl.lit(None, pl.Float64).alias("amount_cny"),
@@ -297,6 +326,7 @@ def tier_disparity(table: pl.DataFrame, thresholds: dict[str, object]) -> pl.Dat
                       (pl.col("max_disadvantage") * 100).round(1)).alias("summary"),
             pl.struct(
                 "metrics",
+                "severity_basis",
                 *[pl.lit(v).alias(k) for k, v in thresholds.items()],
             ).alias("detail"),
         ),

@@ -106,10 +106,12 @@ def metric_frame(units: pl.DataFrame, metric: Metric, label: pl.Expr) -> MetricF
         y_true = pl.col(metric.population).fill_null(False).cast(pl.Int8)
         y_pred = (~pl.col(metric.outcome).fill_null(False)).cast(pl.Int8)
         fn = under_tiered_rate
-    else:
+    else:  # the rows of the metric's population only
         y_pred = pl.col(metric.outcome).fill_null(False).cast(pl.Int8)
         y_true = y_pred
         fn = hidden_benefit_rate
+        if metric.population is not None:
+            label = pl.when(pl.col(metric.population).fill_null(False)).then(label)
     df = (
         units.select(label.alias("g"), y_true.alias("y_true"), y_pred.alias("y_pred"))
         .filter(pl.col("g").is_not_null())

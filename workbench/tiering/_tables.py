@@ -13,6 +13,7 @@ from workbench.attributes import age_band, tenure_band
 from workbench.labels import SEVERITIES
 from workbench.periods import Period
 from workbench.tiering._benefits import hidden_by
+from workbench.tiering._event_time import TIME_VARYING, benefit_spells
 
 _SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -35,35 +36,53 @@ def units(
     period: Period,
     attributes: Sequence[str],
 ) -> pl.DataFrame:
-    """One row per customer in scope: audit attributes and the disparity outcomes.
+    """The disparity units: the attribute columns and the metrics' boolean columns.
+
+    Two kinds of row (see :mod:`workbench.tiering._event_time`):
+
+    * one per customer in scope, attributes at the end of P, for the state metric
+      ``under_tiered_rate`` (``qualifies_above_lowest``, ``is_under_tiered``;
+      ``benefit_spell`` false);
+    * one per customer-spell, attributes at the time of the grant, for the event
+      metric ``hidden_benefit_rate`` (``benefit_spell`` true,
+      ``has_hidden_benefit``; ``qualifies_above_lowest`` false).
 
     Personal attributes stay in here; they never reach a table or the worklist.
     """
-    hidden_customers = grants.filter(pl.col("is_hidden")).select("customer_id").unique()
     people = (
         frames["customers"]
-        .select("customer_id", "gender", "birth_year", "province")
+        .select("customer_id", "gender", "birth_year", "province", "signup_date")
         .join(status.lazy().select("customer_id"), on="customer_id", how="semi")
         .collect()
     )
-    return (
-        status.select(
-            "customer_id",
-            "subsidiary_id",
-            "customer_type",
-            "tenure_months",
-            "qualifies_above_lowest",
-            "is_under_tiered",
-        )
-        .join(people, on="customer_id", how="left")
+    static = status.select("customer_id", "subsidiary_id", "customer_type").join(
+        people.select("customer_id", "gender", "province"), on="customer_id", how="left"
+    )
+    at_end = (
+        status.select("customer_id", "tenure_months", "qualifies_above_lowest", "is_under_tiered")
+        .join(static, on="customer_id", how="left")
+        .join(people.select("customer_id", "birth_year"), on="customer_id", how="left")
         .with_columns(
             age_band(pl.col("birth_year"), period.last_day.year).alias("age_band"),
             tenure_band(pl.col("tenure_months")).alias("tenure_band"),
-            pl.col("customer_id")
-            .is_in(hidden_customers["customer_id"].implode())
-            .alias("has_hidden_benefit"),
+            pl.lit(False).alias("benefit_spell"),
+            pl.lit(False).alias("has_hidden_benefit"),
         )
-        .select(*attributes, "qualifies_above_lowest", "is_under_tiered", "has_hidden_benefit")
+    )
+    varying = [a for a in TIME_VARYING if a in attributes]
+    at_grant = (
+        benefit_spells(people, grants.filter(pl.col("is_hidden")), period, varying)
+        .join(static, on="customer_id", how="left")
+        .with_columns(
+            pl.lit(False).alias("qualifies_above_lowest"),
+            pl.lit(False).alias("is_under_tiered"),
+            pl.lit(True).alias("benefit_spell"),
+        )
+    )
+    columns = [*attributes, "qualifies_above_lowest", "is_under_tiered", "benefit_spell",
+               "has_hidden_benefit"]
+    return pl.concat(
+        [at_end.select(columns), at_grant.select(columns)], how="vertical_relaxed"
     )
 
 
