@@ -204,8 +204,18 @@ def test_clean_prices_are_all_explained(clean: tuple[Path, dict[str, Any]]) -> N
         _read(folder, "promotions"),
     )
     assert df.filter(pl.col("promo_id").is_not_null())["promo_applies"].all()
-    gap = (df["charged_price"] - df["explained_price"].round(2)).abs()
-    assert gap.max() < 0.0051
+    # Every price is explained within the 0.5 % tolerance; a share of the customers pays a
+    # personal mark-up of 0.1–0.4 % on every order (customer-level heterogeneity, issue
+    # #13), the others the explained price to the cent.
+    premium = df["charged_price"] / df["explained_price"] - 1
+    assert premium.max() < 0.005 and premium.min() > -0.005
+    per_customer = df.with_columns(premium=premium).group_by("customer_id").agg(
+        pl.col("premium").min().alias("low"), pl.col("premium").max().alias("high"))
+    marked = per_customer.filter(pl.col("high") > 0.0005)  # above any cent rounding
+    assert (marked["low"] > 0.0005).all()  # a marked customer pays more on every order
+    assert 0.05 < marked.height / per_customer.height < 0.3
+    exact = df.filter(~pl.col("customer_id").is_in(marked["customer_id"].implode()))
+    assert (exact["charged_price"] - exact["explained_price"].round(2)).abs().max() < 0.0051
     assert df["promo_id"].null_count() < df.height  # promotions are used
     assert (df["tier_discount_pct"] > 0).any()  # tier discounts are used
 

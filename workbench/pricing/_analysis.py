@@ -45,21 +45,26 @@ TABLES: tuple[str, ...] = (
     "promotions",
     "orders",
 )
-#: Tables the report publishes beside the findings: none.
-PUBLISHED: tuple[str, ...] = ()
+#: Tables the report publishes beside the findings: the per-customer refund list.
+PUBLISHED: tuple[str, ...] = ("refunds",)
 
 _COUNT = Interval(int, 0, None)
 #: The declared parameters of :func:`analyze` (a scheduled run may set any of them).
 PARAMETERS = ParameterSet(ANALYSIS, {
     "tolerance": Param(DEFAULT_TOLERANCE, Interval(float, 0, 1, closed="left"),
                        "relative tolerance on charged vs explained price (rounding to cents)"),
-    "window_days": Param(1, Interval(int, 1, None), "days in the time window of a matched cell"),
+    "window_days": Param(7, Interval(int, 1, None),
+                         "days in the time window of a matched cell (7: ISO weeks, 1: days)"),
     "cell_includes_channel": Param(True, Boolean(),
                                    "split cells by channel too (never when auditing channel)"),
     "min_group_orders": Param(200, Interval(int, 1, None),
                               "orders a group (and its rest) needs in matched cells to be tested"),
     "min_group_customers": Param(50, Interval(int, 1, None),
                                  "customers a group needs in matched cells to be tested"),
+    "min_cell_orders": Param(2, Interval(int, 2, None),
+                             "orders a matched cell needs to be informative"),
+    "min_cell_customers": Param(2, Interval(int, 1, None),
+                                "distinct customers a matched cell needs to be informative"),
     "alpha": Param(0.05, Interval(float, 0, 1, closed="neither"),
                    "probability of any false price_disparity flag in a run"),
     "min_premium": Param(0.01, Interval(float, 0, None),
@@ -85,10 +90,12 @@ def analyze(
     period: Period | str,
     *,
     tolerance: float = DEFAULT_TOLERANCE,
-    window_days: int = 1,
+    window_days: int = 7,
     cell_includes_channel: bool = True,
     min_group_orders: int = 200,
     min_group_customers: int = 50,
+    min_cell_orders: int = 2,
+    min_cell_customers: int = 2,
     alpha: float = 0.05,
     min_premium: float = 0.01,
     n_bootstrap: int = 300,
@@ -113,11 +120,15 @@ def analyze(
     tolerance
         Relative tolerance on charged vs explained price (rounding to cents).
     window_days
-        Length of the time window of a matched cell.
+        Length of the time window of a matched cell, counted from the Monday of
+        the period start's ISO week: 7 (default) gives sku × ISO week (× channel)
+        cells, 1 calendar days (see ``docs/pricing.md`` for the choice).
     cell_includes_channel
         Whether a cell is also split by channel (never when auditing channel).
     min_group_orders, min_group_customers
         Minimum size of a group (and orders of its rest) in matched cells.
+    min_cell_orders, min_cell_customers
+        Minimum orders and distinct customers of an informative matched cell.
     alpha
         Level after Holm (confirmatory: tenure_band, device_os, province) or
         Benjamini–Hochberg (everything else), Bonferroni across the two families.
@@ -142,14 +153,10 @@ def analyze(
     Returns
     -------
     AnalysisResult
-        ``findings`` (contract schema); ``tables`` (see
-        :func:`workbench.pricing._tables.evidence_tables`: the audit's ``groups``,
-        ``flagged``, ``sku_effects``, money, refunds, mitigation, ``orders`` …);
-        ``figures`` (plotly); ``parameters`` (every declared parameter);
-        ``metrics`` (headline numbers: ``orders_in_period``,
-        ``price_disparity_groups``, ``group_overcharge_cny``,
-        ``unexplained_premium_orders``, ``overcharge_cny``,
-        ``unpublished_promotion_orders`` and more).
+        ``findings``; ``tables`` (:func:`workbench.pricing._tables.evidence_tables`);
+        ``figures``; ``parameters``; ``metrics`` (:func:`_metrics`: ``overcharge_cny`` counts
+        each order once, ``attributed_overcharge_cny`` + ``unattributed_overcharge_cny`` break it
+        down); ``published``: ``refunds``.
 
     Examples
     --------
@@ -167,7 +174,8 @@ def analyze(
     attrs = tuple(dict.fromkeys(attributes))
     settings = Settings(
         cell_includes_channel=cell_includes_channel, min_group_orders=min_group_orders,
-        min_group_customers=min_group_customers, alpha=alpha, min_premium=min_premium,
+        min_group_customers=min_group_customers, min_cell_orders=min_cell_orders,
+        min_cell_customers=min_cell_customers, alpha=alpha, min_premium=min_premium,
         n_bootstrap=n_bootstrap, n_permutations=n_permutations, n_placebo=n_placebo,
         max_rounds=max_rounds, seed=seed,
     )
@@ -180,12 +188,12 @@ def analyze(
     disparity = audit(units, sets, settings)
     timings["audit"] = time.perf_counter() - t
     t = time.perf_counter()
-    group_money = _money.group_overcharge(units, disparity.flagged, disparity.flagged_sku_effects)
-    findings = _findings(units, disparity, group_money, settings, p, tolerance=tolerance,
+    money = _money.money(units, disparity.flagged)
+    findings = _findings(units, disparity, money, settings, p, tolerance=tolerance,
                          window_days=window_days)
     timings["findings"] = time.perf_counter() - t
     t = time.perf_counter()
-    tables = evidence_tables(units, disparity, group_money, settings, attrs, tolerance=tolerance,
+    tables = evidence_tables(units, disparity, money, settings, attrs, tolerance=tolerance,
                              model_check=model_check, model_max_rows=model_max_rows)
     timings["tables"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -199,14 +207,14 @@ def analyze(
     )
 
 
-def _findings(units: pl.DataFrame, disparity: Disparity, group_money: pl.DataFrame,
+def _findings(units: pl.DataFrame, disparity: Disparity, money: _money.Money,
               settings: Settings, p: Period, *, tolerance: float,
               window_days: int) -> pl.DataFrame:
     """Contract findings of every rule (order rules first, then the groups)."""
     raw = [
-        unexplained_premium(units, tolerance=tolerance),
+        unexplained_premium(units, tolerance=tolerance, parts=money.parts),
         unpublished_promotion(units),
-        price_disparity(disparity, group_money, settings, tolerance=tolerance,
+        price_disparity(disparity, money.groups, settings, tolerance=tolerance,
                         window_days=window_days),
     ]
     raw = [r for r in raw if r.height]
@@ -226,20 +234,25 @@ def _money_of(findings: pl.DataFrame, rule: str) -> float:
 
 def _metrics(findings: pl.DataFrame, units: pl.DataFrame, groups: pl.DataFrame,
              tables: Mapping[str, pl.DataFrame]) -> dict[str, Any]:
-    """The headline numbers, from the findings and the audit's own tables.
+    """The headline numbers, from the findings and the analysis's own tables.
 
-    ``orders_in_period`` (orders placed in the period), ``price_disparity_groups``
-    and ``group_overcharge_cny`` (flagged groups and their members' overcharge),
-    ``unexplained_premium_orders`` and ``overcharge_cny`` (orders above the
-    tolerance and Σ of their findings' amounts), ``unpublished_promotion_orders``
-    and ``unpublished_promotion_cny``; also ``customers_in_period``,
-    ``groups_tested`` (distinct groups tested on either outcome), ``echo_groups``
-    (groups reported as echoes of a flagged one), ``refund_customers`` and
-    ``refund_cny`` (the refund list).
+    Money is of one kind per metric (contract "Money kinds"): ``overcharge_cny``
+    (kind overcharge: Σ ``unexplained_premium`` amounts, each order once) breaks down
+    into ``attributed_overcharge_cny`` (to flagged groups) and
+    ``unattributed_overcharge_cny``; ``group_overcharge_cny`` is Σ of the
+    ``price_disparity`` amounts (= the attributed part, a breakdown, never added to
+    ``overcharge_cny``); ``unpublished_promotion_cny`` is of kind discount.
+    Also ``orders_in_period``, ``customers_in_period``, ``price_disparity_groups``,
+    ``unexplained_premium_orders``, ``unpublished_promotion_orders``,
+    ``groups_tested`` (distinct groups tested on either outcome), ``echo_groups``,
+    ``refund_customers`` and ``refund_cny`` (the refund list: = ``overcharge_cny``).
     """
     tested = groups.filter(pl.col("tested"))
     echoes = groups.filter(pl.col("echo_of").is_not_null())
-    refunds = tables["refund_list"]
+    refund_table = tables["refunds"]
+    breakdown = tables["overcharge_breakdown"]
+    unattributed = breakdown.filter(pl.col("cause") == _money.UNATTRIBUTED)["amount_cny"]
+    attributed = breakdown.filter(pl.col("cause") != _money.UNATTRIBUTED)["amount_cny"]
     return {
         "orders_in_period": int(units.height),
         "customers_in_period": int(units["customer_id"].n_unique()),
@@ -247,10 +260,12 @@ def _metrics(findings: pl.DataFrame, units: pl.DataFrame, groups: pl.DataFrame,
         "group_overcharge_cny": _money_of(findings, "price_disparity"),
         "unexplained_premium_orders": _count(findings, "unexplained_premium"),
         "overcharge_cny": _money_of(findings, "unexplained_premium"),
+        "attributed_overcharge_cny": round(float(attributed.sum()), 2),
+        "unattributed_overcharge_cny": round(float(unattributed.sum()), 2),
         "unpublished_promotion_orders": _count(findings, "unpublished_promotion"),
         "unpublished_promotion_cny": _money_of(findings, "unpublished_promotion"),
         "groups_tested": int(tested["label"].n_unique()),
         "echo_groups": int(echoes["label"].n_unique()),
-        "refund_customers": int(refunds["customer_id"].n_unique()),
-        "refund_cny": round(float(refunds["overcharge_cny"].sum()), 2),
+        "refund_customers": int(refund_table["customer_id"].n_unique()),
+        "refund_cny": round(float(refund_table["excess_cny"].sum()), 2),
     }

@@ -1,11 +1,23 @@
 """The stepwise matched audit: does a group pay more for the same sku at the same time.
 
 Unit of comparison
-    A *cell* is sku × time window (``window_days``, counted from the period start)
-    × channel (when ``cell_includes_channel``; never when the audited attribute
-    set contains ``channel`` itself). Only cells holding at least two groups of
-    the audited attribute set carry information; orders whose attribute is
-    unknown are left out of that attribute's comparison.
+    A *cell* is sku × time window × channel: "same goods, same time, same
+    conditions". The window is ``window_days`` long, counted from the Monday of
+    the period start's ISO week, so the default 7 gives ISO weeks (1 gives days);
+    channel is left out when ``cell_includes_channel`` is false or the audited
+    attribute set contains ``channel`` itself. A cell is *informative* when it
+    holds at least two groups of the audited attribute set, ``min_cell_orders``
+    orders and ``min_cell_customers`` distinct customers; orders whose attribute
+    is unknown are left out of that attribute's comparison. The choice of ISO
+    weeks over days (a day × channel cell holds two or more orders for a third of
+    the sample's orders) is argued with recall and false-alarm numbers in
+    ``docs/pricing.md``; the same estimator on sku × day (× channel) cells is
+    kept as day-level evidence of every flagged group (``beta_day``).
+
+Attributes of an order
+    At the time of the order (:mod:`workbench.pricing._attributes`): tenure band
+    from whole calendar months between signup and the order, age band from the
+    order's year, the tier held at order time.
 
 Outcome
     ``log_premium`` = log(charged / explained) of the unit price, and
@@ -45,9 +57,12 @@ Inference
       ``se_boot``; a customer's orders move together, so repeat buyers do not
       narrow the interval.
     * The z-score uses max(``se_perm``, ``se_boot``): the permutation variance
-      assumes independent orders, the bootstrap captures customer clustering;
-      taking the larger is conservative. p = 1 − Φ(z) (one-sided: only paying
-      *more* is adverse).
+      assumes independent orders, the bootstrap resamples customers (standard
+      errors clustered by customer: a customer who always pays more moves all
+      their orders together); taking the larger is conservative. p = 1 − Φ(z)
+      (one-sided: only paying *more* is adverse). The family-adjusted ``p_adj``
+      is the one p-value of the test (``p_value_method``); the permutation
+      p-value and the placebo floor are further conditions of a flag.
     * **Multiplicity**: Holm over the confirmatory family (single-attribute
       groups of ``tenure_band``, ``device_os``, ``province``, both outcomes),
       Benjamini–Hochberg over every other hypothesis, and Bonferroni across the
@@ -76,12 +91,17 @@ Where each part lives
     :mod:`~workbench.pricing._parallel` (threads, memory); this module ties them
     into the stepwise decision rule (:func:`audit`).
 
-Where the premium sits
+Where the premium sits, and materiality
     Per group and sku the same estimator (cells nest in skus) gives β_gs with
     its permutation z; skus with β_gs > 0 and BH q < ``alpha`` (within the group)
-    are the *affected skus*. A premium confined to a few skus is diluted in the
-    all-sku β_g, so the practical threshold ``min_premium`` is met when either
-    β_g or the premium on the affected skus (Σ a / Σ b over them) reaches it.
+    are the *affected skus* (descriptive: ``affected_effect``, the premium on
+    them, is inflated by their selection and decides nothing). A premium
+    confined to a few skus is diluted in the all-sku β_g, so the practical
+    threshold ``min_premium`` is judged on the premium where it is charged,
+    estimated without the winner's curse: skus are selected on one random half
+    of the customers and the premium is measured on the other half, both ways
+    (:mod:`~workbench.pricing._materiality`, ``material_effect``); β_g where
+    neither half selects a sku.
 
 Echoes and intersections (stepwise)
     A group correlated with a discriminated one shows an echo of its premium
@@ -97,6 +117,7 @@ Echoes and intersections (stepwise)
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -108,13 +129,16 @@ from workbench.pricing._estimator import (
     Settings,
     _build,
     _combo,
+    _group_frame,
     _prepare,
     _residuals,
     _sku_effects,
+    cell_column,
 )
 from workbench.pricing._parallel import _map
 from workbench.pricing._placebo import _Placebo
 from workbench.pricing._round import _Audit, _test_round
+from workbench.pricing._units import day_cells
 
 
 @dataclass(frozen=True)
@@ -181,6 +205,7 @@ def audit(units: pl.DataFrame, sets: list[tuple[str, ...]], settings: Settings) 
         aff = final_skus[i].filter(pl.col("affected"))
         pk["affected_skus"] = aff.sort("beta", descending=True)["sku"].to_list()
         pk["affected_effect"] = float(aff["a"].sum() / aff["b"].sum()) if aff.height else None
+    _day_evidence(au, units, picked)
     for pk in picked:
         pk.pop("_eff")
         pk.pop("_member")
@@ -299,6 +324,31 @@ def _mutually_adjusted(au: _Audit, picked: list[dict]) -> dict[int, pl.DataFrame
             final_skus[i] = se
             pk["_eff"] = se.select("sku", pl.col("beta").alias("_eff"))
     return final_skus
+
+
+def _day_evidence(au: _Audit, units: pl.DataFrame, picked: list[dict]) -> None:
+    """Day-level evidence of each flagged group: the same estimator on sku × day
+    (× channel) cells, every other flagged group's premium removed. Adds
+    ``beta_day``, ``se_perm_day`` and ``orders_matched_day`` to each pick (the
+    decision is taken on the audit's cells; this shows the premium at the finest
+    "same time").
+    """
+    if not picked or "day" not in units.columns:
+        return
+    needed = {cell_column(tuple(pk["attribute"].split("&")), au.settings) for pk in picked}
+    cells = {c: v for c, v in day_cells(units).items() if c in needed}
+    by_cell = {c: np.argsort(v, kind="stable").astype(np.int32) for c, v in cells.items()}
+    day = dataclasses.replace(au.data, cells=cells, by_cell=by_cell)
+    for i, pk in enumerate(picked):
+        attrs = tuple(pk["attribute"].split("&"))
+        st = _build(day, attrs, pk["metric"], au.settings)
+        others = _adjustments(au, [q for j, q in enumerate(picked) if j != i])
+        row = _group_frame(st, _residuals(st, au.outcome(pk["metric"], others))).row(
+            st.labels.index(pk["label"]), named=True) if pk["label"] in st.labels else None
+        ok = row is not None and row["b"] > 0
+        pk["beta_day"] = row["a"] / row["b"] if ok else None
+        pk["se_perm_day"] = float(np.sqrt(row["vperm"]) / row["b"]) if ok else None
+        pk["orders_matched_day"] = int(row["n_inf"]) if row is not None else 0
 
 
 def _status(picked: list[dict], echo_of: dict[tuple[str, str], str]) -> pl.DataFrame:

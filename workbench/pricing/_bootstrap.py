@@ -16,11 +16,14 @@ import numpy as np
 from scipy import sparse
 
 from workbench.pricing._estimator import _Data, _Struct
+from workbench.pricing._parallel import _map
 
 #: Non-zeros of the per-customer contrasts multiplied with the weights at a time (memory).
 _BOOT_NNZ = 8_000_000
 #: Entries of the dense (groups × customers) buffer the per-customer contrasts are summed in.
 _CONTRAST_CELLS = 16_000_000
+#: Orders expanded at a time when the per-customer contrasts are summed (memory: ~40 B each).
+_EXPANDED = 4_000_000
 #: Customers whose bootstrap weights are multiplied at a time (a float64 block that stays in cache).
 _BOOT_CUSTOMERS = 2048
 
@@ -45,14 +48,14 @@ def _contrasts(
     """Per group (rows) and customer (columns): Σ over the customer's orders in the
     group's cells of (D − p_gc)·e (``e`` given) or (D − p_gc)² = D(1 − 2 p_gc) + p_gc²
     (``e`` None). One expansion of every order of each group's cells, summed per
-    (group, customer) with ``np.bincount``, ``_CONTRAST_CELLS`` entries at a time.
+    (group, customer) with ``np.bincount``, ``_CONTRAST_CELLS`` entries at a time, in
+    chunks of ``_EXPANDED`` expanded orders (sku × ISO-week cells are large).
     """
     n_cust = data.n_cust
     pos = np.full(st.n_groups, -1, np.int64)
     pos[groups] = np.arange(len(groups))
     csize = st.csize
-    pn = st.pn
-    share = pn / csize[st.pcell]  # p_gc = n_gc / N_c
+    share = st.pn / csize[st.pcell]  # p_gc = n_gc / N_c
     cust = data.cust[st.rows].astype(np.int64)
     pairs = np.flatnonzero(pos[st.plab] >= 0)
     parts = []
@@ -60,29 +63,45 @@ def _contrasts(
     step = max(1, _CONTRAST_CELLS // max(n_cust, 1))
     for g0 in range(0, len(groups), step):
         sel = pairs[(pos[st.plab[pairs]] >= g0) & (pos[st.plab[pairs]] < g0 + step)]
+        sel = sel[np.argsort(pos[st.plab[sel]], kind="stable")]  # by group: compact key spans
         k = min(step, len(groups) - g0)
         acc = np.zeros(k * n_cust)
-        if sel.size:
-            # every order of the pair's cell, with the pair's group and share
-            c = st.pcell[sel]
-            n = csize[c]
-            at = (np.repeat(st.cstart[c] - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
-                  + np.arange(n.sum()))
-            key = np.repeat((pos[st.plab[sel]] - g0) * n_cust, n) + cust[at]
-            p_rep = np.repeat(share[sel], n)
-            w = -p_rep * e[at] if e is not None else p_rep * p_rep
-            acc += np.bincount(key, weights=w, minlength=k * n_cust)
-            # the members themselves: + e (numerator) or 1 − 2p (denominator)
-            m_at = (np.repeat(st.pstart[sel] - np.concatenate([[0], np.cumsum(pn[sel])[:-1]]),
-                              pn[sel])
-                    + np.arange(pn[sel].sum()))
-            m_key = np.repeat((pos[st.plab[sel]] - g0) * n_cust, pn[sel]) + cust[m_at]
-            m_w = e[m_at] if e is not None else np.repeat(1.0 - 2.0 * share[sel], pn[sel])
-            acc += np.bincount(m_key, weights=m_w, minlength=k * n_cust)
+        # pairs in chunks of at most ``_EXPANDED`` expanded orders (memory)
+        reach = np.cumsum(csize[st.pcell[sel]]) // _EXPANDED
+        cuts = np.flatnonzero(np.diff(reach)) + 1
+        for chunk in np.split(sel, cuts) if sel.size else []:
+            _expand(st, chunk, pos, g0, n_cust, cust, share, e, acc)
         nz = np.flatnonzero(acc)
         indptr = np.searchsorted(nz, np.arange(k + 1, dtype=np.int64) * n_cust)
         parts.append(sparse.csr_matrix((acc[nz], nz % n_cust, indptr), shape=(k, n_cust)))
     return sparse.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+
+def _expand(st: _Struct, sel: np.ndarray, pos: np.ndarray, g0: int, n_cust: int,
+            cust: np.ndarray, share: np.ndarray, e: np.ndarray | None,
+            acc: np.ndarray) -> None:
+    """Add the per-customer contrasts of the pairs ``sel`` (sorted by group) into
+    ``acc`` (see :func:`_contrasts`), summing over the span of keys they reach only.
+    """
+    csize, pn = st.csize, st.pn
+    # every order of the pair's cell, with the pair's group and share
+    c = st.pcell[sel]
+    n = csize[c]
+    at = np.repeat(st.cstart[c] - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(n.sum())
+    base = np.repeat((pos[st.plab[sel]] - g0) * n_cust, n)
+    key = base + cust[at]
+    p_rep = np.repeat(share[sel], n)
+    w = -p_rep * e[at] if e is not None else p_rep * p_rep
+    # the members themselves: + e (numerator) or 1 − 2p (denominator)
+    m_n = pn[sel]
+    m_at = np.repeat(st.pstart[sel] - np.concatenate([[0], np.cumsum(m_n)[:-1]]), m_n) + np.arange(
+        m_n.sum())
+    m_key = np.repeat((pos[st.plab[sel]] - g0) * n_cust, m_n) + cust[m_at]
+    m_w = e[m_at] if e is not None else np.repeat(1.0 - 2.0 * share[sel], m_n)
+    lo = int(base[0]) if base.size else 0
+    hi = int(base[-1]) + n_cust if base.size else 0
+    acc[lo:hi] += np.bincount(key - lo, weights=w, minlength=hi - lo)
+    acc[lo:hi] += np.bincount(m_key - lo, weights=m_w, minlength=hi - lo)
 
 
 def _weighted_sums(mats: list[sparse.csr_matrix], weights: np.ndarray) -> list[np.ndarray]:
@@ -101,12 +120,20 @@ def _weighted_sums(mats: list[sparse.csr_matrix], weights: np.ndarray) -> list[n
             nnz += mats[j].nnz
             j += 1
         big = sparse.vstack(mats[i:j], format="csr").tocsc()
-        out = np.zeros((big.shape[0], n_b))
         indptr = big.indptr
-        for i0 in range(0, n_cust, _BOOT_CUSTOMERS):
-            i1 = min(n_cust, i0 + _BOOT_CUSTOMERS)
-            if indptr[i1] > indptr[i0]:
-                out += big[:, i0:i1] @ weights[i0:i1].astype(np.float64)
+
+        def product(span: tuple[int, int], big=big, indptr=indptr) -> np.ndarray:
+            part = np.zeros((big.shape[0], n_b))
+            for i0 in range(span[0], span[1], _BOOT_CUSTOMERS):
+                i1 = min(span[1], i0 + _BOOT_CUSTOMERS)
+                if indptr[i1] > indptr[i0]:
+                    part += big[:, i0:i1] @ weights[i0:i1].astype(np.float64)
+            return part
+
+        # Two halves of the customers on two threads (scipy releases the GIL here).
+        half = (n_cust // 2) // _BOOT_CUSTOMERS * _BOOT_CUSTOMERS
+        spans = [(0, half), (half, n_cust)] if half else [(0, n_cust)]
+        out = sum(_map(product, spans))
         at = 0
         for m in mats[i:j]:
             res.append(out[at:at + m.shape[0]].T)

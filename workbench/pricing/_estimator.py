@@ -34,6 +34,8 @@ class Settings:
     cell_includes_channel: bool = True
     min_group_orders: int = 200
     min_group_customers: int = 50
+    min_cell_orders: int = 2
+    min_cell_customers: int = 2
     alpha: float = 0.05
     min_premium: float = 0.01
     n_bootstrap: int = 300
@@ -128,6 +130,16 @@ def _distinct_per_label(
     return np.bincount(key // n_cust, minlength=n_labels)
 
 
+def _cell_customers(cust: np.ndarray, cs: np.ndarray, ce: np.ndarray, k: int) -> np.ndarray:
+    """Whether each cell (rows ``cs[i]:ce[i]`` of ``cust``) holds ≥ ``k`` customers."""
+    if k <= 2:  # two customers: not all rows of one (cheap: min ≠ max)
+        return np.minimum.reduceat(cust, cs) != np.maximum.reduceat(cust, cs)
+    cell = np.repeat(np.arange(cs.size), ce - cs)
+    o = np.lexsort((cust, cell))
+    first = np.concatenate([[True], (cell[o][1:] != cell[o][:-1]) | (cust[o][1:] != cust[o][:-1])])
+    return np.bincount(cell[o], weights=first, minlength=cs.size) >= k
+
+
 # ------------------------------------------------------- one (attribute set, metric)
 @dataclass
 class _Struct:
@@ -199,6 +211,9 @@ def _build(data: _Data, attrs: tuple[str, ...], metric: str, settings: Settings)
         cs = np.concatenate([[0], brk])
         ce = np.concatenate([brk, [r.size]])
         informative = lab[cs] != lab[ce - 1]  # labels sorted within a cell: ≥ 2 labels
+        informative &= (ce - cs) >= settings.min_cell_orders
+        if settings.min_cell_customers > 1:
+            informative &= _cell_customers(data.cust[r], cs, ce, settings.min_cell_customers)
         keep = np.repeat(informative, ce - cs)
         r, c, lab = r[keep], c[keep], lab[keep]
         csize = (ce - cs)[informative]

@@ -116,18 +116,18 @@ def sku_group_heatmap(sku_effects: pl.DataFrame, groups: list[str], *, metric: s
 
 
 def overcharge_by_subsidiary(table: pl.DataFrame) -> go.Figure:
-    """Overcharge per subsidiary: orders above tolerance and flagged groups' orders."""
+    """Overcharge per subsidiary (kind overcharge, each order once), stacked: the part
+    attributed to flagged group premiums and the unattributed rest.
+    """
     fig = go.Figure(
         [
-            go.Bar(x=table["subsidiary_id"].to_list(),
-                   y=table["unexplained_overcharge_cny"].to_list(),
-                   name="orders above tolerance"),
-            go.Bar(x=table["subsidiary_id"].to_list(),
-                   y=table["flagged_group_overcharge_cny"].to_list(),
-                   name="flagged groups' orders"),
+            go.Bar(x=table["subsidiary_id"].to_list(), y=table["attributed_cny"].to_list(),
+                   name="归因于被标记群体 · attributed to flagged groups"),
+            go.Bar(x=table["subsidiary_id"].to_list(), y=table["unattributed_cny"].to_list(),
+                   name="未归因 · unattributed"),
         ]
     )
-    fig.update_layout(barmode="group",
+    fig.update_layout(barmode="stack",
                       title="各子公司多收金额 · Overcharge by subsidiary (CNY)",
                       xaxis_title="subsidiary", yaxis_title="CNY", xaxis_type="category")
     return fig
@@ -138,13 +138,31 @@ def refund_exposure(refunds: pl.DataFrame) -> go.Figure:
     fig = go.Figure()
     by_sub = refunds.sort("subsidiary_id").group_by("subsidiary_id", maintain_order=True)
     for (sub,), part in by_sub:
-        p = part.sort("overcharge_cny", descending=True).with_columns(
-            pl.col("overcharge_cny").cum_sum().alias("cum"))
+        p = part.sort("excess_cny", descending=True).with_columns(
+            pl.col("excess_cny").cum_sum().alias("cum"))
         fig.add_trace(go.Scatter(x=list(range(1, p.height + 1)), y=p["cum"].to_list(),
                                  mode="lines", name=str(sub)))
     fig.update_layout(title="退款敞口 · Refund exposure: cumulative CNY by customers "
                             "owed most",
                       xaxis_title="customers (ranked)", yaxis_title="CNY")
+    return fig
+
+
+def overcharge_breakdown(table: pl.DataFrame) -> go.Figure:
+    """The order-level overcharge by cause (flagged groups, then unattributed), as a
+    waterfall ending at the total it reconciles to.
+    """
+    causes = table["cause"].to_list()
+    amounts = table["amount_cny"].to_list()
+    fig = go.Figure(
+        go.Waterfall(
+            x=[*causes, "合计 · total"], y=[*amounts, sum(amounts)],
+            measure=["relative"] * len(causes) + ["total"],
+            text=[f"¥{a:,.2f}" for a in [*amounts, sum(amounts)]], textposition="outside",
+        )
+    )
+    fig.update_layout(title="多收金额按原因分解 · Overcharge by cause (CNY, kind overcharge)",
+                      yaxis_title="CNY", showlegend=False)
     return fig
 
 
@@ -176,7 +194,8 @@ def all_figures(units: pl.DataFrame, disparity: Disparity,
         "forest": forest_plot(tables["groups"]),
         "sku_heatmap": sku_group_heatmap(disparity.flagged_sku_effects, labels),
         "overcharge_by_subsidiary": overcharge_by_subsidiary(tables["overcharge_by_subsidiary"]),
-        "refund_exposure": refund_exposure(tables["refund_list"]),
+        "overcharge_breakdown": overcharge_breakdown(tables["overcharge_breakdown"]),
+        "refund_exposure": refund_exposure(tables["refunds"]),
     }
     if flagged.height:
         figs["premium_distribution_mitigated"] = premium_distribution(

@@ -50,12 +50,22 @@ from workbench.pricing._estimator import (
     _sku_effects,
     _Struct,
 )
+from workbench.pricing._materiality import crossfit_effects, customer_folds
 from workbench.pricing._parallel import _map, _release_memory
 from workbench.pricing._permutations import _permutation_hits, cantelli_p
 from workbench.pricing._placebo import _floor, _Placebo, _placebo_betas
 from workbench.stats import benjamini_hochberg, holm
 
 Key = tuple[tuple[str, ...], str]  # (attribute set, metric)
+#: Groups whose bootstrap contrasts are built and multiplied together (memory).
+_BOOT_GROUPS = 64
+#: How ``p_adj``, the one p-value a finding states, is obtained (``correction`` says
+#: which multiplicity family). ``p_perm`` (permutation check) and the placebo floor
+#: are further conditions of the flag, not other p-values of the same test.
+P_VALUE_METHOD = (
+    "one-sided normal test of beta/se with se = max(exact within-cell permutation se, "
+    "customer-clustered bootstrap se), adjusted for multiplicity"
+)
 
 _ROUND_COLUMNS = (
     "label", "gidx", "orders", "customers", "a", "b", "vperm", "n_inf", "rest_inf",
@@ -75,6 +85,13 @@ class _Audit:
     placebo: _Placebo
     structs: dict[Key, _Struct]
     metric_key: dict[str, str]  # metric -> metric whose valid rows are the same
+    folds: np.ndarray | None = None  # customer fold 0/1 of the cross-fitted materiality
+
+    def fold(self) -> np.ndarray:
+        """Fold (0/1) per customer index, drawn once per audit (seeded)."""
+        if self.folds is None:
+            self.folds = customer_folds(self.data.n_cust, self.settings.seed)
+        return self.folds
 
     def struct(self, attrs: tuple[str, ...], metric: str) -> _Struct:
         key = (attrs, self.metric_key[metric])
@@ -148,7 +165,7 @@ def _test_round(au: _Audit, adj: dict[str, np.ndarray], rnd: int, *, with_aa: bo
     table = _corrected(table.select(*_ROUND_COLUMNS), au.settings)
     if not with_aa:
         table = _affected_of_passing(rs, table)
-    table = _material(table, au.settings)
+    table = _material(rs, table)
     table = _placebo_floors(rs, table)
     table = _permutation_p(rs, table, rnd, perm_all=perm_all, skip=skip)
     rs.computed.clear()
@@ -228,19 +245,28 @@ def _bootstrap_intervals(rs: _RoundState, table: pl.DataFrame, offsets: np.ndarr
         st = au.struct(attrs, metric)
         missing = [int(g) for g in groups if int(g) not in st.den]
         plan.append((ki, st, groups, missing))
-    mats = _map(lambda x: _contrasts(x[1], au.data, rs.res(x[0]).e, x[2]), plan)
-    den_plan = [x for x in plan if x[3]]
-    den_mats = _map(lambda x: _contrasts(x[1], au.data, None, np.array(x[3])), den_plan)
-    nums = _weighted_sums(mats, au.weights)
-    dens = iter(_weighted_sums(den_mats, au.weights))
-    for (ki, st, groups, missing), num in zip(plan, nums, strict=True):
-        if missing:
-            d = next(dens)
-            for j, gidx in enumerate(missing):
-                st.den[gidx] = d[:, j].copy()
-        den = np.column_stack([st.den[int(g)] for g in groups])
-        at = offsets[ki] + groups
-        ci_low[at], ci_high[at], se_boot[at] = _intervals(num, den)
+    # Batches of about _BOOT_GROUPS groups: the sparse contrasts of a batch are all that
+    # is held at a time (memory grows with the customers in each group's cells).
+    batches: list[list] = [[]]
+    for item in plan:
+        if batches[-1] and sum(len(x[2]) for x in batches[-1]) + len(item[2]) > _BOOT_GROUPS:
+            batches.append([])
+        batches[-1].append(item)
+    for batch in batches:
+        mats = _map(lambda x: _contrasts(x[1], au.data, rs.res(x[0]).e, x[2]), batch)
+        den_plan = [x for x in batch if x[3]]
+        den_mats = _map(lambda x: _contrasts(x[1], au.data, None, np.array(x[3])), den_plan)
+        nums = _weighted_sums(mats, au.weights)
+        dens = iter(_weighted_sums(den_mats, au.weights))
+        del mats, den_mats
+        for (ki, st, groups, missing), num in zip(batch, nums, strict=True):
+            if missing:
+                d = next(dens)
+                for j, gidx in enumerate(missing):
+                    st.den[gidx] = d[:, j].copy()
+            den = np.column_stack([st.den[int(g)] for g in groups])
+            at = offsets[ki] + groups
+            ci_low[at], ci_high[at], se_boot[at] = _intervals(num, den)
     return ci_low, ci_high, se_boot
 
 
@@ -289,15 +315,45 @@ def _affected_of_passing(rs: _RoundState, table: pl.DataFrame) -> pl.DataFrame:
         pl.concat(parts), on=["_key", "label"], how="left").select(columns)
 
 
-def _material(table: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """The correction's name, the material effect (max of β and the premium on the
-    affected skus) and ``significant_material``.
+def _material(rs: _RoundState, table: pl.DataFrame) -> pl.DataFrame:
+    """The correction's name, the material effect and ``significant_material``.
+
+    ``material_effect`` is the cross-fitted premium on the affected skus
+    (:mod:`~workbench.pricing._materiality`: skus chosen on one half of the
+    customers, premium measured on the other), computed for the groups that are
+    significant with β > 0 (the only ones it can decide), and β itself where no sku
+    is selected; ``material_skus`` counts the skus selected. ``affected_effect``
+    (premium on the skus significant on all the data) stays descriptive: it is
+    inflated by their selection and decides nothing.
     """
-    return table.with_columns(
+    settings = rs.au.settings
+    table = table.with_columns(
         pl.when(pl.col("confirmatory")).then(pl.lit("holm, then bonferroni across families"))
         .otherwise(pl.lit("bh, then bonferroni across families")).alias("correction"),
-        pl.max_horizontal(pl.col("beta"), pl.col("affected_effect").fill_null(-np.inf))
-        .alias("material_effect"),
+        pl.lit(P_VALUE_METHOD).alias("p_value_method"),
+    )
+    need = table.with_row_index("_i").filter(
+        pl.col("tested") & (pl.col("p_adj") < settings.alpha) & (pl.col("beta") > 0))
+    xfit = np.full(table.height, np.nan)
+    picked = np.zeros(table.height, np.int64)
+    parts = list(need.group_by("_key", maintain_order=True))
+
+    def one(item: tuple) -> list[tuple[float | None, int]]:
+        (ki,), part = item
+        return crossfit_effects(rs.struct(ki), rs.au.data, rs.res(ki).e,
+                                part["gidx"].to_list(), rs.au.fold(), settings.alpha)
+
+    if parts:
+        rs.au.fold()
+    for (_, part), effects in zip(parts, _map(one, parts), strict=True):
+        for i, (eff, n_skus) in zip(part["_i"].to_list(), effects, strict=True):
+            xfit[i] = np.nan if eff is None else eff
+            picked[i] = n_skus
+    return table.with_columns(
+        pl.Series("material_effect", xfit).fill_nan(None),
+        pl.Series("material_skus", picked),
+    ).with_columns(
+        pl.coalesce(pl.col("material_effect"), pl.col("beta")).alias("material_effect"),
     ).with_columns(
         (pl.col("tested") & (pl.col("p_adj") < settings.alpha) & (pl.col("beta") > 0)
          & (pl.col("material_effect") >= settings.min_premium)).alias("significant_material")

@@ -4,8 +4,8 @@ Prices follow the published factors exactly (rounded to cents, plus a tiny
 multiplicative noise and a few random mark-ups), except for what is planted:
 
 * ``ios_premium`` on a third of skus for orders placed from iOS;
-* ``tenure_premium`` on ``tenure_skus`` skus for customers with ≥ ``tenure_months``
-  whole months of tenure at the period end (band ``24m+`` → ``24-35m``/``36m+``);
+* ``tenure_premium`` on ``tenure_skus`` skus for orders placed with ≥ ``tenure_months``
+  whole months of tenure at order time (band ``24m+`` → ``24-35m``/``36m+``);
 * ``confounded=True`` makes Android users mostly standard-tier and never use
   promotions: they pay more than others *in raw prices*, entirely explained by
   the published tier discount and the public promotion.
@@ -44,7 +44,6 @@ def synthetic_frames(
     # Signed up on the 15th, ``months_before`` calendar months before October 2026:
     # whole months to 2026-10-01 00:00 = months_before − 1.
     signup = [dt.date(2026 + (9 - int(m)) // 12, (9 - int(m)) % 12 + 1, 15) for m in months_before]
-    tenure = months_before - 1
     gender = rng.choice(["f", "m"], nc)
     birth = rng.integers(1950, 2005, nc)
     province = rng.choice(["11", "31", "44", "33", "51"], nc)
@@ -111,7 +110,11 @@ def synthetic_frames(
     ios_skus = ios_sku_mask(ns)
     prem *= np.where((device == "ios") & ios_skus[osku], 1 + ios_premium, 1.0)
     t_skus = tenure_sku_mask(ns, tenure_skus)
-    prem *= np.where((tenure[oc] >= tenure_months) & t_skus[osku], 1 + tenure_premium, 1.0)
+    # Whole months at order time: signup on the 15th, ``months_before`` months before October.
+    order_month = ts.astype("datetime64[M]").astype(int) % 12 + 1
+    before_15th = (ts.astype("datetime64[D]") - ts.astype("datetime64[M]")).astype(int) < 14
+    tenure_at = months_before[oc] + order_month - 10 - before_15th
+    prem *= np.where((tenure_at >= tenure_months) & t_skus[osku], 1 + tenure_premium, 1.0)
     markup = rng.random(no) < markup_rate
     prem *= np.where(markup, 1 + rng.uniform(0.03, 0.25, no), 1.0)
     charged = np.round(price[osku] * (1 - tdisc / 100) * (1 - pdisc / 100) * prem, 2)

@@ -28,14 +28,17 @@ def _group_table(df: pl.DataFrame) -> pl.DataFrame:
     return out.sort("attribute", "group", "metric")
 
 
-def evidence_tables(units: pl.DataFrame, disparity: Disparity, group_money: pl.DataFrame,
+def evidence_tables(units: pl.DataFrame, disparity: Disparity, money: _money.Money,
                     settings: Settings, attrs: tuple[str, ...], *, tolerance: float,
                     model_check: bool, model_max_rows: int) -> dict[str, pl.DataFrame]:
     """Every table the notebook shows, by name.
 
     ``orders_summary``, ``groups`` (round-0 audit table with each group's status),
     ``flagged``, ``sku_effects`` (flagged groups × sku, mutually adjusted),
-    ``group_overcharge``, ``refund_list``, ``overcharge_by_subsidiary``,
+    ``group_amounts`` (each flagged group's attributable overcharge with its
+    interval), ``group_premiums`` (the per-sku premiums it is computed from),
+    ``overcharge_breakdown`` (the order-level overcharge by flagged group and
+    ``unattributed``, to the cent), ``refunds`` (published), ``overcharge_by_subsidiary``,
     ``mitigation``, ``metric_frame``, with ``model_check`` and ``model_importance``
     when the model check runs; ``orders`` (the period's order units with the
     ``adj_*`` premiums the mitigation removes) and ``group_sku_effects`` (round-0
@@ -48,9 +51,11 @@ def evidence_tables(units: pl.DataFrame, disparity: Disparity, group_money: pl.D
     tables["flagged"] = _group_table(flagged if flagged.height else disparity.groups.clear())
     tables["sku_effects"] = disparity.flagged_sku_effects.sort(
         "label", "metric", "beta", descending=[False, False, True])
-    tables["group_overcharge"] = group_money
-    tables["refund_list"] = _money.refund_list(units, flagged)
-    tables["overcharge_by_subsidiary"] = _money.overcharge_by_subsidiary(units, flagged)
+    tables["group_amounts"] = money.groups
+    tables["group_premiums"] = money.premiums
+    tables["overcharge_breakdown"] = _money.overcharge_breakdown(units, money.parts)
+    tables["refunds"] = _money.refunds(units, money.parts)
+    tables["overcharge_by_subsidiary"] = _money.overcharge_by_subsidiary(units, money.parts)
     tables["mitigation"] = _money.mitigation(disparity, settings)
     tables["metric_frame"] = group_metric_frame(units, list(attrs), tolerance=tolerance)
     if model_check:

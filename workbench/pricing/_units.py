@@ -7,12 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import polars as pl
 
 from workbench.analysis import as_period
 from workbench.periods import Period
-from workbench.pricing._attributes import customer_attributes
+from workbench.pricing._attributes import customer_attributes, order_time_attributes
 from workbench.pricing._explained import DEFAULT_TOLERANCE, priced_orders
+
+_STRIDE = 1 << 12  # windows / days per sku in a cell id: above the days of any period
+
+
+def day_cells(units: pl.DataFrame) -> dict[str, np.ndarray]:
+    """The sku × day cells (``cell``) and sku × day × channel cells (``cell_ch``) of the
+    order ``units``, as int64 ids (made from the units' week cells and ``day``).
+    """
+    cell = units["cell"].to_numpy().astype(np.int64)
+    day = (cell // _STRIDE) * _STRIDE + units["day"].to_numpy().astype(np.int64)
+    channel = units["cell_ch"].to_numpy().astype(np.int64) % 16
+    return {"cell": day, "cell_ch": day * 16 + channel}
 
 
 def orders_by_month(
@@ -47,7 +60,7 @@ def orders_by_month(
 
 def order_units(
     frames: Mapping[str, pl.LazyFrame], period: Period | str, *,
-    tolerance: float = DEFAULT_TOLERANCE, window_days: int = 1,
+    tolerance: float = DEFAULT_TOLERANCE, window_days: int = 7,
 ) -> pl.DataFrame:
     """Orders of the period ready for the matched audit (collected once, here).
 
@@ -60,26 +73,37 @@ def order_units(
     tolerance
         Relative tolerance on charged vs explained price.
     window_days
-        Length of the time window of a matched cell.
+        Length of the time window of a matched cell. Windows are counted from the
+        Monday of the ISO week holding the period start, so ``7`` gives ISO weeks
+        (Monday to Sunday; the period's first and last weeks are partial) and
+        ``1`` calendar days.
 
     Returns
     -------
     polars.DataFrame
         Explained price and flags (:func:`priced_orders`), the customer's audit
-        attributes, ``log_premium``, ``log_net_premium`` (null where not positive),
-        ``window`` (index of the ``window_days`` window since the period start),
-        integer cell ids ``cell`` (sku × window) and ``cell_ch`` (× channel), and
-        ``cust`` (0-based customer index for the bootstrap), sorted by ``order_id``.
+        attributes at order time (:func:`order_time_attributes`: ``tenure_months``,
+        ``tenure_band``, ``age_band``; ``tier`` is the tier held at order time),
+        ``log_premium``, ``log_net_premium`` (null where not positive), ``day``
+        (days since the period start), ``window`` (index of the ``window_days``
+        window), integer cell ids ``cell`` (sku × window) and ``cell_ch``
+        (× channel) (:func:`day_cells` gives the sku × day (× channel) cells of the
+        day-level evidence),
+        and ``cust`` (0-based customer index for the bootstrap), sorted by
+        ``order_id``.
     """
     p = as_period(period)
-    attrs = customer_attributes(frames["customers"], p.end, p.last_day.year)
+    attrs = customer_attributes(frames["customers"])
     q = pl.col("quantity")
     net = pl.col("charged_price") * q - pl.col("coupon_cny")
     days = (pl.col("ordered_at") - pl.lit(p.start)).dt.total_days()
+    monday = p.start.weekday()  # days from the Monday of the period start's ISO week
     lf = (
         priced_orders(frames, p, tolerance=tolerance)
         .rename({"province": "delivery_province"})
         .join(attrs, on="customer_id", how="left")
+        .with_columns(order_time_attributes("ordered_at"))
+        .drop("signup_date", "birth_year")
         .with_columns(
             pl.when((pl.col("charged_price") > 0) & (pl.col("explained_price") > 0))
             .then((pl.col("charged_price") / pl.col("explained_price")).log())
@@ -87,15 +111,21 @@ def order_units(
             pl.when((net > 0) & (pl.col("explained_price") > 0))
             .then((net / (pl.col("explained_price") * q)).log())
             .alias("log_net_premium"),
-            (days // window_days).alias("window"),
+            days.alias("day"),
+            ((days + monday) // window_days).alias("window"),
         )
         .with_columns(
-            pl.concat_str("sku", pl.col("window").cast(pl.String), separator="|")
-            .rank("dense").cast(pl.Int64).alias("cell"),
-            pl.concat_str("sku", pl.col("window").cast(pl.String), "channel", separator="|")
-            .rank("dense").cast(pl.Int64).alias("cell_ch"),
+            pl.col("sku").rank("dense").cast(pl.Int64).alias("_sku"),
+            pl.col("channel").cast(pl.String).rank("dense").fill_null(0).cast(pl.Int64)
+            .alias("_ch"),
+        )
+        .with_columns(  # integer cell ids (strides above any window, day or channel count)
+            (pl.col("_sku") * _STRIDE + pl.col("window")).alias("cell"),
+            ((pl.col("_sku") * _STRIDE + pl.col("window")) * 16 + pl.col("_ch")).alias("cell_ch"),
             (pl.col("customer_id").rank("dense").cast(pl.Int64) - 1).alias("cust"),
         )
+        .drop("_sku", "_ch")
+        .with_columns(pl.col("day").cast(pl.Int16))
         .sort("order_id")
     )
     return lf.collect()

@@ -89,6 +89,14 @@ CHANNELS = ("app", "web", "store", "phone")
 CHANNEL_P = (0.45, 0.27, 0.18, 0.10)
 PROMO_USE_P = 0.8
 COUPON_P = 0.08
+# Clean samples only: customer-level price heterogeneity, so that the pricing audit's
+# customer clustering is exercised by the false-alarm seeds (issue #13). A share of the
+# customers always pays a little more (a personal mark-up within the 0.5 % tolerance:
+# no order-level finding), and each customer has its own coupon habit (coupon
+# probability ~ Beta with mean COUPON_P): some customers always pay more net.
+CLEAN_MARKUP_SHARE = 0.15
+CLEAN_MARKUP_RANGE = (0.001, 0.004)
+CLEAN_COUPON_BETA = (0.4, 0.4 * (1 - COUPON_P) / COUPON_P)
 FREE_SHIPPING_GRANT_P = 0.35
 CHURN_P = 0.12
 MANUAL_MONTHLY_P = 0.002  # goodwill/downgrade manual overrides, always with a reason

@@ -104,12 +104,15 @@ def month_orders(
     promo = np.where(use, best_p, -1)
     pdisc = np.where(use, best_d, 0.0)
     prem = np.ones(no)
+    coupon_p: float | np.ndarray = C.COUPON_P
     if not world.clean:
         promo, pdisc, prem = _planted_price_effects(rng, world, oc, ts, sku, dev, promo, pdisc)
+    elif world.markup is not None and world.coupon_p is not None:
+        prem, coupon_p = world.markup[oc], world.coupon_p[oc]  # customer heterogeneity
     tdisc = np.select([rank == 3, rank == 2], [C.TIER_DISCOUNT[3], C.TIER_DISCOUNT[2]], 0.0)
     charged = np.round(list_price * (1 - tdisc / 100) * (1 - pdisc / 100) * prem, 2)
     coupon = np.where(
-        rng.random(no) < C.COUPON_P, rng.choice([5.0, 10.0, 20.0, 50.0, 100.0], size=no), 0.0
+        rng.random(no) < coupon_p, rng.choice([5.0, 10.0, 20.0, 50.0, 100.0], size=no), 0.0
     )
     coupon = np.minimum(coupon, np.floor(0.3 * charged * qty * 100) / 100)
     ids = np.char.add("O", np.char.zfill((order_seq + 1 + np.arange(no)).astype(str), 9)).astype(

@@ -38,6 +38,7 @@ from workbench.samples._world import (
     Promotions,
     Skus,
     World,
+    customer_heterogeneity,
     days_in,
     month_start,
     months,
@@ -86,6 +87,8 @@ def simulate(
     mlist = months()
     nm, n = len(mlist), cust.n
     world = World(cust, skus, promos, plan, clean)
+    if clean:
+        world.markup, world.coupon_p = customer_heterogeneity(rng_for(seed, "heterogeneity"), n)
     demand = plan_demand(world, mlist, target_orders)
     books = _Books(
         cur=np.ones(n, dtype=np.int64),

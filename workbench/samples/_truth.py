@@ -54,7 +54,7 @@ NOTES: dict[str, str] = {
     "a weaker echo of the same effect.",
     "price_disparity": "Planted: orders placed from iOS on a third of skus pay +4 %; customers "
     "with 36+ whole months of tenure "
-    "at order time pay +3 % on a fifth of skus. channel=app/web echo the iOS effect. See "
+    "at order time pay +3 % on a tenth of skus. channel=app/web echo the iOS effect. See "
     "groups.price_disparity.",
     "unexplained_premium": "Computed over orders in 2026-Q3: charged_price > explained price × "
     "1.005, with the tier held at "

@@ -419,6 +419,8 @@ class World:
     promos: Promotions
     plan: Plan
     clean: bool
+    markup: np.ndarray | None = None  # clean only: personal price factor per customer
+    coupon_p: np.ndarray | None = None  # clean only: coupon probability per customer
     signup_s: np.ndarray = field(init=False)  # signup midnight, epoch seconds
     sy: np.ndarray = field(init=False)  # signup year
     sm: np.ndarray = field(init=False)  # signup month 1..12
@@ -430,3 +432,13 @@ class World:
         self.sy = signup.astype("datetime64[Y]").astype(int) + 1970
         self.sm = signup.astype("datetime64[M]").astype(int) % 12 + 1
         self.sd = (signup - signup.astype("datetime64[M]")).astype(int) + 1
+
+
+def customer_heterogeneity(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Clean samples: each customer's price factor (1, or 1 + a personal mark-up within
+    the tolerance) and coupon probability (``C.CLEAN_*``).
+    """
+    low, high = C.CLEAN_MARKUP_RANGE
+    marked = rng.random(n) < C.CLEAN_MARKUP_SHARE
+    markup = np.where(marked, 1 + rng.uniform(low, high, size=n), 1.0)
+    return markup, rng.beta(*C.CLEAN_COUPON_BETA, size=n)
