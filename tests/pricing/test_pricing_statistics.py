@@ -6,12 +6,18 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
+import pytest
 
 from workbench.attributes import attribute_sets
 from workbench.pricing import Settings, order_units
 from workbench.pricing._audit import audit
 from workbench.pricing._estimator import _build, _prepare, _residuals
-from workbench.pricing._materiality import crossfit_effects, customer_folds
+from workbench.pricing._materiality import (
+    crossfit_effects,
+    crossfit_permutation_p,
+    crossfit_tests,
+    customer_folds,
+)
 from workbench.pricing._synthetic import ios_sku_mask, synthetic_frames
 from workbench.pricing._units import day_cells
 
@@ -148,3 +154,53 @@ def test_flagged_groups_carry_day_level_evidence_and_one_p_value():
     assert abs(ios["beta_day"] - ios["beta"]) < 4 * max(ios["se_perm_day"], ios["se_perm"])
     assert "customer-clustered bootstrap" in ios["p_value_method"]
     assert 0.01 <= ios["material_effect"] and ios["material_skus"] > 0
+
+
+def _tenure_struct(units: pl.DataFrame):
+    s = Settings(metrics=("log_premium",))
+    data = _prepare(units, [("tenure_band",)], s)
+    st = _build(data, ("tenure_band",), "log_premium", s)
+    return data, st, st.labels.index("tenure_band=36m+")
+
+
+def test_crossfit_test_finds_a_premium_confined_to_few_skus():
+    """3 % on 3 of 60 skus: diluted to an all-sku z below any corrected threshold,
+    undiluted on the skus the other half of the customers selected."""
+    units = _units(seed=11, skus=60, tenure_premium=0.03, tenure_months=36, tenure_skus=3,
+                   noise_sd=0.01)
+    data, st, g = _tenure_struct(units)
+    rd = _residuals(st, data.metric["log_premium"])
+    z_all = rd.a[g] / np.sqrt(rd.vperm[g])
+    fold = customer_folds(data.n_cust, 0)
+    (fit,) = crossfit_tests(st, data, rd.e, [g], fold, 0.05)
+    (perm_only,) = crossfit_tests(st, data, rd.e, [g], fold, 0.05, clustered=False)
+    assert z_all < 3.0 < 5.0 < fit.z <= perm_only.z  # the clustered sd is never smaller
+    assert 0.02 < fit.effect < 0.04  # log(1.03) = 0.0296
+    p = crossfit_permutation_p(st, data, rd.e, g, fold, 0.05, 99, np.random.default_rng(1))
+    assert p == 0.01  # no shuffle reaches the observed z
+
+
+def test_crossfit_test_is_calibrated_on_clean_data():
+    """No premium: the cross-fitted z stays small (usually no sku is selected at
+    all) and its permutation p-value is not small."""
+    zs, ps = [], []
+    for seed in range(4):
+        units = _units(seed=300 + seed, skus=60, noise_sd=0.01)
+        data, st, g = _tenure_struct(units)
+        rd = _residuals(st, data.metric["log_premium"])
+        fold = customer_folds(data.n_cust, seed)
+        (fit,) = crossfit_tests(st, data, rd.e, [g], fold, 0.05)
+        zs.append(fit.z)
+        ps.append(crossfit_permutation_p(st, data, rd.e, g, fold, 0.05, 49,
+                                         np.random.default_rng(seed)))
+    assert max(zs) < 2.5
+    assert min(ps) > 0.05
+
+
+def test_a_group_is_tested_by_both_statistics_bonferroni():
+    from workbench.pricing._multiplicity import two_statistics_p
+
+    p = two_statistics_p(np.array([0.001, 0.3, 0.3, np.nan]), np.array([np.nan, 3.0, -1.0, 2.0]))
+    assert p[0] == 0.001  # no cross-fitted statistic: the all-sku p alone
+    assert p[1] == pytest.approx(2 * 0.0013499, rel=1e-3)
+    assert p[2] == 0.6 and np.isnan(p[3])

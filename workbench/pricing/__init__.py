@@ -59,8 +59,8 @@ from workbench.pricing._findings import (
 from workbench.pricing._metricframe import group_metric_frame, matched_metric_frame
 from workbench.pricing._model import model_check
 from workbench.pricing._money import REFUND_COLUMNS, refunds, write_refund_lists
+from workbench.pricing._multiplicity import family_adjusted
 from workbench.pricing._permutations import cantelli_p, permutation_p
-from workbench.pricing._round import family_adjusted
 from workbench.pricing._units import order_units, orders_by_month
 
 __all__ = [

@@ -63,6 +63,14 @@ Inference
       (one-sided: only paying *more* is adverse). The family-adjusted ``p_adj``
       is the one p-value of the test (``p_value_method``); the permutation
       p-value and the placebo floor are further conditions of a flag.
+    * **Premiums on a few skus** (confirmatory groups): a second statistic, the
+      cross-fitted premium on the skus the other half of the customers selected
+      (:func:`~workbench.pricing._materiality.crossfit_tests`, z = T / (sd_0 + sd_1),
+      conservative). The group's p is min(1, 2 · min(p_all_skus, p_affected_skus));
+      ``test_basis`` says which statistic carried it (the all-sku one whenever it
+      rejects alone), and a group carried by the cross-fitted one is checked by its
+      own Monte Carlo permutation p (selection redone per shuffle) instead of the
+      placebo floor of β (``docs/pricing.md``).
     * **Multiplicity**: Holm over the confirmatory family (single-attribute
       groups of ``tenure_band``, ``device_os``, ``province``, both outcomes),
       Benjamini–Hochberg over every other hypothesis, and Bonferroni across the

@@ -291,7 +291,9 @@ def _metric_detail(m: dict[str, Any]) -> dict[str, Any]:
         "se_bootstrap_customers": _r6(m["se_boot"]),
         "z": _r6(m["z"]),
         "p_value": _sig3(m["p_adj"]),
-        "p_value_method": f"{P_VALUE_METHOD} ({m['correction']})",
+        "p_value_method": f"{m.get('p_value_method') or P_VALUE_METHOD} ({m['correction']})",
+        "test_basis": m.get("test_basis"),
+        "z_affected_skus": _r6(m.get("z_affected")),
         "material_effect": _r6(m.get("material_effect")),
         "material_effect_method": MATERIAL_EFFECT_METHOD,
         "robustness_checks": {

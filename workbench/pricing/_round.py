@@ -37,6 +37,13 @@ import numpy as np
 import polars as pl
 from scipy import special as _sp
 
+from workbench.pricing._affected import (
+    AFFECTED_SKUS,
+    ALL_SKUS,
+    P_VALUE_METHOD_AFFECTED,
+    crossfit_step,
+    permute_affected,
+)
 from workbench.pricing._attributes import CONFIRMATORY_ATTRIBUTES
 from workbench.pricing._bootstrap import _contrasts, _intervals, _weighted_sums
 from workbench.pricing._estimator import (
@@ -51,10 +58,10 @@ from workbench.pricing._estimator import (
     _Struct,
 )
 from workbench.pricing._materiality import crossfit_effects, customer_folds
+from workbench.pricing._multiplicity import family_adjusted, two_statistics_p
 from workbench.pricing._parallel import _map, _release_memory
 from workbench.pricing._permutations import _permutation_hits, cantelli_p
 from workbench.pricing._placebo import _floor, _Placebo, _placebo_betas
-from workbench.stats import benjamini_hochberg, holm
 
 Key = tuple[tuple[str, ...], str]  # (attribute set, metric)
 #: Groups whose bootstrap contrasts are built and multiplied together (memory).
@@ -67,10 +74,12 @@ P_VALUE_METHOD = (
     "customer-clustered bootstrap se), adjusted for multiplicity"
 )
 
+
 _ROUND_COLUMNS = (
     "label", "gidx", "orders", "customers", "a", "b", "vperm", "n_inf", "rest_inf",
     "customers_inf", "ci_low", "ci_high", "se_boot", "affected_effect", "affected_skus",
-    "attribute", "metric", "aa_floor", "confirmatory", "_key",
+    "attribute", "metric", "aa_floor", "confirmatory", "_key", "xfit_effect", "xfit_skus",
+    "z_affected",
 )
 
 
@@ -154,6 +163,7 @@ def _test_round(au: _Audit, adj: dict[str, np.ndarray], rnd: int, *, with_aa: bo
     skus = [se for _, se in done if se is not None]
     table = pl.concat(rows, how="diagonal_relaxed")
     offsets = np.concatenate([[0], np.cumsum([r.height for r in rows])])
+    table = crossfit_step(rs, table, _tested(rs.au.settings))
     _release_memory()
     ci_low, ci_high, se_boot = _bootstrap_intervals(rs, table, offsets)
     _release_memory()
@@ -222,6 +232,7 @@ def _bootstrap_targets(table: pl.DataFrame, settings: Settings) -> np.ndarray:
         se_perm_ = np.where(b_ > 0, np.sqrt(v_) / b_, np.nan)
         z_lb = np.where(se_perm_ > 0, beta_ / se_perm_, 0.0)
     p_lb = np.where(tested_, _sp.ndtr(-z_lb), np.nan)
+    p_lb = two_statistics_p(p_lb, table["z_affected"].to_numpy())
     p_adj_lb = family_adjusted(p_lb, table["confirmatory"].to_numpy())
     return tested_ & (beta_ > 0) & (p_adj_lb < settings.alpha)
 
@@ -291,9 +302,23 @@ def _corrected(table: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         pl.when(pl.col("se") > 0).then(pl.col("beta") / pl.col("se")).otherwise(0.0).alias("z"),
     )
     z = table["z"].to_numpy()
-    p = np.where(table["tested"].to_numpy(), _sp.ndtr(-z), np.nan)
-    p_adj = family_adjusted(p, table["confirmatory"].to_numpy())
-    return table.with_columns(pl.Series("p", p), pl.Series("p_adj", p_adj))
+    conf = table["confirmatory"].to_numpy()
+    p_all = np.where(table["tested"].to_numpy(), _sp.ndtr(-z), np.nan)
+    z_aff = table["z_affected"].to_numpy()
+    p = two_statistics_p(p_all, z_aff)
+    p_adj = family_adjusted(p, conf)
+    # The all-sku statistic carries the test when it alone rejects (or is the smaller);
+    # the cross-fitted one only rescues a premium confined to a few skus.
+    alone = family_adjusted(two_statistics_p(p_all, np.where(np.isnan(z_aff), np.nan, -np.inf)),
+                            conf)
+    with np.errstate(invalid="ignore"):
+        p_aff = np.where(np.isnan(z_aff), np.nan, _sp.ndtr(-z_aff))
+        affected = (p_aff < p_all) & ~(alone < settings.alpha)
+    return table.with_columns(
+        pl.Series("p", p), pl.Series("p_adj", p_adj), pl.Series("p_all_skus", p_all),
+        pl.Series("p_affected_skus", p_aff),
+        pl.Series("test_basis", np.where(affected, AFFECTED_SKUS, ALL_SKUS)),
+    )
 
 
 def _affected_of_passing(rs: _RoundState, table: pl.DataFrame) -> pl.DataFrame:
@@ -330,12 +355,14 @@ def _material(rs: _RoundState, table: pl.DataFrame) -> pl.DataFrame:
     table = table.with_columns(
         pl.when(pl.col("confirmatory")).then(pl.lit("holm, then bonferroni across families"))
         .otherwise(pl.lit("bh, then bonferroni across families")).alias("correction"),
-        pl.lit(P_VALUE_METHOD).alias("p_value_method"),
+        pl.when(pl.col("test_basis") == AFFECTED_SKUS).then(pl.lit(P_VALUE_METHOD_AFFECTED))
+        .otherwise(pl.lit(P_VALUE_METHOD)).alias("p_value_method"),
     )
     need = table.with_row_index("_i").filter(
-        pl.col("tested") & (pl.col("p_adj") < settings.alpha) & (pl.col("beta") > 0))
-    xfit = np.full(table.height, np.nan)
-    picked = np.zeros(table.height, np.int64)
+        pl.col("tested") & (pl.col("p_adj") < settings.alpha) & (pl.col("beta") > 0)
+        & ~pl.col("z_affected").is_not_nan().fill_null(False))
+    xfit = table["xfit_effect"].fill_null(np.nan).to_numpy().copy()
+    picked = table["xfit_skus"].to_numpy().copy()
     parts = list(need.group_by("_key", maintain_order=True))
 
     def one(item: tuple) -> list[tuple[float | None, int]]:
@@ -399,9 +426,15 @@ def _permutation_p(rs: _RoundState, table: pl.DataFrame, rnd: int, *, perm_all: 
     settings = rs.au.settings
     threshold = max(settings.alpha, 1 / (settings.n_permutations + 1))
     p_perm = np.full(table.height, np.nan)
+    p_perm = np.full(table.height, np.nan)
+    method = np.full(table.height, None, dtype=object)
+    permute_affected(rs, table, p_perm, method, skip,
+                     lambda ki, g: _perm_rng(settings, rnd, ki, g, 0x58464954))
+    above_floor = (pl.col("beta") > pl.col("floor")) | (pl.col("test_basis") == AFFECTED_SKUS)
     sel = (
         table.with_row_index("_i")
-        .filter(pl.col("significant_material") & (pl.col("beta") > pl.col("floor")))
+        .filter(pl.col("significant_material") & (pl.col("beta") > pl.col("floor"))
+                & (pl.col("test_basis") == ALL_SKUS))
         .with_columns(pl.col("attribute").str.contains("&").alias("_pair"))
         .sort(["_pair", "z"], descending=[False, True])
     )
@@ -410,7 +443,6 @@ def _permutation_p(rs: _RoundState, table: pl.DataFrame, rnd: int, *, perm_all: 
             [{"label": a, "metric": b} for a, b in skip]))
     bound = cantelli_p(sel["a"].to_numpy(), sel["vperm"].to_numpy())
     sel = sel.with_columns(pl.Series("_bound", bound))
-    method = np.full(table.height, None, dtype=object)
     if perm_all:
         proven = sel.filter(pl.col("_bound") <= threshold)
         p_perm[proven["_i"].to_numpy()] = proven["_bound"].to_numpy()
@@ -423,7 +455,7 @@ def _permutation_p(rs: _RoundState, table: pl.DataFrame, rnd: int, *, perm_all: 
     return table.with_columns(
         pl.Series("p_perm", p_perm), pl.Series("p_perm_method", method.tolist(), dtype=pl.String)
     ).with_columns(
-        (pl.col("significant_material") & (pl.col("beta") > pl.col("floor"))
+        (pl.col("significant_material") & above_floor
          & pl.col("p_perm").fill_nan(None).le(threshold).fill_null(not perm_all))
         .alias("candidate")
     )
@@ -480,40 +512,3 @@ def _permute_all(rs: _RoundState, sel: pl.DataFrame, p_perm: np.ndarray, rnd: in
 
     # Sets are independent (each has its own random stream): run them on the cores.
     _map(lambda item: run(*item), list(by_struct.items()))
-
-
-def family_adjusted(p: np.ndarray, confirmatory: np.ndarray) -> np.ndarray:
-    """Adjusted p-values, one run-level error rate for the whole audit.
-
-    Holm within the confirmatory family, Benjamini–Hochberg within the rest, each
-    then multiplied by the number of families that hold a test (Bonferroni across
-    families, capped at 1): a run raises a false ``price_disparity`` with
-    probability at most ``alpha`` in all, not ``alpha`` per family. (Measured before
-    this on 20 clean samples: 2 runs with a false flag, both at family-adjusted p
-    0.031–0.033, as ~2·alpha predicts.) NaN (untested) stays NaN.
-
-    Parameters
-    ----------
-    p
-        One-sided p-values (NaN: not tested).
-    confirmatory
-        Whether each hypothesis belongs to the confirmatory family.
-
-    Returns
-    -------
-    numpy.ndarray
-        The adjusted p-values.
-
-    Examples
-    --------
-    >>> p = np.array([0.01, 0.02, 0.001, np.nan])
-    >>> family_adjusted(p, np.array([True, True, False, False])).tolist()
-    [0.04, 0.04, 0.002, nan]
-    """
-    p = np.asarray(p, dtype=np.float64)
-    conf = np.asarray(confirmatory, dtype=bool)
-    out = np.full_like(p, np.nan)
-    out[conf] = holm(p[conf])
-    out[~conf] = benjamini_hochberg(p[~conf])
-    families = int(np.isfinite(p[conf]).any()) + int(np.isfinite(p[~conf]).any())
-    return np.minimum(out * max(families, 1), 1.0)
