@@ -4,7 +4,7 @@ import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
 from workbench.credit import check_uscc, check_usccs, is_valid_uscc, org_code_check
-from workbench.credit._uscc import CHECKS
+from workbench.credit._uscc import CHECKS, gb32100_check
 
 VALID = "91110000600037341L"  # a published code: org code 60003734-1
 
@@ -59,7 +59,9 @@ def test_bad_embedded_org_code_fails_even_though_stdnum_accepts_it() -> None:
         (" " + VALID[1:], "charset"),
         (VALID.lower(), "charset"),  # lower-case letters are not the GB 32100 alphabet
         ("9111000060003734IL", "charset"),  # I is not used
-        ("A1110000600037341L", "charset"),  # first 8 must be digits
+        ("91A10000600037341L", "charset"),  # the region code (3-8) must be digits
+        ("B1110000600037341L", "authority"),  # B is no registration authority
+        ("A1110000600037341L", "gb32100_check"),  # A is one (CMC), the check fails
         ("91110000600037341O", "charset"),
     ],
 )
@@ -144,19 +146,63 @@ def test_every_single_character_corruption_is_caught(code: str) -> None:
     gives a character other than the (unique) expected one. The GB 11714 org
     check (mod 11) would miss some substitutions in characters 9-16 (values up to
     35 can differ by 11 or 22), which is why it is the second line, not the first.
-    Letters in characters 1-8 fail the structure check before any arithmetic.
+    Letters in the region code (characters 3-8) fail the structure check and a
+    1st character that is no registration authority fails that check, both before
+    any arithmetic; letters are legitimate in characters 1-2 (``N2…``, ``Y1…``).
     """
+    from workbench.credit._uscc import AUTHORITIES
+
     subs = _single_substitutions(code)
     assert len(subs) == 18 * 30
     for i, c, bad in subs:
         failed = check_uscc(bad)
         assert failed is not None, (i, c, bad)
-        assert not stdnum_uscc.is_valid(bad) or failed == "charset", (i, c, bad)
-        if i >= 8 or c.isdigit():
-            assert failed == "gb32100_check", (i, c, bad, failed)
-        else:
+        if 2 <= i < 8 and not c.isdigit():
             assert failed == "charset", (i, c, bad, failed)
+        elif i == 0 and c not in AUTHORITIES:
+            assert failed == "authority", (i, c, bad, failed)
+        else:
+            assert failed == "gb32100_check", (i, c, bad, failed)
     # Characters outside the alphabet are structure failures at every position.
     for i in range(18):
         for c in ("I", "O", "S", "V", "Z", "a", " ", "０"):
             assert check_uscc(code[:i] + c + code[i + 1 :]) == "charset", (i, c)
+
+
+# ------------------------------------------- letter registration authorities
+def _complete(first16: str) -> str:
+    """A code with both check characters computed by the standards' formulas."""
+    first17 = first16 + org_code_check(first16[8:16])
+    return first17 + stdnum_uscc.calc_check_digit(first17)
+
+
+#: Codes of letter authorities (GB 32100 第4.1条): N 农业 (collective economic
+#: organisations N1-N3), Y 其他, A 中央军委改革和编制办公室. Both check characters
+#: are python-stdnum's own ``calc_check_digit`` and GB 11714's formula.
+LETTER_AUTHORITIES = [
+    _complete("N2330481" + "MA2X3Y4F"),  # 村级集体经济组织, 浙江海宁
+    _complete("N1510107" + "00000001"),  # 组级集体经济组织
+    _complete("Y1110105" + "MA01ABCD"),  # 其他登记管理部门
+    _complete("A1110000" + "12345678"),  # 军队事业单位
+]
+
+
+@pytest.mark.parametrize("code", LETTER_AUTHORITIES)
+def test_valid_codes_of_letter_authorities_are_valid(code: str) -> None:
+    """python-stdnum computes the same final character but rejects the code because
+    it wants digits in characters 1-8; the workbench must not inherit that."""
+    assert check_uscc(code) is None
+    assert gb32100_check(code[:17]) == stdnum_uscc.calc_check_digit(code[:17]) == code[17]
+    assert not stdnum_uscc.is_valid(code)  # the bug the workbench does not inherit
+    assert check_usccs([code])["is_valid"].item()
+
+
+def test_gb32100_check_agrees_with_stdnum_on_every_published_and_random_code() -> None:
+    import random
+
+    rnd = random.Random(3)
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    codes = [c[:17] for c in PUBLISHED] + [
+        "".join(rnd.choice(alphabet) for _ in range(17)) for _ in range(2_000)]
+    for first17 in codes:
+        assert gb32100_check(first17) == stdnum_uscc.calc_check_digit(first17), first17

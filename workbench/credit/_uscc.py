@@ -1,17 +1,26 @@
 """Unified social credit codes: structure and both check characters.
 
-A USCC (GB 32100-2015) is 18 characters: registration authority (1) and entity
-type (1) codes, the 6-digit GB/T 2260 region code, the 9-character organisation
-code of GB 11714 (8 body characters and their own check character) and a final
-GB 32100 check character. The alphabet is the digits and the capital letters
-without I, O, S, V, Z.
+A USCC (GB 32100-2015) is 18 characters: the registration authority code (1st;
+a digit *or a letter*: 1 机构编制, 2 外交, 3 司法行政, 4 文化, 5 民政, 6 旅游,
+7 宗教, 8 工会, 9 工商/市场监管, A 中央军委改革和编制办公室, N 农业, Y 其他), the
+entity category code (2nd), the 6-digit GB/T 2260 region code of the registering
+authority (3rd–8th), the 9-character organisation code of GB 11714 (8 body
+characters and their own check character) and a final GB 32100 check character.
+Every character but the region is from the GB 32100 alphabet: the digits and the
+capital letters without I, O, S, V, Z.
+
+Checking characters 1–8 as digits (as python-stdnum 2.2's ``stdnum.cn.uscc`` does)
+rejects the valid codes of letter authorities — an agricultural collective
+(``N2…``), an "other" authority's organisation (``Y1…``), a military public
+institution (``A1…``) — and would raise a false ``invalid_uscc``; this module
+implements the standard itself: :func:`gb32100_check` (weights 3^i mod 31, check =
+31 − Σ mod 31, 31 → ``0``) over the 17 characters whatever they are, and
+:func:`org_code_check` for the embedded GB 11714 code (weights 3 7 9 10 5 8 4 2,
+check = 11 − Σ mod 11, 10 → ``X``, 11 → ``0``), which stdnum does not check.
 
 :func:`check_usccs` judges every code *as given* (no trimming or upper-casing: a
-code stored with a space or in lower case is a data problem worth a finding). The
-GB 32100 final character is checked with python-stdnum's ``stdnum.cn.uscc``, which
-does **not** check the embedded organisation code; :func:`org_code_check`
-implements GB 11714 (weights 3 7 9 10 5 8 4 2, check = 11 − Σ mod 11, 10 → ``X``,
-11 → ``0``). Each distinct code is checked once.
+code stored with a space or in lower case is a data problem worth a finding). Each
+distinct code is checked once.
 
 >>> check_uscc("91110000600037341L") is None
 True
@@ -24,19 +33,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import polars as pl
-from stdnum.cn import uscc as _stdnum_uscc
-from stdnum.exceptions import ValidationError
 
 #: GB 32100 alphabet (31 characters; I, O, S, V, Z unused).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_GB32100_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+#: GB 32100-2015 registration authority codes (1st character) and what they are.
+AUTHORITIES: dict[str, str] = {
+    "1": "机构编制", "2": "外交", "3": "司法行政", "4": "文化", "5": "民政", "6": "旅游",
+    "7": "宗教", "8": "工会", "9": "工商（市场监管）", "A": "中央军委改革和编制办公室",
+    "N": "农业", "Y": "其他",
+}
 
 #: Which check failed, in the order they are tried; the first failure is reported.
 CHECKS: dict[str, str] = {
     "missing": "no USCC given for an enterprise customer",
     "length": "not 18 characters long",
-    "charset": "characters 1-8 must be digits and 9-18 from the GB 32100 alphabet "
-    "(digits and capitals without I, O, S, V, Z)",
+    "charset": "characters 3-8 (the region code) must be digits and the others from the "
+    "GB 32100 alphabet (digits and capitals without I, O, S, V, Z)",
+    "authority": "the 1st character is not a GB 32100 registration authority code "
+    "(1-9, A, N, Y)",
     "gb32100_check": "the GB 32100 final check character (18th) does not match",
     "org_code_check": "the embedded GB 11714 organisation code (characters 9-17) fails its "
     "check character (17th)",
@@ -47,6 +63,7 @@ STANDARDS: dict[str, str] = {
     "missing": "GB 32100-2015 第4章 代码结构 (an enterprise must carry its 18-character code)",
     "length": "GB 32100-2015 第4章 代码结构 (18 characters)",
     "charset": "GB 32100-2015 第4章 代码结构与字符集 (code structure and character set)",
+    "authority": "GB 32100-2015 第4.1条 登记管理部门代码 (registration authority code)",
     "gb32100_check": "GB 32100-2015 第5章及附录 校验码 (final check character, weights 3^i mod 31)",
     "org_code_check": "GB 11714-1997 全国组织机构代码编制规则 (organisation code check character)",
 }
@@ -78,6 +95,19 @@ def org_code_check(body: str) -> str:
     return "X" if c9 == 10 else "0" if c9 == 11 else str(c9)
 
 
+def gb32100_check(first17: str) -> str:
+    """GB 32100 check character of the first 17 characters of a USCC.
+
+    >>> gb32100_check("91110000600037341")
+    'L'
+    """
+    if len(first17) != 17 or any(c not in USCC_ALPHABET for c in first17):
+        raise ValueError(f"not 17 GB 32100 characters: {first17!r}")
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _GB32100_WEIGHTS,
+                                                             strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
 def check_uscc(code: str | None) -> str | None:
     """The first check ``code`` fails (a key of :data:`CHECKS`), or ``None`` if valid.
 
@@ -88,13 +118,13 @@ def check_uscc(code: str | None) -> str | None:
         return "missing"
     if len(code) != 18:
         return "length"
-    if not (code[:8].isascii() and code[:8].isdigit()) or any(
-        c not in USCC_ALPHABET for c in code[8:]
+    if not (code[2:8].isascii() and code[2:8].isdigit()) or any(
+        c not in USCC_ALPHABET for c in code[:2] + code[8:]
     ):
         return "charset"
-    try:
-        _stdnum_uscc.validate(code)
-    except ValidationError:
+    if code[0] not in AUTHORITIES:
+        return "authority"
+    if code[17] != gb32100_check(code[:17]):
         return "gb32100_check"
     if code[16] != org_code_check(code[8:16]):
         return "org_code_check"

@@ -56,10 +56,15 @@ def is_valid_uscc(code: str | None) -> bool:
     True
     >>> is_valid_uscc("91110000600037341M")
     False
+    >>> is_valid_uscc("N2330481MA2X3Y4F8" + uscc_check("N2330481MA2X3Y4F8"))  # letter authority
+    True
     """
     if code is None or len(code) != 18:
         return False
-    if not code[:8].isdigit() or any(c not in USCC_ALPHABET for c in code[8:]):
+    # 1st: registration authority (GB 32100 第4.1条: 1-9, A, N, Y), 3rd-8th: region digits
+    if code[0] not in "123456789ANY" or not (code[2:8].isascii() and code[2:8].isdigit()):
+        return False
+    if any(c not in USCC_ALPHABET for c in code[1] + code[8:]):
         return False
     if code[17] != uscc_check(code[:17]):
         return False
