@@ -20,7 +20,7 @@ from workbench.pricing import (
     order_units,
 )
 
-FAST = {"n_bootstrap": 20, "n_permutations": 20, "n_placebo": 4, "model_check": False}
+FAST = {"n_permutations": 20, "n_placebo": 4, "model_check": False}
 HEADLINES = ("orders_in_period", "price_disparity_groups", "group_overcharge_cny",
              "unexplained_premium_orders", "overcharge_cny", "unpublished_promotion_orders")
 
@@ -62,7 +62,7 @@ def test_metrics_and_parameters_are_plain_json(small):
     assert json.loads(json.dumps(dict(small.metrics))) == dict(small.metrics)
     assert list(small.parameters) == list(PARAMETERS.names())
     assert small.parameters["attributes"] == list(DEFAULT_ATTRIBUTES)
-    assert small.parameters["n_bootstrap"] == 20 and small.parameters["tolerance"] == 0.005
+    assert small.parameters["n_permutations"] == 20 and small.parameters["tolerance"] == 0.005
 
 
 def test_metrics_on_synthetic_data_match_an_independent_count():
@@ -94,7 +94,7 @@ def test_metrics_on_synthetic_data_match_an_independent_count():
     ({"attributes": []}, "parameter attributes"),
     ({"alpha": 1.0}, "parameter alpha must be a number in \\(0, 1\\)"),
     ({"window_days": 0}, "parameter window_days"),
-    ({"n_bootstrap": 1.5}, "parameter n_bootstrap must be an integer"),
+    ({"n_permutations": 1.5}, "parameter n_permutations must be an integer"),
     ({"intersections": 1}, "parameter intersections must be true or false"),
 ])
 def test_bad_parameters_are_refused_before_any_data_is_read(params, message):

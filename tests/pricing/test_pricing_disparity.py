@@ -23,14 +23,14 @@ from workbench.pricing import (
 from workbench.pricing._estimator import _set_stats
 from workbench.pricing._synthetic import ios_sku_mask, sku_ids, synthetic_frames, tenure_sku_mask
 
-FAST = {"n_bootstrap": 100, "n_permutations": 100, "n_placebo": 10, "model_check": False}
+FAST = {"n_permutations": 100, "n_placebo": 10, "model_check": False}
 IOS, TENURE = 0.04, 0.03
 
 
 @pytest.fixture(scope="module")
 def planted():
     fr = synthetic_frames(seed=1, ios_premium=IOS, tenure_premium=TENURE, tenure_months=36)
-    return analyze(fr, "2026-Q3", intersections=False, **{**FAST, "n_bootstrap": 200})
+    return analyze(fr, "2026-Q3", intersections=False, **FAST)
 
 
 def disparity_ids(res) -> list[str]:
@@ -290,24 +290,44 @@ def test_subset_and_injection_samplers_are_uniform():
     )
 
 
-def test_bootstrap_weights_are_the_draws_of_one_poisson_call():
-    from workbench.pricing._bootstrap import _weights
+def test_clustered_se_is_the_limit_of_a_customer_bootstrap():
+    """The CR1 sandwich against 4,000 Poisson-weighted customer replicates of the
+    same ratio (cell means held fixed, as the bootstrap it replaced did), on data
+    where some customers always pay more (so clustering matters: the sandwich is
+    well above the permutation se, which treats orders as independent)."""
+    from workbench.pricing._cluster import _contrasts, clustered_se
+    from workbench.pricing._estimator import Settings, _build, _prepare, _residuals
 
-    w = _weights(np.random.default_rng(5), 37, 100_003)
-    assert w.dtype == np.uint8 and w.shape == (100_003, 37)
-    assert np.array_equal(w, np.random.default_rng(5).poisson(1.0, size=(37, 100_003)).T)
+    units = order_units(synthetic_frames(seed=4, customers=600, orders=12_000, noise_sd=0.01),
+                        "2026-Q3")
+    rng = np.random.default_rng(0)
+    personal = rng.normal(0, 0.02, units["customer_id"].n_unique())
+    codes = units["customer_id"].cast(pl.Categorical).to_physical().to_numpy()
+    units = units.with_columns(pl.col("log_premium") + pl.Series(personal[codes]))
+    s = Settings(metrics=("log_premium",))
+    data = _prepare(units, [("device_os",)], s)
+    st = _build(data, ("device_os",), "log_premium", s)
+    rd = _residuals(st, data.metric["log_premium"])
+    groups = np.flatnonzero(st.testable)
+    num, den = _contrasts(st, data, rd.e, groups), _contrasts(st, data, None, groups)
+    se = clustered_se(num, den)
+    w = rng.poisson(1.0, size=(data.n_cust, 4_000)).astype(np.float64)
+    draws = (num @ w) / (den @ w)
+    assert se == pytest.approx(draws.std(axis=1, ddof=1), rel=0.06)
+    se_perm = np.sqrt(rd.vperm[groups]) / st.b[groups]
+    assert (se > 1.5 * se_perm).any()  # the personal price levels: clustering matters
 
 
-def test_bootstrap_restricted_to_groups_that_can_pass_changes_no_decision(monkeypatch):
+def test_clustered_se_restricted_to_groups_that_can_pass_changes_no_decision(monkeypatch):
     import workbench.pricing._round as rnd
 
     fr = synthetic_frames(seed=1, ios_premium=IOS, tenure_premium=TENURE, tenure_months=36)
-    kw = {**FAST, "n_bootstrap": 200}
+    kw = FAST
     lean = analyze(fr, "2026-Q3", **kw)
-    # Bootstrap every tested group, as the audit did before the restriction.
+    # The clustered se of every tested group.
     monkeypatch.setattr(
         rnd,
-        "_bootstrap_targets",
+        "_se_targets",
         lambda table, settings: table.select(rnd._tested(settings)).to_series().to_numpy(),
     )
     full = analyze(fr, "2026-Q3", **kw)
@@ -320,7 +340,7 @@ def test_bootstrap_restricted_to_groups_that_can_pass_changes_no_decision(monkey
         b.select(*key, "candidate", "flagged", "echo_of")
     )
     passing = b.filter(pl.col("p_adj") < 0.05).select(*key)
-    cols = ["beta", "z", "p", "p_adj", "ci_low", "ci_high", "se_boot", "placebo_floor"]
+    cols = ["beta", "z", "p", "p_adj", "ci_low", "ci_high", "se_cluster", "placebo_floor"]
     x = a.join(passing, on=key).sort(key).select(cols).to_numpy()
     y = b.join(passing, on=key).sort(key).select(cols).to_numpy()
     assert passing.height and np.allclose(x, y, rtol=1e-12, atol=1e-15, equal_nan=True)

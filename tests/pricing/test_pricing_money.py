@@ -17,7 +17,7 @@ from workbench.pricing._money import UNATTRIBUTED, excess_cents, order_parts
 from workbench.pricing._synthetic import ios_sku_mask, sku_ids, synthetic_frames
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
-FAST = {"n_bootstrap": 100, "n_permutations": 100, "n_placebo": 10, "model_check": False}
+FAST = {"n_permutations": 100, "n_placebo": 10, "model_check": False}
 #: A group amount must be within this of the planted truth.
 WITHIN = 0.10
 

@@ -12,7 +12,7 @@ from workbench.pricing import TABLES, analyze
 from workbench.samples import generate
 
 RULES = ("unexplained_premium", "unpublished_promotion", "price_disparity")
-FAST = {"n_bootstrap": 100, "n_permutations": 100, "n_placebo": 10, "model_check": False}
+FAST = {"n_permutations": 100, "n_placebo": 10, "model_check": False}
 
 
 def run(folder, **params):

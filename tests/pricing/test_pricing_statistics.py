@@ -148,11 +148,11 @@ def test_material_effect_has_no_winners_curse_on_clean_data():
 def test_flagged_groups_carry_day_level_evidence_and_one_p_value():
     units = _units(seed=1, ios_premium=0.04, customers=800, orders=12000)
     d = audit(units, attribute_sets(["device_os"], False),
-              Settings(n_bootstrap=50, n_permutations=50, n_placebo=5))
+              Settings(n_permutations=50, n_placebo=5))
     ios = d.flagged.filter(pl.col("label") == "device_os=ios").row(0, named=True)
     assert ios["beta_day"] > 0 and ios["orders_matched_day"] < ios["n_inf"]
     assert abs(ios["beta_day"] - ios["beta"]) < 4 * max(ios["se_perm_day"], ios["se_perm"])
-    assert "customer-clustered bootstrap" in ios["p_value_method"]
+    assert "customer-clustered (CR1 sandwich)" in ios["p_value_method"]
     assert 0.01 <= ios["material_effect"] and ios["material_skus"] > 0
 
 

@@ -24,7 +24,7 @@ Modules: ``_analysis`` (parameters, :func:`analyze`, headline metrics),
 ``_findings`` (one builder per rule), ``_figures``, and private helpers:
 ``_explained`` (explained price), ``_attributes``, ``_units`` (order units),
 ``_audit`` (stepwise decision rule) with ``_round``, ``_estimator``,
-``_bootstrap``, ``_permutations``, ``_placebo``, ``_parallel``; ``_money``,
+``_cluster``, ``_permutations``, ``_placebo``, ``_parallel``; ``_money``,
 ``_tables``, ``_metricframe``, ``_model``, ``_synthetic`` (test data).
 
 >>> from workbench.pricing import TABLES, SUPPORTED_ATTRIBUTES

@@ -69,7 +69,6 @@ PARAMETERS = ParameterSet(ANALYSIS, {
                    "probability of any false price_disparity flag in a run"),
     "min_premium": Param(0.01, Interval(float, 0, None),
                          "practical threshold on the premium (log points ≈ relative)"),
-    "n_bootstrap": Param(300, _COUNT, "customer bootstrap replicates"),
     "n_permutations": Param(200, _COUNT, "Monte Carlo within-cell permutations"),
     "n_placebo": Param(20, _COUNT, "random A/A splits of the placebo floor"),
     "max_rounds": Param(8, Interval(int, 1, None),
@@ -80,7 +79,7 @@ PARAMETERS = ParameterSet(ANALYSIS, {
     "model_check": Param(True, Boolean(), "fit the gradient-boosting model check"),
     "model_max_rows": Param(200_000, Interval(int, 1, None), "orders sampled for the model check"),
     "seed": Param(0, Interval(int, 0, None),
-                  "seed of every random draw (bootstrap, permutation, placebo, model)"),
+                  "seed of every random draw (permutation, placebo, folds, model)"),
 })
 
 
@@ -98,7 +97,6 @@ def analyze(
     min_cell_customers: int = 2,
     alpha: float = 0.05,
     min_premium: float = 0.01,
-    n_bootstrap: int = 300,
     n_permutations: int = 200,
     n_placebo: int = 20,
     max_rounds: int = 8,
@@ -134,9 +132,9 @@ def analyze(
         Benjamini–Hochberg (everything else), Bonferroni across the two families.
     min_premium
         Practical threshold on the premium (log points ≈ relative).
-    n_bootstrap, n_permutations, n_placebo
-        Customer bootstrap replicates, Monte Carlo within-cell permutations,
-        random A/A splits.
+    n_permutations, n_placebo
+        Monte Carlo within-cell permutations, random A/A splits. (Standard errors
+        are clustered by customer analytically: there is no bootstrap to size.)
     max_rounds
         Rounds of the stepwise audit; each flags at most one group.
     intersections
@@ -148,7 +146,7 @@ def analyze(
     model_max_rows
         Rows sampled for the model check.
     seed
-        Seed of every random draw (bootstrap, permutation, placebo, model).
+        Seed of every random draw (permutation, placebo, folds, model).
 
     Returns
     -------
@@ -162,7 +160,7 @@ def analyze(
     --------
     >>> from workbench.pricing._synthetic import synthetic_frames
     >>> res = analyze(synthetic_frames(seed=1, ios_premium=0.04), "2026-Q3",
-    ...               intersections=False, n_bootstrap=50, n_permutations=50, n_placebo=5,
+    ...               intersections=False, n_permutations=50, n_placebo=5,
     ...               model_check=False)
     >>> sorted(res.findings.filter(pl.col("rule") == "price_disparity")["entity_id"])
     ['device_os=ios']
@@ -176,7 +174,7 @@ def analyze(
         cell_includes_channel=cell_includes_channel, min_group_orders=min_group_orders,
         min_group_customers=min_group_customers, min_cell_orders=min_cell_orders,
         min_cell_customers=min_cell_customers, alpha=alpha, min_premium=min_premium,
-        n_bootstrap=n_bootstrap, n_permutations=n_permutations, n_placebo=n_placebo,
+        n_permutations=n_permutations, n_placebo=n_placebo,
         max_rounds=max_rounds, seed=seed,
     )
     timings: dict[str, float] = {}

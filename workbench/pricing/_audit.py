@@ -47,17 +47,16 @@ Inference
       a Holm correction over dozens of hypotheses, so the corrected test uses
       the normal approximation with the exact permutation variance, and the
       empirical p must also be ≤ ``alpha``.
-    * **Bootstrap over customers** (Poisson weights). Per customer i and group
-      g: a_i = Σ (D − D̄_c)(r − r̄_c), b_i = Σ (D − D̄_c)² over i's orders; a
-      replicate is β* = Σ w_i a_i / Σ w_i b_i with w_i ~ Poisson(1). Cell means
-      are held at their full-sample values (the linearised / score bootstrap
-      of a ratio estimator: it ignores the second-order change of cell means
-      under resampling, which is negligible when cells hold many customers
-      and conservative-neutral otherwise). Gives percentile intervals and
-      ``se_boot``; a customer's orders move together, so repeat buyers do not
-      narrow the interval.
-    * The z-score uses max(``se_perm``, ``se_boot``): the permutation variance
-      assumes independent orders, the bootstrap resamples customers (standard
+    * **Standard errors clustered by customer** (:mod:`~workbench.pricing._cluster`).
+      Per customer i and group g: a_i = Σ (D − D̄_c)(r − r̄_c), b_i = Σ (D − D̄_c)²
+      over i's orders; ``se_cluster`` is the CR1 sandwich
+      √(G/(G−1) · Σ (a_i − β b_i)²) / Σ b_i (cell means held at their
+      full-sample values, as a linearised customer bootstrap would — the exact
+      limit of that bootstrap without its Monte Carlo noise). A customer's
+      orders move together, so repeat buyers do not narrow the interval.
+      Intervals are Wald intervals β ∓ 1.96 · se.
+    * The z-score uses max(``se_perm``, ``se_cluster``): the permutation variance
+      assumes independent orders, the sandwich treats customers as clusters (standard
       errors clustered by customer: a customer who always pays more moves all
       their orders together); taking the larger is conservative. p = 1 − Φ(z)
       (one-sided: only paying *more* is adverse). The family-adjusted ``p_adj``
@@ -92,7 +91,7 @@ Inference
 
 Where each part lives
     :mod:`~workbench.pricing._estimator` (cells, the estimator, per-sku effects),
-    :mod:`~workbench.pricing._bootstrap`, :mod:`~workbench.pricing._permutations`
+    :mod:`~workbench.pricing._cluster`, :mod:`~workbench.pricing._permutations`
     (and Cantelli's bound), :mod:`~workbench.pricing._placebo`,
     :mod:`~workbench.pricing._round` (one round of tests, the multiplicity
     correction, where the expensive inference runs),
@@ -132,7 +131,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from workbench.pricing._bootstrap import _weights
 from workbench.pricing._estimator import (
     Settings,
     _build,
@@ -225,15 +223,14 @@ def audit(units: pl.DataFrame, sets: list[tuple[str, ...]], settings: Settings) 
 
 
 def _start(units: pl.DataFrame, sets: list[tuple[str, ...]], settings: Settings) -> _Audit:
-    """The audit's arrays, per-set structures and random draws (bootstrap weights,
-    then placebo uniforms, drawn while the structures are built).
+    """The audit's arrays, per-set structures and random draws (placebo uniforms,
+    drawn while the structures are built).
     """
     rng = np.random.default_rng(settings.seed)
     data = _prepare(units, sets, settings)
 
-    def draws() -> tuple[np.ndarray, np.ndarray]:  # bootstrap weights, then pseudo-group uniforms
-        weights = _weights(rng, settings.n_bootstrap, data.n_cust)
-        return weights, rng.random(size=(settings.n_placebo, data.n_cust))
+    def draws() -> np.ndarray:  # pseudo-group uniforms
+        return rng.random(size=(settings.n_placebo, data.n_cust))
 
     with ThreadPoolExecutor(1) as pool:  # draw while the per-set structures are built
         drawn = pool.submit(draws)
@@ -245,8 +242,8 @@ def _start(units: pl.DataFrame, sets: list[tuple[str, ...]], settings: Settings)
                                   for m in settings.metrics for attrs in sets))
         built = _map(lambda k: _build(data, k[0], k[1], settings), keys)
         structs = dict(zip(keys, built, strict=True))
-        weights, uniforms = drawn.result()
-    return _Audit(data, list(sets), settings, weights, _Placebo(uniforms), structs, metric_key)
+        uniforms = drawn.result()
+    return _Audit(data, list(sets), settings, _Placebo(uniforms), structs, metric_key)
 
 
 def _stepwise(au: _Audit) -> tuple[pl.DataFrame, pl.DataFrame, list[dict],

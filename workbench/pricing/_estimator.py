@@ -38,7 +38,6 @@ class Settings:
     min_cell_customers: int = 2
     alpha: float = 0.05
     min_premium: float = 0.01
-    n_bootstrap: int = 300
     n_permutations: int = 200
     n_placebo: int = 20
     max_rounds: int = 8
@@ -164,7 +163,6 @@ class _Struct:
     customers_inf: np.ndarray
     b: np.ndarray  # per label: Σ (D − D̄_c)²
     testable: np.ndarray
-    den: dict[int, np.ndarray] = field(default_factory=dict)  # label -> Σ w_i b_i per replicate
     placebo_den: dict[float, np.ndarray] = field(default_factory=dict)  # share -> b per draw
 
     @property

@@ -65,8 +65,8 @@ def premium_distribution(units: pl.DataFrame, attribute: str, *, metric: str = "
 
 def forest_plot(groups: pl.DataFrame, *, metric: str = "log_premium", top: int = 40) -> go.Figure:
     """Cell fixed-effects premium of each tested group vs the rest, with its 95 %
-    customer-bootstrap interval; flagged groups in red. Shows the ``top`` groups by z
-    plus every flagged one.
+    interval (standard errors clustered by customer); flagged groups in red. Shows
+    the ``top`` groups by z plus every flagged one.
     """
     g = groups.filter((pl.col("metric") == metric) & pl.col("tested"))
     keep = (g.sort("z", descending=True).head(top)["group"].to_list()

@@ -288,7 +288,7 @@ def _metric_detail(m: dict[str, Any]) -> dict[str, Any]:
         "ci_low": _r6(m["ci_low"]),
         "ci_high": _r6(m["ci_high"]),
         "se_permutation": _r6(m["se_perm"]),
-        "se_bootstrap_customers": _r6(m["se_boot"]),
+        "se_clustered_customers": _r6(m["se_cluster"]),
         "z": _r6(m["z"]),
         "p_value": _sig3(m["p_adj"]),
         "p_value_method": f"{m.get('p_value_method') or P_VALUE_METHOD} ({m['correction']})",
@@ -324,7 +324,7 @@ def _detail(row: dict[str, Any], metrics: list[dict[str, Any]], skus: pl.DataFra
         + ("ISO week" if window_days == 7 else f"{window_days}-day window")
         + (" × channel" if channel else "")
         + "; cell fixed-effects contrast of log(charged/explained) vs the rest; "
-        "bootstrap over customers; within-cell permutation; placebo A/A floor; "
+        "standard errors clustered by customer; within-cell permutation; placebo A/A floor; "
         "stepwise removal of echoes",
         "thresholds": {
             "alpha": settings.alpha,

@@ -43,7 +43,7 @@ by cause and are never added to it (:func:`overcharge_breakdown`).
 
 **Interval.** ``amount_ci_low`` / ``amount_ci_high`` carry the relative precision
 of the group's premium to its amount: amount × (1 − e^(−l)) / (1 − e^(−β)) at the
-ends l of the 95 % customer-bootstrap interval of the group's all-sku premium β
+ends l of the 95 % interval (customer-clustered) of the group's all-sku premium β
 (the audit's), capped at what the members' orders' excess allows.
 
 **Refunds** (:func:`refunds`): one row per customer and selling subsidiary over
@@ -79,8 +79,9 @@ AMOUNT_METHOD = (
     "flagged groups in proportion to their log premiums"
 )
 AMOUNT_CI_METHOD = (
-    "amount at the ends of the 95 % customer-bootstrap interval of the group's all-sku "
-    "premium β: amount × (1 − e^(−bound)) / (1 − e^(−β)), capped at the members' excess"
+    "amount at the ends of the 95 % interval (standard errors clustered by customer) of "
+    "the group's all-sku premium β: amount × (1 − e^(−bound)) / (1 − e^(−β)), capped at "
+    "the members' excess"
 )
 _PASSES = 2
 

@@ -4,8 +4,8 @@
 
 1. :func:`_first_pass` — per (attribute set, metric): residuals, the group sums
    (and in the first round the per-sku effects and the A/A floor);
-2. :func:`_bootstrap_intervals` — the customer bootstrap, only for the groups
-   :func:`_bootstrap_targets` says can still be flagged;
+2. :func:`_clustered_se` — the customer-clustered standard error, only for the
+   groups :func:`_se_targets` says can still be flagged;
 3. :func:`_corrected` — β, z (larger of the two standard errors), p and the
    family-adjusted p (:func:`family_adjusted`);
 4. :func:`_material` — the premium on the affected skus and the practical
@@ -15,18 +15,19 @@
    the round's ``candidate`` flag.
 
 Where the expensive inference runs
-    The bootstrap runs only for groups that can still be flagged: tested, β > 0,
-    and rejected by Holm / Benjamini–Hochberg when p is computed from ``se_perm``
-    alone. Because se = max(se_perm, se_boot) ≥ se_perm, that p is a lower bound of
-    the true p; both procedures are monotone, and their rejections (and the adjusted
-    p of a rejected hypothesis) depend only on the p-values below ``alpha``, whose
-    ranks do not change when larger p-values are replaced by other values above
-    ``alpha``. So every decision, and β, interval, z, p and adjusted p of every group
-    that can pass, are what a bootstrap of every group gives; the other groups have
-    no interval (``ci_low``, ``ci_high``, ``se_boot`` null) and their z and p use
-    ``se_perm`` alone (bounds: z ≥ z_true, p ≤ p_true). The placebo floor runs for
-    the groups that pass so far (``significant_material``) and the permutations for
-    those above their floor.
+    The clustered standard error is computed only for groups that can still be
+    flagged: tested, β > 0, and rejected by Holm / Benjamini–Hochberg when p is
+    computed from ``se_perm`` alone. Because se = max(se_perm, se_cluster) ≥
+    se_perm, that p is a lower bound of the true p; both procedures are monotone,
+    and their rejections (and the adjusted p of a rejected hypothesis) depend only
+    on the p-values below ``alpha``, whose ranks do not change when larger p-values
+    are replaced by other values above ``alpha``. So every decision, and β,
+    interval, z, p and adjusted p of every group that can pass, are what computing
+    it for every group gives; the other groups have no interval (``ci_low``,
+    ``ci_high``, ``se_cluster`` null) and their z and p use ``se_perm`` alone
+    (bounds: z ≥ z_true, p ≤ p_true). The placebo floor runs for the groups that
+    pass so far (``significant_material``) and the permutations for those above
+    their floor.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from workbench.pricing._affected import (
     permute_affected,
 )
 from workbench.pricing._attributes import CONFIRMATORY_ATTRIBUTES
-from workbench.pricing._bootstrap import _contrasts, _intervals, _weighted_sums
+from workbench.pricing._cluster import _contrasts, clustered_se, wald_interval
 from workbench.pricing._estimator import (
     Settings,
     _affected,
@@ -64,20 +65,20 @@ from workbench.pricing._permutations import _permutation_hits, cantelli_p
 from workbench.pricing._placebo import _floor, _Placebo, _placebo_betas
 
 Key = tuple[tuple[str, ...], str]  # (attribute set, metric)
-#: Groups whose bootstrap contrasts are built and multiplied together (memory).
-_BOOT_GROUPS = 64
+#: Groups whose per-customer contrasts are held at a time (memory).
+_SE_GROUPS = 32
 #: How ``p_adj``, the one p-value a finding states, is obtained (``correction`` says
 #: which multiplicity family). ``p_perm`` (permutation check) and the placebo floor
 #: are further conditions of the flag, not other p-values of the same test.
 P_VALUE_METHOD = (
     "one-sided normal test of beta/se with se = max(exact within-cell permutation se, "
-    "customer-clustered bootstrap se), adjusted for multiplicity"
+    "customer-clustered (CR1 sandwich) se), adjusted for multiplicity"
 )
 
 
 _ROUND_COLUMNS = (
     "label", "gidx", "orders", "customers", "a", "b", "vperm", "n_inf", "rest_inf",
-    "customers_inf", "ci_low", "ci_high", "se_boot", "affected_effect", "affected_skus",
+    "customers_inf", "se_cluster", "affected_effect", "affected_skus",
     "attribute", "metric", "aa_floor", "confirmatory", "_key", "xfit_effect", "xfit_skus",
     "z_affected",
 )
@@ -90,7 +91,6 @@ class _Audit:
     data: _Data
     sets: list[tuple[str, ...]]
     settings: Settings
-    weights: np.ndarray  # customers × n_bootstrap, uint8
     placebo: _Placebo
     structs: dict[Key, _Struct]
     metric_key: dict[str, str]  # metric -> metric whose valid rows are the same
@@ -165,10 +165,8 @@ def _test_round(au: _Audit, adj: dict[str, np.ndarray], rnd: int, *, with_aa: bo
     offsets = np.concatenate([[0], np.cumsum([r.height for r in rows])])
     table = crossfit_step(rs, table, _tested(rs.au.settings))
     _release_memory()
-    ci_low, ci_high, se_boot = _bootstrap_intervals(rs, table, offsets)
+    table = table.with_columns(pl.Series("se_cluster", _clustered_se(rs, table, offsets)))
     _release_memory()
-    table = table.with_columns(pl.Series("ci_low", ci_low), pl.Series("ci_high", ci_high),
-                               pl.Series("se_boot", se_boot))
     if "affected_effect" not in table.columns:
         table = table.with_columns(pl.lit(None, pl.Float64).alias("affected_effect"),
                                    pl.lit(None, pl.List(pl.String)).alias("affected_skus"))
@@ -217,9 +215,10 @@ def _first_pass(rs: _RoundState, ki: int,
     ), se
 
 
-def _bootstrap_targets(table: pl.DataFrame, settings: Settings) -> np.ndarray:
-    """The rows the bootstrap must run for: tested, β > 0, and rejected by Holm / BH
-    with p from ``se_perm`` alone (a lower bound of p; both procedures are monotone).
+def _se_targets(table: pl.DataFrame, settings: Settings) -> np.ndarray:
+    """The rows the clustered standard error is computed for: tested, β > 0, and
+    rejected by Holm / BH with p from ``se_perm`` alone (a lower bound of p; both
+    procedures are monotone).
     """
     a_, b_, v_ = (table[c].to_numpy() for c in ("a", "b", "vperm"))
     tested_ = (
@@ -237,48 +236,29 @@ def _bootstrap_targets(table: pl.DataFrame, settings: Settings) -> np.ndarray:
     return tested_ & (beta_ > 0) & (p_adj_lb < settings.alpha)
 
 
-def _bootstrap_intervals(rs: _RoundState, table: pl.DataFrame, offsets: np.ndarray,
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Percentile interval and ``se_boot`` of the :func:`_bootstrap_targets` (NaN
-    elsewhere): one batched product for the whole round.
+def _clustered_se(rs: _RoundState, table: pl.DataFrame, offsets: np.ndarray) -> np.ndarray:
+    """``se_cluster`` (:func:`~workbench.pricing._cluster.clustered_se`) of the
+    :func:`_se_targets` (NaN elsewhere), about ``_SE_GROUPS`` groups at a time.
     """
     au, settings, n_rows = rs.au, rs.au.settings, table.height
-    can_pass = _bootstrap_targets(table, settings)
-    ci_low, ci_high, se_boot = (np.full(n_rows, np.nan), np.full(n_rows, np.nan),
-                                np.full(n_rows, np.nan))
-    if not (settings.n_bootstrap > 0 and au.data.n_cust and can_pass.any()):
-        return ci_low, ci_high, se_boot
+    can_pass = _se_targets(table, settings)
+    se = np.full(n_rows, np.nan)
+    if not (au.data.n_cust and can_pass.any()):
+        return se
     plan = []
     for ki, (attrs, metric) in enumerate(rs.keys):
         groups = np.flatnonzero(can_pass[offsets[ki]:offsets[ki + 1]])
-        if groups.size == 0:
-            continue
-        st = au.struct(attrs, metric)
-        missing = [int(g) for g in groups if int(g) not in st.den]
-        plan.append((ki, st, groups, missing))
-    # Batches of about _BOOT_GROUPS groups: the sparse contrasts of a batch are all that
-    # is held at a time (memory grows with the customers in each group's cells).
-    batches: list[list] = [[]]
-    for item in plan:
-        if batches[-1] and sum(len(x[2]) for x in batches[-1]) + len(item[2]) > _BOOT_GROUPS:
-            batches.append([])
-        batches[-1].append(item)
-    for batch in batches:
-        mats = _map(lambda x: _contrasts(x[1], au.data, rs.res(x[0]).e, x[2]), batch)
-        den_plan = [x for x in batch if x[3]]
-        den_mats = _map(lambda x: _contrasts(x[1], au.data, None, np.array(x[3])), den_plan)
-        nums = _weighted_sums(mats, au.weights)
-        dens = iter(_weighted_sums(den_mats, au.weights))
-        del mats, den_mats
-        for (ki, st, groups, missing), num in zip(batch, nums, strict=True):
-            if missing:
-                d = next(dens)
-                for j, gidx in enumerate(missing):
-                    st.den[gidx] = d[:, j].copy()
-            den = np.column_stack([st.den[int(g)] for g in groups])
-            at = offsets[ki] + groups
-            ci_low[at], ci_high[at], se_boot[at] = _intervals(num, den)
-    return ci_low, ci_high, se_boot
+        for g0 in range(0, groups.size, _SE_GROUPS):
+            plan.append((ki, au.struct(attrs, metric), groups[g0:g0 + _SE_GROUPS]))
+
+    def one(item: tuple) -> np.ndarray:
+        ki, st, groups = item
+        return clustered_se(_contrasts(st, au.data, rs.res(ki).e, groups),
+                            _contrasts(st, au.data, None, groups))
+
+    for (ki, _, groups), values in zip(plan, _map(one, plan), strict=True):
+        se[offsets[ki] + groups] = values
+    return se
 
 
 def _tested(settings: Settings) -> pl.Expr:
@@ -291,15 +271,24 @@ def _tested(settings: Settings) -> pl.Expr:
 
 
 def _corrected(table: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """``tested``, β, ``se_perm``, se = max(se_perm, se_boot), z, p and ``p_adj``."""
+    """``tested``, β, ``se_perm``, se = max(se_perm, se_cluster), z, the Wald interval
+    (where ``se_cluster`` was computed), p and ``p_adj``.
+    """
     table = table.with_columns(
         _tested(settings).alias("tested"),
         pl.when(pl.col("b") > 0).then(pl.col("a") / pl.col("b")).alias("beta"),
         pl.when(pl.col("b") > 0).then(pl.col("vperm").sqrt() / pl.col("b")).alias("se_perm"),
     ).with_columns(
-        pl.max_horizontal(pl.col("se_perm"), pl.col("se_boot").fill_nan(None)).alias("se"),
+        pl.max_horizontal(pl.col("se_perm"), pl.col("se_cluster").fill_nan(None)).alias("se"),
     ).with_columns(
         pl.when(pl.col("se") > 0).then(pl.col("beta") / pl.col("se")).otherwise(0.0).alias("z"),
+    )
+    clustered = table["se_cluster"].is_not_nan().fill_null(False).to_numpy()
+    low, high = wald_interval(table["beta"].fill_null(np.nan).to_numpy(),
+                              table["se"].fill_null(np.nan).to_numpy())
+    table = table.with_columns(
+        pl.Series("ci_low", np.where(clustered, low, np.nan)).fill_nan(None),
+        pl.Series("ci_high", np.where(clustered, high, np.nan)).fill_nan(None),
     )
     z = table["z"].to_numpy()
     conf = table["confirmatory"].to_numpy()

@@ -11,7 +11,7 @@ from workbench.pricing._metricframe import group_metric_frame
 
 _GROUP_COLUMNS = [
     "attribute", "label", "metric", "orders", "customers", "n_inf", "customers_inf", "rest_inf",
-    "beta", "ci_low", "ci_high", "se_perm", "se_boot", "z", "z_affected", "p_all_skus",
+    "beta", "ci_low", "ci_high", "se_perm", "se_cluster", "z", "z_affected", "p_all_skus",
     "p_affected_skus", "test_basis", "p", "p_adj", "correction", "p_perm",
     "p_perm_method", "floor", "aa_floor", "affected_effect", "material_effect", "affected_skus",
     "tested", "candidate", "flagged", "echo_of", "round",

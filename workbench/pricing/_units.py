@@ -89,7 +89,7 @@ def order_units(
         window), integer cell ids ``cell`` (sku × window) and ``cell_ch``
         (× channel) (:func:`day_cells` gives the sku × day (× channel) cells of the
         day-level evidence),
-        and ``cust`` (0-based customer index for the bootstrap), sorted by
+        and ``cust`` (0-based customer index for the clustered standard errors), sorted by
         ``order_id``.
     """
     p = as_period(period)
