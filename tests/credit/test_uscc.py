@@ -132,6 +132,19 @@ def _single_substitutions(code: str) -> list[tuple[int, str, str]]:
     ]
 
 
+def _expected_failure(bad: str) -> str:
+    """Which check a single-substitution corruption of a valid code must fail first."""
+    from workbench.credit._uscc import AUTHORITIES, CATEGORIES
+
+    if not bad[2:8].isdigit():
+        return "charset"
+    if bad[0] not in AUTHORITIES:
+        return "authority"
+    if bad[1] not in CATEGORIES[bad[0]]:
+        return "category"
+    return "gb32100_check"
+
+
 @pytest.mark.parametrize("code", sorted(PUBLISHED))
 def test_every_single_character_corruption_is_caught(code: str) -> None:
     """All 18 × 30 single substitutions of a valid code are invalid.
@@ -150,19 +163,12 @@ def test_every_single_character_corruption_is_caught(code: str) -> None:
     1st character that is no registration authority fails that check, both before
     any arithmetic; letters are legitimate in characters 1-2 (``N2…``, ``Y1…``).
     """
-    from workbench.credit._uscc import AUTHORITIES
-
     subs = _single_substitutions(code)
     assert len(subs) == 18 * 30
     for i, c, bad in subs:
         failed = check_uscc(bad)
         assert failed is not None, (i, c, bad)
-        if 2 <= i < 8 and not c.isdigit():
-            assert failed == "charset", (i, c, bad, failed)
-        elif i == 0 and c not in AUTHORITIES:
-            assert failed == "authority", (i, c, bad, failed)
-        else:
-            assert failed == "gb32100_check", (i, c, bad, failed)
+        assert failed == _expected_failure(bad), (i, c, bad, failed)
     # Characters outside the alphabet are structure failures at every position.
     for i in range(18):
         for c in ("I", "O", "S", "V", "Z", "a", " ", "０"):
@@ -206,3 +212,27 @@ def test_gb32100_check_agrees_with_stdnum_on_every_published_and_random_code() -
         "".join(rnd.choice(alphabet) for _ in range(17)) for _ in range(2_000)]
     for first17 in codes:
         assert gb32100_check(first17) == stdnum_uscc.calc_check_digit(first17), first17
+
+
+def _every_authority_and_category() -> list[str]:
+    from workbench.credit._uscc import CATEGORIES
+
+    return [_complete(a + c + "110105" + "MA01B2C3") for a, cats in CATEGORIES.items()
+            for c in cats]
+
+
+@pytest.mark.parametrize("code", _every_authority_and_category())
+def test_a_code_of_every_authority_and_category_is_valid_and_every_corruption_fails(
+        code: str) -> None:
+    """GB 32100's table as data: all 12 authorities × their category codes (36
+    codes) pass; each of their 18 × 30 single-character corruptions fails the check
+    that comes first (structure, authority, category, then the check character)."""
+    assert check_uscc(code) is None
+    for i, c, bad in _single_substitutions(code):
+        assert check_uscc(bad) == _expected_failure(bad), (i, c, bad)
+
+
+def test_a_category_the_authority_does_not_assign_is_named() -> None:
+    code = _complete("94110105" + "MA01B2C3")  # 工商 assigns 1, 2, 3 only
+    assert check_uscc(code) == "category"
+    assert check_uscc(_complete("Y2110105" + "MA01B2C3")) == "category"  # Y: 1 only

@@ -7,7 +7,9 @@ entity category code (2nd), the 6-digit GB/T 2260 region code of the registering
 authority (3rd–8th), the 9-character organisation code of GB 11714 (8 body
 characters and their own check character) and a final GB 32100 check character.
 Every character but the region is from the GB 32100 alphabet: the digits and the
-capital letters without I, O, S, V, Z.
+capital letters without I, O, S, V, Z. Which authorities exist and which category
+codes each assigns is data (:data:`AUTHORITIES`, :data:`CATEGORIES`); a code whose
+first two characters are not in that table fails ``authority`` or ``category``.
 
 Checking characters 1–8 as digits (as python-stdnum 2.2's ``stdnum.cn.uscc`` does)
 rejects the valid codes of letter authorities — an agricultural collective
@@ -44,6 +46,26 @@ AUTHORITIES: dict[str, str] = {
     "7": "宗教", "8": "工会", "9": "工商（市场监管）", "A": "中央军委改革和编制办公室",
     "N": "农业", "Y": "其他",
 }
+#: The entity category codes (2nd character) each authority assigns (GB 32100-2015
+#: 第4.2条 and its table of 机构类别代码): e.g. 9 工商 → 1 企业, 2 个体工商户,
+#: 3 农民专业合作社; N 农业 → 1 组级, 2 村级, 3 乡镇级集体经济组织, 9 其他; Y → 1 only.
+CATEGORIES: dict[str, dict[str, str]] = {
+    "1": {"1": "机关", "2": "事业单位", "3": "中央编办直接管理机构编制的群众团体", "9": "其他"},
+    "2": {"1": "外国常住新闻机构", "9": "其他"},
+    "3": {"1": "律师执业机构", "2": "公证处", "3": "基层法律服务所", "4": "司法鉴定机构",
+          "5": "仲裁委员会", "9": "其他"},
+    "4": {"1": "外国在华文化中心", "9": "其他"},
+    "5": {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "9": "其他"},
+    "6": {"1": "外国旅游部门常驻代表机构", "2": "港澳台地区旅游部门常驻内地（大陆）代表机构",
+          "9": "其他"},
+    "7": {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"},
+    "8": {"1": "基层工会", "9": "其他"},
+    "9": {"1": "企业", "2": "个体工商户", "3": "农民专业合作社"},
+    "A": {"1": "军队事业单位", "9": "其他"},
+    "N": {"1": "组级集体经济组织", "2": "村级集体经济组织", "3": "乡镇级集体经济组织",
+          "9": "其他"},
+    "Y": {"1": "（不再具体划分机构类别）"},
+}
 
 #: Which check failed, in the order they are tried; the first failure is reported.
 CHECKS: dict[str, str] = {
@@ -53,6 +75,8 @@ CHECKS: dict[str, str] = {
     "GB 32100 alphabet (digits and capitals without I, O, S, V, Z)",
     "authority": "the 1st character is not a GB 32100 registration authority code "
     "(1-9, A, N, Y)",
+    "category": "the 2nd character is not an entity category code of the registration "
+    "authority in the 1st character",
     "gb32100_check": "the GB 32100 final check character (18th) does not match",
     "org_code_check": "the embedded GB 11714 organisation code (characters 9-17) fails its "
     "check character (17th)",
@@ -64,6 +88,7 @@ STANDARDS: dict[str, str] = {
     "length": "GB 32100-2015 第4章 代码结构 (18 characters)",
     "charset": "GB 32100-2015 第4章 代码结构与字符集 (code structure and character set)",
     "authority": "GB 32100-2015 第4.1条 登记管理部门代码 (registration authority code)",
+    "category": "GB 32100-2015 第4.2条 机构类别代码 (entity category code)",
     "gb32100_check": "GB 32100-2015 第5章及附录 校验码 (final check character, weights 3^i mod 31)",
     "org_code_check": "GB 11714-1997 全国组织机构代码编制规则 (organisation code check character)",
 }
@@ -124,6 +149,8 @@ def check_uscc(code: str | None) -> str | None:
         return "charset"
     if code[0] not in AUTHORITIES:
         return "authority"
+    if code[1] not in CATEGORIES[code[0]]:
+        return "category"
     if code[17] != gb32100_check(code[:17]):
         return "gb32100_check"
     if code[16] != org_code_check(code[8:16]):
