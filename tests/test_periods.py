@@ -51,3 +51,15 @@ def test_trailing_window_and_previous() -> None:
     assert parse_period("2026-01").previous().label == "2025-12"
     assert parse_period("2026-Q1").previous().label == "2025-Q4"
     assert parse_period("2026").previous().label == "2025"
+
+
+@pytest.mark.parametrize("text", ["２０２６-Q3", "２０２６－Ｑ３", " 2026-Q3 "])
+def test_full_width_forms_fold_to_one_label(text):
+    """A period typed with a Chinese input method names the same folder and lock."""
+    assert parse_period(text).label == "2026-Q3"
+
+
+@pytest.mark.parametrize("text", ["٢٠٢٦-Q3", "२०२६-Q3", "2026-q3"])
+def test_digits_of_other_scripts_are_refused(text):
+    with pytest.raises(ValueError, match="is not understood"):
+        parse_period(text)

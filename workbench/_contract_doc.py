@@ -155,10 +155,10 @@ Chinese labels, keys, row checks, the `dormant_top_tier` rule) are marked
 
 This version implements contract v1 in full, and of v1.1 the money kinds
 (`amount_kind` on every finding with money, totals per kind, each thing counted
-once){_GROUP_AMOUNTS_DONE}. Of v1.1 it does **not** implement yet:
+once){_GROUP_AMOUNTS_DONE} and freshness (`workbench report` refuses a period that
+has not ended and a source that does not reach it, per table an analysis reads:
+`workbench/freshness.py`). Of v1.1 it does **not** implement yet:
 
-- **Freshness.** Nothing checks that a period has ended or that a source reaches
-  the end of it; a stale source is not rejected.
 {_GROUP_AMOUNTS_ITEM}- **Marketing and personal-information tables** (`marketing_messages`,
   `consents`, `privacy_requests`): the loader neither reads nor checks them. The
   marketing analysis, its rule codes, the analysis code `marketing`, the entity
@@ -199,7 +199,7 @@ So that two correct implementations agree:
   grants granted, complaints received in P — and states as of the end of P
   (tiers, eligibility, registry, open complaints). Rows dated after the end of
   P may be present in a source; no analysis may use them (no look-ahead).
-- **Freshness (v1.1; {_NOT_YET}).** A report is only for a period that has
+- **Freshness (v1.1).** A report is only for a period that has
   ended (in Asia/Shanghai). A source is *fresh* for P when its orders and its
   complaints reach the end of P (latest row no earlier than the end of P less a
   tolerance; 7 days by default) and its latest registry extract is no earlier

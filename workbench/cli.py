@@ -49,6 +49,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             parameters=args.parameters,
             progress=lambda line: print(line, flush=True),
             lang=args.lang,
+            tolerance_days=args.freshness_days,
+            registry_days=args.registry_days,
         )
     except ReportError as exc:
         print(f"report failed: {exc}", file=sys.stderr)
@@ -132,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--analyses", nargs="*", choices=list(ANALYSES))
     p.add_argument("--parameters", metavar="YAML",
                    help="analysis parameters: a YAML file mapping analysis → {parameter: value}")
+    p.add_argument("--freshness-days", type=int, default=7, metavar="DAYS",
+                   help="orders/complaints must reach the period end less DAYS (default 7)")
+    p.add_argument("--registry-days", type=int, default=31, metavar="DAYS",
+                   help="the latest registry extract must reach the period end less DAYS "
+                   "(default 31)")
     p.add_argument("--lang", choices=list(LANGS), default=DEFAULT_LANG,
                    help=f"language of the dashboard and report summaries (default {DEFAULT_LANG})")
     p.set_defaults(func=_cmd_report)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from workbench.contract import TIMEZONE
 
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_YEAR = re.compile(r"^(\d{4})$")
+# ASCII digits only: ``\d`` would also match other scripts' digits (and keep them in
+# the label, making a second folder for the same period).
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+_YEAR = re.compile(r"^([0-9]{4})$")
 
 BAD_PERIOD = (
     "period {text!r} is not understood: use YYYY-Qn (2026-Q3), YYYY-MM (2026-07), "
@@ -89,8 +92,14 @@ def parse_period(text: str, today: dt.date | None = None) -> Period:
     '2026-Q3'
     >>> parse_period("last-month", today=dt.date(2026, 1, 5)).label
     '2025-12'
+
+    Full-width forms (typed with a Chinese input method) are folded to ASCII, so a
+    period has one label; digits of other scripts are refused:
+
+    >>> parse_period("２０２６－Ｑ３").label
+    '2026-Q3'
     """
-    text = text.strip()
+    text = unicodedata.normalize("NFKC", text).strip()
     if text in ("last-quarter", "last-month"):
         now = dt.datetime.combine(today or today_shanghai(), dt.time())
         if text == "last-quarter":

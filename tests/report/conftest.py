@@ -161,8 +161,8 @@ def fake_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (src / "orders.csv").write_text("order_id\nO1\n", encoding="utf-8")
     monkeypatch.setattr(
         run_module, "_validate_source",
-        lambda source: run_module.ValidSource({"orders": Path(source) / "orders.csv"},
-                                              SUBSIDIARIES),
+        lambda source, *args, **kwargs: run_module.ValidSource(
+            {"orders": Path(source) / "orders.csv"}, SUBSIDIARIES),
     )
     return src
 

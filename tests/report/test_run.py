@@ -115,7 +115,8 @@ def test_a_bad_parameters_file_runs_and_publishes_nothing(tmp_path, fake_source,
                                                             monkeypatch, text, message):
     (tmp_path / "params.yaml").write_text(text, encoding="utf-8")
     validated: list[str] = []
-    monkeypatch.setattr(run_module, "_validate_source", validated.append)
+    monkeypatch.setattr(run_module, "_validate_source",
+                        lambda source, *args, **kwargs: validated.append(source))
     out = tmp_path / "out"
     with pytest.raises(ReportError, match=message) as err:
         run_report(fake_source, PERIOD, out, parameters=tmp_path / "params.yaml",
@@ -420,7 +421,8 @@ def test_a_password_in_the_source_uri_is_written_nowhere(tmp_path, fake_source, 
     monkeypatch.setattr(privacy, "personal_values", lambda source: seen.append(source) or [])
     monkeypatch.setattr(  # a database: no input files
         run_module, "_validate_source",
-        lambda source: seen.append(source) or run_module.ValidSource({}, SUBSIDIARIES))
+        lambda source, *args, **kwargs: seen.append(source)
+        or run_module.ValidSource({}, SUBSIDIARIES))
     out = tmp_path / "reports"
     lines: list[str] = []
     uri = "postgresql://crm:s3cret-pw@127.0.0.1:5432/crm?sslmode=disable"

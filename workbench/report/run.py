@@ -56,6 +56,13 @@ import polars as pl
 from workbench.analysis import load_saved, saved_files, write_json
 from workbench.contract import ANALYSES, CREDIT_GRADES_SCHEMA
 from workbench.findings import FINDINGS_FILE, read_findings, validate_findings
+from workbench.freshness import (
+    DEFAULT_REGISTRY_DAYS,
+    DEFAULT_TOLERANCE_DAYS,
+    FreshnessError,
+    check_ended,
+    check_fresh,
+)
 from workbench.labels import DEFAULT_LANG, check_lang
 from workbench.periods import Period, parse_period
 from workbench.report import chain
@@ -172,16 +179,22 @@ class ValidSource:
     subsidiaries: pl.DataFrame
 
 
-def _validate_source(source: str) -> ValidSource:
-    """Load and validate every contract table, once for the whole report."""
+def _validate_source(source: str, period: Period, analyses: Sequence[str],
+                     **tolerances: int) -> ValidSource:
+    """Load and validate every contract table, once for the whole report, and check
+    that the source is fresh for ``period`` (:func:`workbench.freshness.check_fresh`).
+    """
     from workbench.sources import ContractError, load, open_source
 
     try:
         frames = load(source)
+        check_fresh(frames, period, analyses, **tolerances)
         files = {k: Path(v) for k, v in open_source(source).input_files().items()}
         subsidiaries = frames["subsidiaries"].select("subsidiary_id", "name").collect()
     except ContractError as exc:
         raise ReportError(f"source {source} is not valid input, nothing was run:\n{exc}") from exc
+    except FreshnessError as exc:
+        raise ReportError(str(exc)) from exc
     except (OSError, ValueError) as exc:
         raise ReportError(f"source {source} could not be read: {exc}") from exc
     return ValidSource(files, subsidiaries)
@@ -390,6 +403,8 @@ def run_report(
     notebooks_dir: Path | None = None,
     kernel_name: str = KERNEL_NAME,
     lang: str = DEFAULT_LANG,
+    tolerance_days: int = DEFAULT_TOLERANCE_DAYS,
+    registry_days: int = DEFAULT_REGISTRY_DAYS,
 ) -> Path:
     """Render the report of ``period`` from ``source`` into ``out/<period>/``.
 
@@ -423,6 +438,11 @@ def run_report(
         A language of :data:`workbench.labels.LANGS` (default ``zh``): the
         language of the dashboard, the worklists and the summaries added to each
         report; recorded in the manifest's parameters.
+    tolerance_days, registry_days
+        Freshness (contract v1.1): the period must have ended in Asia/Shanghai, and
+        the orders / complaints an analysis reads must reach its end less
+        ``tolerance_days``, the latest registry extract its end less
+        ``registry_days`` (:mod:`workbench.freshness`); otherwise nothing is run.
 
     Returns
     -------
@@ -439,6 +459,7 @@ def run_report(
     started = time.perf_counter()
     try:
         p = parse_period(period)
+        check_ended(p)
         check_lang(lang)
     except ValueError as exc:
         raise ReportError(str(exc)) from exc
@@ -458,7 +479,8 @@ def run_report(
         raise ReportError(f"{final} already exists; pass replace=True (--replace) to replace it")
     say = progress or (lambda line: None)
     with _password_out_of_band(resolve_source(source)) as src:
-        valid = _validate_source(src)  # read-only: bad input never touches `out`
+        valid = _validate_source(src, p, chosen, tolerance_days=tolerance_days,
+                                 registry_days=registry_days)  # read-only: never touches `out`
         say(f"source ok: {src} ({len(valid.input_files)} input files)")
         run = _Run(src, valid, p, out, final, chosen, checked, nb_dir, replace, timeout_s,
                    kernel_name, lang, say, started)
