@@ -189,7 +189,7 @@ how many rows fail and the first few offending keys. It never guesses, never
 drops rows silently, and never writes a partial report.
 """
 
-_DEFINITIONS = f"""\
+_DEFINITIONS = """\
 ## Definitions every analysis shares
 
 So that two correct implementations agree:

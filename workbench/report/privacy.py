@@ -52,8 +52,14 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?<![0-9A-Za-z.])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
         r"(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z])"
     ),
+    "mobile phone number with separators": re.compile(
+        r"(?<![0-9A-Za-z.])(?:\+?86[- ]?)?1[3-9][0-9][- ][0-9]{4}[- ][0-9]{4}(?![0-9A-Za-z])"
+    ),
+    # A match starts only where a run of address characters starts (the look-behind):
+    # without it every position of a long run without "@" is a new attempt that reads
+    # the rest of the run, and a 1 MB id took minutes (quadratic).
     "email address": re.compile(
-        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+        r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
     ),
     "street address": re.compile(
         rf"[{_CJK}]{{1,12}}(?:路|街|大道|大街|巷|弄|胡同)\s*[0-9０-９一二三四五六七八九十百零]+\s*号"

@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.contract import CONTRACT_VERSION, TABLE_NAMES, TABLES
+from workbench.redact import mask_free_text
 from workbench.sources._databases import _URI_OPENERS
 from workbench.sources._messages import (
     MSG_SOURCE_NOT_FOUND,
@@ -99,7 +100,7 @@ def load(
     for name in wanted:
         frame = results[name].frame
         assert frame is not None
-        out[name] = frame
+        out[name] = mask_free_text(name, frame)  # identifiers never reach an analysis
     return out
 
 
