@@ -121,3 +121,21 @@ def test_round_trip(tmp_path) -> None:
     assert read_findings(path).equals(out)
     assert empty_findings().height == 0
     assert make_findings(_raw().head(0), analysis="tiering", period="2026-Q3").height == 0
+
+
+def test_csv_cells_that_start_like_a_formula_are_neutralised(tmp_path):
+    """Issue #15: an id like ``=HYPERLINK("http://…")`` landed in findings.csv as a
+    formula Excel would run; the CSV now holds it as text, the parquet as given."""
+    from workbench.findings import csv_safe
+
+    raw = pl.DataFrame({"rule": ["stale_tier"] * 5, "severity": ["low"] * 5,
+                        "entity_type": ["customer"] * 5,
+                        "entity_id": ['=HYPERLINK("http://x.example")', "+1", "-2", "@SUM(A1)",
+                                      "C0001"]})
+    findings = make_findings(raw, analysis="tiering", period="2026-Q3")
+    path = tmp_path / "findings.csv"
+    csv_safe(findings).write_csv(path)
+    ids = pl.read_csv(path)["entity_id"].to_list()
+    assert sorted(ids) == sorted(["'=HYPERLINK(\"http://x.example\")", "'+1", "'-2",
+                                  "'@SUM(A1)", "C0001"])
+    assert '=HYPERLINK("http://x.example")' in findings["entity_id"].to_list()

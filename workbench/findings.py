@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,24 @@ def write_findings(df: pl.DataFrame, path: str | Path) -> Path:
 def read_findings(path: str | Path) -> pl.DataFrame:
     """Read findings written by :func:`write_findings`, checked against the contract."""
     return validate_findings(pl.read_parquet(path))
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP
+#: "CSV injection"): ``=HYPERLINK("http://…")`` in an id would run in Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every string cell that starts like a formula prefixed with
+    ``'`` (the spreadsheet convention for "this is text"), for CSV exports only:
+    the parquet files keep the values as they are.
+
+    >>> csv_safe(pl.DataFrame({"id": ["=HYPERLINK(1)", "C1", "-1", None]}))["id"].to_list()
+    ["'=HYPERLINK(1)", 'C1', "'-1", None]
+    """
+    starts = "".join(FORMULA_STARTS)
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(f"^[{re.escape(starts)}]"))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c, dtype in frame.schema.items() if dtype == pl.String
+    )

@@ -62,6 +62,7 @@ import numpy as np
 import polars as pl
 
 from workbench.attributes import group_label
+from workbench.findings import csv_safe
 from workbench.pricing._audit import Disparity
 from workbench.pricing._estimator import Settings, _set_stats
 
@@ -432,7 +433,7 @@ def write_refund_lists(refund_table: pl.DataFrame, directory: str | Path) -> lis
     paths = []
     for (sub,), part in refund_table.group_by("subsidiary_id", maintain_order=True):
         path = out / f"refunds_{sub}.csv"
-        part.select(REFUND_COLUMNS).write_csv(path)
+        csv_safe(part.select(REFUND_COLUMNS)).write_csv(path)
         paths.append(path)
     return paths
 

@@ -55,7 +55,7 @@ import polars as pl
 
 from workbench.analysis import load_saved, saved_files, write_json
 from workbench.contract import ANALYSES, CREDIT_GRADES_SCHEMA
-from workbench.findings import FINDINGS_FILE, read_findings, validate_findings
+from workbench.findings import FINDINGS_FILE, csv_safe, read_findings, validate_findings
 from workbench.freshness import (
     DEFAULT_REGISTRY_DAYS,
     DEFAULT_TOLERANCE_DAYS,
@@ -535,7 +535,7 @@ def _assemble(run: _Run, staging: Path) -> pl.DataFrame:
     p, chosen, parts = run.period, run.analyses, staging / ".parts"
     findings, saved_metrics = _gather(parts, chosen)
     findings.write_parquet(staging / FINDINGS_FILE)
-    findings.write_csv(staging / FINDINGS_CSV, include_bom=True)
+    csv_safe(findings).write_csv(staging / FINDINGS_CSV, include_bom=True)
     _publish_tables(parts, chosen, staging)
     for analysis in chosen:
         render_notebook(
