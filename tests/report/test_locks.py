@@ -63,3 +63,18 @@ def test_the_lock_of_a_killed_run_is_stale_and_taken_over(holder):
     with period_lock(out, "2026-Q3"):
         assert json.loads(lock.read_text())["pid"] == os.getpid()
     assert lock.read_text() == ""  # released cleanly
+
+
+def test_a_lock_file_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path):
+    """Issue #15: opening the lock through a symlink truncated the link's target."""
+    from workbench.report import chain
+
+    target = tmp_path / "precious.txt"
+    target.write_text("do not truncate me\n", encoding="utf-8")
+    locks = tmp_path / "reports" / chain.LOCKS_DIR
+    locks.mkdir(parents=True)
+    (locks / "2026-Q3.lock").symlink_to(target)
+    with pytest.raises(chain.UnsafeLockError, match="is a symbolic link"):
+        with chain.period_lock(tmp_path / "reports", "2026-Q3"):
+            pass
+    assert target.read_text(encoding="utf-8") == "do not truncate me\n"

@@ -48,6 +48,10 @@ class LockedError(Exception):
     """Another live process holds the lock."""
 
 
+class UnsafeLockError(OSError):
+    """A lock file is a symbolic link: opening it would write through the link."""
+
+
 # ------------------------------------------------------------------------ locks
 def _pid_alive(pid: int) -> bool:
     try:
@@ -77,7 +81,16 @@ def _flock(path: Path, what: str, *, wait: bool) -> Iterator[Path]:
     pid that is no longer alive on this host is reported as stale.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        # O_NOFOLLOW: a lock file that is a symlink would have its *target* truncated
+        # and overwritten with the holder's pid (issue #15).
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError:
+        if path.is_symlink():
+            raise UnsafeLockError(
+                f"{what}: the lock file {path} is a symbolic link (to "
+                f"{os.readlink(path)}); refusing to open it — remove the link") from None
+        raise
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))

@@ -491,6 +491,8 @@ def run_report(
         except chain.LockedError as exc:
             raise ReportError(
                 f"another run of {p.label} is in progress, not starting: {exc}") from exc
+        except chain.UnsafeLockError as exc:
+            raise ReportError(str(exc)) from exc
 
 
 def _run_notebooks(run: _Run, staging: Path) -> list[NotebookRun]:
@@ -522,6 +524,11 @@ def _run_notebooks(run: _Run, staging: Path) -> list[NotebookRun]:
         detail = f"{result.findings} findings" if result.status == "ok" else result.error
         run.say(f"[{i}/{len(run.analyses)}] {analysis} … {result.status} "
                 f"({result.seconds:.1f} s, {detail})")
+        if result.status != "ok":  # fail fast: nothing will be published anyway
+            skipped = run.analyses[i:]
+            if skipped:
+                run.say(f"not run after the failure: {', '.join(skipped)}")
+            break
     return runs
 
 
@@ -569,17 +576,17 @@ def _run_locked(run: _Run) -> Path:
         runs = _run_notebooks(run, staging)
         failures = [r for r in runs if r.status != "ok"]
         if failures:
-            _fail(out, staging, p, "report failed: " + "; ".join(
+            _fail(out, staging, p, "; ".join(
                 f"{r.analysis} notebook {r.status}: {r.error}" for r in failures))
         try:
             findings = _assemble(run, staging)
         except Exception as exc:  # noqa: BLE001 - keep the notebooks, publish nothing
-            _fail(out, staging, p, f"report failed while assembling the outputs: {exc}")
+            _fail(out, staging, p, f"assembling the outputs failed: {exc}")
         shutil.rmtree(staging / ".parts")
         try:
             privacy.assert_clean(staging, privacy.personal_values(run.src))
         except privacy.PrivacyError as exc:
-            _fail(out, staging, p, f"report failed the privacy check: {exc}")
+            _fail(out, staging, p, f"the privacy check failed: {exc}")
         run.say("privacy check ok: no phone numbers, ID-card numbers, emails, addresses or names")
 
         def make_manifest(**link: Any) -> dict[str, Any]:
