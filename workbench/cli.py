@@ -127,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="render a period's evidence report with papermill")
     p.add_argument("--source", required=True)
     p.add_argument("--period", required=True,
-                   help="YYYY-Qn, YYYY-MM, YYYY, last-quarter, last-month")
+                   help="YYYY-Qn, YYYY-MM, YYYY, last-quarter, last-month, or latest (the "
+                   "latest ended quarter the source is fresh for)")
     p.add_argument("--out", default="reports")
     p.add_argument("--replace", action="store_true",
                    help="replace an existing report of the period")

@@ -111,3 +111,29 @@ def check_fresh(frames: Mapping[str, pl.LazyFrame], period: Period, analyses: It
             + "; ".join(str(s) for s in stale)
             + ' (contract v1.1 "Freshness"; a source that stopped refreshing would give a '
             "plausible but wrong report)")
+
+
+#: How far back ``latest`` looks for a fresh quarter (20 years).
+_LATEST_QUARTERS = 80
+
+
+def latest_period(frames: Mapping[str, pl.LazyFrame], analyses: Iterable[str], *,
+                  now: dt.datetime | None = None, **tolerances: int) -> Period:
+    """The latest ended quarter the source is fresh for (``--period latest``).
+
+    ``last-quarter`` is right for a schedule on live data; a fixed extract (the
+    committed sample, an archive) would be asked by it, from January on, for a
+    quarter it does not cover. ``latest`` steps back from the last ended quarter
+    to the first one every table the ``analyses`` need reaches.
+    """
+    from workbench.periods import parse_period
+
+    chosen = list(analyses)
+    now = now or now_shanghai()
+    p = parse_period("last-quarter", today=now.date())
+    for _ in range(_LATEST_QUARTERS):
+        if not stale_tables(frames, p, chosen, **tolerances):
+            return p
+        p = p.previous()
+    raise FreshnessError(
+        f"the source is not fresh for any quarter of the last {_LATEST_QUARTERS // 4} years")

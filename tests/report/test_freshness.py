@@ -72,3 +72,22 @@ def test_old_registry_extracts_are_refused_for_credit(tmp_path, monkeypatch):
                        r"\(latest snapshot_date\); the period needs rows up to at least "
                        r"2027-05-31"):
         run_report(SAMPLES, "2027-Q2", tmp_path / "reports", analyses=["credit"])
+
+
+@pytest.mark.parametrize("now", [dt.datetime(2026, 12, 2, 10), dt.datetime(2027, 2, 1),
+                                 dt.datetime(2027, 7, 15)])
+def test_latest_is_the_last_quarter_the_sample_is_fresh_for_as_the_calendar_moves(now):
+    """``make report`` renders ``--period latest``: from January on, ``last-quarter``
+    would ask the fixed sample for 2026-Q4, which its orders (to 2026-11-30) do not
+    reach."""
+    frames = load(SAMPLES)
+    analyses = ["tiering", "pricing", "sla", "credit"]
+    assert freshness.latest_period(frames, analyses, now=now).label == "2026-Q3"
+
+
+def test_run_report_resolves_latest_before_anything_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(freshness, "now_shanghai", lambda: dt.datetime(2027, 2, 1))
+    out = tmp_path / "reports"
+    (out / "2026-Q3").mkdir(parents=True)
+    with pytest.raises(ReportError, match=r"2026-Q3 already exists"):
+        run_report(SAMPLES, "latest", out)

@@ -59,9 +59,11 @@ from workbench.findings import FINDINGS_FILE, csv_safe, read_findings, validate_
 from workbench.freshness import (
     DEFAULT_REGISTRY_DAYS,
     DEFAULT_TOLERANCE_DAYS,
+    FRESHNESS_TABLES,
     FreshnessError,
     check_ended,
     check_fresh,
+    latest_period,
 )
 from workbench.labels import DEFAULT_LANG, check_lang
 from workbench.periods import Period, parse_period
@@ -413,7 +415,9 @@ def run_report(
     source
         A source directory or database URI (see the data contract).
     period
-        A period name understood by :func:`workbench.periods.parse_period`.
+        A period name understood by :func:`workbench.periods.parse_period`, or
+        ``latest``: the latest ended quarter the source is fresh for
+        (:func:`workbench.freshness.latest_period`).
     out
         The reports folder; the report is published as ``out/<period label>/``.
     replace
@@ -458,7 +462,11 @@ def run_report(
     """
     started = time.perf_counter()
     try:
-        p = parse_period(period)
+        if period.strip() == "latest":
+            p = _latest(source, analyses or ANALYSES, tolerance_days=tolerance_days,
+                        registry_days=registry_days)
+        else:
+            p = parse_period(period)
         check_ended(p)
         check_lang(lang)
     except ValueError as exc:
@@ -493,6 +501,18 @@ def run_report(
                 f"another run of {p.label} is in progress, not starting: {exc}") from exc
         except chain.UnsafeLockError as exc:
             raise ReportError(str(exc)) from exc
+
+
+def _latest(source: str | Path, analyses: Sequence[str], **tolerances: int) -> Period:
+    """``--period latest``: the latest ended quarter the source is fresh for."""
+    from workbench.sources import load
+
+    with _password_out_of_band(resolve_source(source)) as src:
+        try:
+            frames = load(src, tables=[t for t in FRESHNESS_TABLES], validate=False)
+        except (OSError, ValueError) as exc:
+            raise ReportError(f"source {src} could not be read: {exc}") from exc
+        return latest_period(frames, analyses, **tolerances)
 
 
 def _run_notebooks(run: _Run, staging: Path) -> list[NotebookRun]:
