@@ -62,7 +62,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from workbench.report.verify import verify_reports
 
-    result = verify_reports(Path(args.reports), strict=args.strict)
+    anchors = list(args.expect_head or [])
+    for path in args.expect_head_file or []:
+        try:
+            anchors += Path(path).read_text(encoding="utf-8").split()
+        except OSError as exc:
+            print(f"verify failed: cannot read {path}: {exc}", file=sys.stderr)
+            return 1
+    result = verify_reports(Path(args.reports), strict=args.strict, expect_heads=anchors)
     print(result.render())
     return 0 if result.ok else 1
 
@@ -148,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("reports", nargs="?", default="reports")
     p.add_argument("--strict", action="store_true",
                    help="also fail when an input file changed since its report")
+    p.add_argument("--expect-head", action="append", metavar="SHA256",
+                   help="a head hash printed by an earlier verify and kept elsewhere; it "
+                   "must still be in the chain (repeatable)")
+    p.add_argument("--expect-head-file", action="append", metavar="FILE",
+                   help="a file of such head hashes, one per line (repeatable)")
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("prune", help="delete reports older than the retention period")

@@ -285,3 +285,29 @@ def test_prune_cli(tmp_path, capsys):
     assert main(["prune", "--out", str(tmp_path), "--keep-years", "3"]) == 0
     assert not (tmp_path / "2019-Q1").exists()
     assert main(["verify", str(tmp_path)]) == 0
+
+
+def test_verify_prints_the_head_and_an_anchor_kept_elsewhere_catches_a_rollback(tmp_path):
+    """Issue #15: deleting the newest report and pointing the head back gave "ok"."""
+    import shutil
+
+    from workbench.report.chain import HEAD_FILE
+    from workbench.report.verify import verify_reports
+
+    publish_fake(tmp_path, "2026-Q2")
+    head_after_q2 = (tmp_path / HEAD_FILE).read_bytes()
+    publish_fake(tmp_path, "2026-Q3")
+    first = verify_reports(tmp_path)
+    assert first.ok and first.head_sha256 and first.head_sha256 in first.render()
+    anchor = first.head_sha256
+    assert verify_reports(tmp_path, expect_heads=[anchor]).ok  # nothing changed
+    publish_fake(tmp_path, "2026-Q4")  # a later publish keeps the old anchor in the chain
+    assert verify_reports(tmp_path, expect_heads=[anchor]).ok
+    # Roll back: remove the two newest reports and point the head back to 2026-Q2.
+    shutil.rmtree(tmp_path / "2026-Q4")
+    shutil.rmtree(tmp_path / "2026-Q3")
+    (tmp_path / HEAD_FILE).write_bytes(head_after_q2)
+    assert verify_reports(tmp_path).ok  # nothing inside the folder can tell
+    anchored = verify_reports(tmp_path, expect_heads=[anchor])
+    assert not anchored.ok
+    assert any(anchor in p and "rolled back" in p for p in anchored.problems)

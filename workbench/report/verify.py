@@ -21,6 +21,7 @@ Checks, and the exact thing each names when it fails (an *error*, exit 1):
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,8 @@ class VerifyResult:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     chain: list[str] = field(default_factory=list)  # head first: "seq kind path"
+    chain_sha256: list[str] = field(default_factory=list)  # head first
+    head_sha256: str | None = None
     seconds: float = 0.0
     files_hashed: int = 0
 
@@ -70,6 +73,9 @@ class VerifyResult:
         lines += [f"  note {n}" for n in self.notes]
         if self.chain:
             lines.append("  chain (newest first): " + " ← ".join(self.chain))
+        if self.head_sha256:
+            lines.append(f"  head sha256 {self.head_sha256} (keep it outside this folder; "
+                         "verify --expect-head checks against it)")
         if self.warnings and not self.strict:
             lines.append(
                 f"{len(self.warnings)} warning(s) (inputs changed; --strict makes them fail)")
@@ -144,6 +150,7 @@ def _walk(result: VerifyResult, reports_dir: Path, entries: dict[str, Entry],
         return
     seen: set[str] = set()
     sha, expected_seq = head.get("sha256"), head.get("sequence")
+    result.head_sha256 = sha
     referrer, target = HEAD_FILE, head.get("path")
     while sha:
         if sha in seen:
@@ -167,6 +174,7 @@ def _walk(result: VerifyResult, reports_dir: Path, entries: dict[str, Entry],
                 f"(linked from {referrer}): the chain is out of order"
             )
         result.chain.append(f"{entry.sequence} {entry.kind} {entry.path}")
+        result.chain_sha256.append(sha)
         prev = entry.previous
         if not prev:
             if entry.sequence != 1:
@@ -189,9 +197,16 @@ def _walk(result: VerifyResult, reports_dir: Path, entries: dict[str, Entry],
             )
 
 
-def verify_reports(reports_dir: str | Path, *, strict: bool = False) -> VerifyResult:
+def verify_reports(reports_dir: str | Path, *, strict: bool = False,
+                   expect_heads: Sequence[str] = ()) -> VerifyResult:
     """Re-hash every report folder (published and superseded), its inputs, and walk
     the chain. Staging and ``.failed/`` folders are not checked.
+
+    ``expect_heads``: head hashes recorded *outside* the folder after earlier runs
+    (mail, a second system, a WORM bucket). Each must still be in the chain walked
+    from today's head: editing the newest report together with its manifest hash and
+    the head, or deleting it and pointing the head back, changes or drops the hash
+    an operator kept, which nothing inside the folder can forge.
     """
     started = time.perf_counter()
     reports_dir = Path(reports_dir).resolve()
@@ -224,5 +239,12 @@ def verify_reports(reports_dir: str | Path, *, strict: bool = False) -> VerifyRe
         deleted = ", ".join(g["path"] for g in entry.data.get("deleted") or []) or "nothing"
         result.notes.append(f"{name}: pruned on {entry.data.get('created_at')}: {deleted}")
     _walk(result, reports_dir, entries, pruned)
+    for anchor in expect_heads:
+        anchor = anchor.strip().lower()
+        if anchor and anchor not in result.chain_sha256:
+            result.problems.append(
+                f"the head hash kept outside the folder, {anchor}, is not in the chain "
+                f"(today's head is {result.head_sha256}): a published report was rewritten, "
+                "removed or rolled back")
     result.seconds = time.perf_counter() - started
     return result
