@@ -334,7 +334,8 @@ def test_a_notebook_that_writes_no_findings_has_failed(tmp_path, fake_source, no
 @pytest.mark.xdist_group("report-kernels")
 def test_findings_of_another_analysis_fail_the_report(tmp_path, fake_source, notebooks):
     out = tmp_path / "reports"
-    with pytest.raises(ReportError, match=r"assembling the outputs: .*analysis that did not write"):
+    with pytest.raises(ReportError,
+                       match=r"assembling the outputs failed: .*analysis that did not write"):
         run_report(
             fake_source, PERIOD, out, analyses=["tiering"],
             notebooks_dir=notebooks(tiering="foreign")
@@ -437,3 +438,29 @@ def test_a_password_in_the_source_uri_is_written_nowhere(tmp_path, fake_source, 
     assert not any("s3cret" in line for line in lines)
     assert seen == ["postgresql://crm@127.0.0.1:5432/crm?sslmode=disable"] * 2
     assert "PGPASSWORD" not in os.environ  # restored after the run
+
+
+@pytest.mark.xdist_group("report-kernels")
+def test_an_input_swapped_during_the_run_publishes_nothing(tmp_path, fake_source, notebooks,
+                                                           monkeypatch):
+    """Issue #15: inputs were hashed at publish time, so a file swapped while the
+    notebooks ran was recorded with its new hash and verify said ok."""
+    from workbench.report import manifest as mf
+
+    orders = fake_source / "orders.csv"
+    monkeypatch.setattr(
+        run_module, "_validate_source",
+        lambda source, *args, **kwargs: run_module.ValidSource(
+            {"orders": orders}, SUBSIDIARIES, {"orders": mf.file_entry(orders)}))
+    real_run = run_module._run_notebooks
+
+    def run_and_swap(run, staging):
+        out = real_run(run, staging)
+        orders.write_text("order_id\nO-SWAPPED\n", encoding="utf-8")
+        return out
+
+    monkeypatch.setattr(run_module, "_run_notebooks", run_and_swap)
+    out = tmp_path / "reports"
+    with pytest.raises(ReportError, match=r"inputs changed during the run: orders .* changed"):
+        run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=notebooks())
+    assert not (out / PERIOD).exists()

@@ -138,7 +138,7 @@ def build_manifest(
     period: Period,
     parameters: Mapping[str, Any],
     source_uri: str,
-    input_files: Mapping[str, str | Path],
+    input_files: Mapping[str, str | Path | Mapping[str, Any]],
     folder: str | Path,
     analyses: Mapping[str, Mapping[str, Any]],
     previous: Mapping[str, Any] | None,
@@ -159,7 +159,9 @@ def build_manifest(
         "parameters": dict(parameters),
         "source": {
             "uri": source_uri,
-            "input_files": {t: file_entry(p) for t, p in sorted(input_files.items())},
+            # an entry already made (hashed when the run read the input) is kept as is
+            "input_files": {t: dict(p) if isinstance(p, Mapping) else file_entry(p)
+                            for t, p in sorted(input_files.items())},
         },
         "packages": package_versions(),
         "code": code_version(),

@@ -40,6 +40,7 @@ customers owed a refund when the pricing analysis published ``refunds``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import importlib
 import os
@@ -179,6 +180,19 @@ class ValidSource:
 
     input_files: dict[str, Path]
     subsidiaries: pl.DataFrame
+    #: each input file's path, sha256 and size, taken before any notebook read it
+    input_entries: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def changed_inputs(self) -> list[str]:
+        """Inputs that differ now from when the run validated them (or are gone)."""
+        changed = []
+        for table, entry in sorted(self.input_entries.items()):
+            path = Path(entry["path"])
+            if not path.is_file():
+                changed.append(f"{table} ({path}) was deleted")
+            elif mf.sha256_file(path) != entry["sha256"]:
+                changed.append(f"{table} ({path}) changed (sha256 differs)")
+        return changed
 
 
 def _validate_source(source: str, period: Period, analyses: Sequence[str],
@@ -199,7 +213,8 @@ def _validate_source(source: str, period: Period, analyses: Sequence[str],
         raise ReportError(str(exc)) from exc
     except (OSError, ValueError) as exc:
         raise ReportError(f"source {source} could not be read: {exc}") from exc
-    return ValidSource(files, subsidiaries)
+    entries = {t: mf.file_entry(p) for t, p in files.items()}  # before any notebook reads
+    return ValidSource(files, subsidiaries, entries)
 
 
 def _kernel_manager_class(log_path: Path) -> type:
@@ -603,6 +618,9 @@ def _run_locked(run: _Run) -> Path:
         except Exception as exc:  # noqa: BLE001 - keep the notebooks, publish nothing
             _fail(out, staging, p, f"assembling the outputs failed: {exc}")
         shutil.rmtree(staging / ".parts")
+        changed = run.source.changed_inputs()
+        if changed:  # the manifest must vouch only for what the notebooks analysed
+            _fail(out, staging, p, "inputs changed during the run: " + "; ".join(changed))
         try:
             privacy.assert_clean(staging, privacy.personal_values(run.src))
         except privacy.PrivacyError as exc:
@@ -612,7 +630,8 @@ def _run_locked(run: _Run) -> Path:
         def make_manifest(**link: Any) -> dict[str, Any]:
             return mf.build_manifest(
                 period=p, parameters=run.manifest_parameters(), source_uri=run.src,
-                input_files=run.source.input_files, folder=staging,
+                input_files=run.source.input_entries or run.source.input_files,
+                folder=staging,
                 analyses={r.analysis: r.manifest_entry() for r in runs}, **link,
             )
 

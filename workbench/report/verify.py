@@ -124,7 +124,7 @@ def _check_inputs(result: VerifyResult, name: str, manifest: dict[str, Any]) -> 
     for table, info in sorted(files.items()):
         path = Path(info.get("path", ""))
         if not path.is_file():
-            result.notes.append(f"{name}: input {table} ({path}) is no longer present, not checked")
+            result.warnings.append(f"{name}: input {table} ({path}) is no longer present")
             continue
         result.files_hashed += 1
         if sha256_file(path) != info.get("sha256"):
