@@ -333,3 +333,19 @@ def test_small_sample_stays_under_20_mb(tmp_path: Path) -> None:
         assert committed == json.loads((tmp_path / GROUND_TRUTH_FILE).read_text(encoding="utf-8"))
         for name in TABLES:
             assert _read(COMMITTED, name).equals(_read(tmp_path, name)), name
+
+
+def test_samples_refuse_a_folder_they_did_not_write(tmp_path, capsys):
+    """Issue #15: ``workbench samples --out`` into a real source replaced its tables."""
+    from workbench.cli import main
+
+    real = tmp_path / "crm"
+    real.mkdir()
+    (real / "orders.parquet").write_bytes(b"the company's real orders")
+    assert main(["samples", "--out", str(real), "--scale", "tiny"]) == 1
+    assert "not written by `workbench samples`" in capsys.readouterr().err
+    assert (real / "orders.parquet").read_bytes() == b"the company's real orders"
+    # an empty folder, or one an earlier run wrote, is fine
+    ours = tmp_path / "sample"
+    assert main(["samples", "--out", str(ours), "--scale", "tiny"]) == 0
+    assert main(["samples", "--out", str(ours), "--scale", "tiny", "--seed", "8"]) == 0

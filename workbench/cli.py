@@ -27,9 +27,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_samples(args: argparse.Namespace) -> int:
     from workbench.samples import generate
 
-    truth = generate(
-        Path(args.out), seed=args.seed, scale=args.scale, clean=args.clean, fmt=args.format
-    )
+    try:
+        truth = generate(
+            Path(args.out), seed=args.seed, scale=args.scale, clean=args.clean, fmt=args.format
+        )
+    except (ValueError, OSError) as exc:
+        print(f"samples failed: {exc}", file=sys.stderr)
+        return 1
     counts = truth.get("row_counts", {})
     listed = ", ".join(f"{k}={v}" for k, v in counts.items())
     print(f"wrote {len(counts)} tables to {args.out}: {listed}")

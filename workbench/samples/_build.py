@@ -83,6 +83,29 @@ def scan(folder: Path, name: str, fmt: Format) -> pl.LazyFrame:
     return pl.scan_csv(path, schema=TABLES[name].schema)
 
 
+def _refuse_foreign(target: Path) -> None:
+    """Refuse to write into a non-empty folder that an earlier ``generate`` did not
+    write (it has no ground truth of ours): ``--out`` pointed at a real source would
+    have its tables replaced by generated ones.
+    """
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ValueError(f"{target} exists and is not a folder")
+    if not any(target.iterdir()):
+        return
+    truth = target / GROUND_TRUTH_FILE
+    try:
+        ours = {"seed", "scale", "rules"} <= set(json.loads(truth.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        ours = False
+    if not ours:
+        raise ValueError(
+            f"{target} is not empty and was not written by `workbench samples` (no sample "
+            f"{GROUND_TRUTH_FILE} in it); refusing to replace its tables — choose an empty "
+            "or new folder")
+
+
 def generate(
     out: str | os.PathLike[str],
     *,
@@ -100,6 +123,7 @@ def generate(
     size = C.SCALES[scale]
     period = parse_period(C.REFERENCE_PERIOD)
     target = Path(out)
+    _refuse_foreign(target)
     target.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
