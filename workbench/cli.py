@@ -55,6 +55,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             lang=args.lang,
             tolerance_days=args.freshness_days,
             registry_days=args.registry_days,
+            world_readable=args.world_readable,
         )
     except ReportError as exc:
         print(f"report failed: {exc}", file=sys.stderr)
@@ -146,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--analyses", nargs="*", choices=list(ANALYSES))
     p.add_argument("--parameters", metavar="YAML",
                    help="analysis parameters: a YAML file mapping analysis → {parameter: value}")
+    p.add_argument("--world-readable", action="store_true",
+                   help="publish readable by every account (default: owner and group only)")
     p.add_argument("--freshness-days", type=int, default=7, metavar="DAYS",
                    help="orders/complaints must reach the period end less DAYS (default 7)")
     p.add_argument("--registry-days", type=int, default=31, metavar="DAYS",

@@ -464,3 +464,31 @@ def test_an_input_swapped_during_the_run_publishes_nothing(tmp_path, fake_source
     with pytest.raises(ReportError, match=r"inputs changed during the run: orders .* changed"):
         run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=notebooks())
     assert not (out / PERIOD).exists()
+
+
+@pytest.mark.xdist_group("report-kernels")
+def test_a_published_report_is_not_world_readable(tmp_path, fake_source, notebooks):
+    folder = run_report(fake_source, PERIOD, tmp_path / "reports", analyses=["sla"],
+                        notebooks_dir=notebooks())
+    modes = {p.relative_to(folder).as_posix(): p.stat().st_mode & 0o777
+             for p in [folder, *folder.rglob("*")]}
+    assert modes["."] == 0o750 and modes["manifest.json"] == 0o640
+    assert all(m & 0o007 == 0 for m in modes.values()), modes
+
+
+@pytest.mark.parametrize("blocker", ["file", "read-only"])
+def test_an_out_that_cannot_be_written_is_a_clean_error(tmp_path, fake_source, notebooks,
+                                                         blocker):
+    """Issue #15: --out that is a file or on a read-only mount gave a traceback."""
+    if blocker == "file":
+        out = tmp_path / "reports"
+        out.write_text("not a folder", encoding="utf-8")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes through a read-only mode")
+        parent = tmp_path / "ro"
+        parent.mkdir()
+        parent.chmod(0o500)
+        out = parent / "reports"
+    with pytest.raises(ReportError, match=r"cannot write the report under .*nothing was published"):
+        run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=notebooks())

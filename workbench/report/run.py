@@ -346,6 +346,13 @@ def _publish_tables(parts: Path, analyses: Sequence[str], staging: Path) -> None
             pl.DataFrame(schema=schema).write_parquet(staging / f"{name}.parquet")
 
 
+def _owner_and_group_only(folder: Path) -> None:
+    """Folders 0750 and files 0640 under ``folder`` (itself included)."""
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o750 if path.is_dir() else 0o640)
+
+
 def _fail(out: Path, staging: Path, period: Period, message: str) -> None:
     """Keep the executed notebooks for inspection, drop staging, raise."""
     notebooks = sorted(staging.glob("*.ipynb")) if staging.exists() else []
@@ -353,11 +360,14 @@ def _fail(out: Path, staging: Path, period: Period, message: str) -> None:
     where = ""
     if notebooks:
         failed = _unique(out / FAILED_DIR / f"{period.label}-{_utc_stamp()}")
-        failed.mkdir(parents=True)
-        for nb in notebooks:
-            shutil.move(str(nb), failed / nb.name)
-        (failed / "error.txt").write_text(message + "\n", encoding="utf-8")
-        where = f"\nexecuted notebooks kept in {failed}"
+        try:  # best effort: on a full disk keeping them must not hide the real error
+            failed.mkdir(parents=True)
+            for nb in notebooks:
+                shutil.move(str(nb), failed / nb.name)
+            (failed / "error.txt").write_text(message + "\n", encoding="utf-8")
+            where = f"\nexecuted notebooks kept in {failed}"
+        except OSError as exc:
+            where = f"\nthe executed notebooks could not be kept ({exc.strerror or exc})"
     shutil.rmtree(staging, ignore_errors=True)
     raise ReportError(f"{message}{where}\nnothing was published")
 
@@ -380,6 +390,7 @@ class _Run:
     lang: str
     say: Progress
     started: float
+    world_readable: bool = False
 
     def manifest_parameters(self) -> dict[str, Any]:
         return {
@@ -422,6 +433,7 @@ def run_report(
     lang: str = DEFAULT_LANG,
     tolerance_days: int = DEFAULT_TOLERANCE_DAYS,
     registry_days: int = DEFAULT_REGISTRY_DAYS,
+    world_readable: bool = False,
 ) -> Path:
     """Render the report of ``period`` from ``source`` into ``out/<period>/``.
 
@@ -462,6 +474,10 @@ def run_report(
         the orders / complaints an analysis reads must reach its end less
         ``tolerance_days``, the latest registry extract its end less
         ``registry_days`` (:mod:`workbench.freshness`); otherwise nothing is run.
+    world_readable
+        By default the published folder is readable by its owner and group only
+        (folders 0750, files 0640): evidence about named customers is not for every
+        account on the machine.
 
     Returns
     -------
@@ -506,9 +522,9 @@ def run_report(
                                  registry_days=registry_days)  # read-only: never touches `out`
         say(f"source ok: {src} ({len(valid.input_files)} input files)")
         run = _Run(src, valid, p, out, final, chosen, checked, nb_dir, replace, timeout_s,
-                   kernel_name, lang, say, started)
-        out.mkdir(parents=True, exist_ok=True)
+                   kernel_name, lang, say, started, world_readable)
         try:
+            out.mkdir(parents=True, exist_ok=True)
             with chain.period_lock(out, p.label):
                 return _run_locked(run)
         except chain.LockedError as exc:
@@ -516,6 +532,10 @@ def run_report(
                 f"another run of {p.label} is in progress, not starting: {exc}") from exc
         except chain.UnsafeLockError as exc:
             raise ReportError(str(exc)) from exc
+        except OSError as exc:  # a file in the way, a read-only mount, a full disk
+            raise ReportError(
+                f"cannot write the report under {out}: {exc.strerror or exc} "
+                f"({type(exc).__name__}); nothing was published") from exc
 
 
 def _latest(source: str | Path, analyses: Sequence[str], **tolerances: int) -> Period:
@@ -635,10 +655,14 @@ def _run_locked(run: _Run) -> Path:
                 analyses={r.analysis: r.manifest_entry() for r in runs}, **link,
             )
 
+        if not run.world_readable:
+            _owner_and_group_only(staging)
         try:
             superseded = chain.publish(out, staging, final, make_manifest, replace=run.replace)
         except (OSError, ValueError) as exc:
             raise ReportError(f"could not publish {final}: {exc}; nothing was published") from exc
+        if not run.world_readable:
+            _owner_and_group_only(final)  # the manifest, written by publish, too
         if superseded is not None:
             run.say(f"previous report moved to {superseded} (kept in the chain)")
         run.say(f"{len(findings)} findings, {time.perf_counter() - run.started:.1f} s in all")
