@@ -899,3 +899,16 @@ def test_cli_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["validate", "--source", str(bad)]) == 1
     out = capsys.readouterr().out
     assert "orders.channel: 1 row must be one of" in out and "'fax'" in out
+
+
+@pytest.mark.parametrize("password", ["pa/ss", "p@ss", "a/b@c:d", "s3cret"])
+def test_a_password_with_unencoded_slash_or_at_never_shows(password):
+    """Issue #15: a pattern that stopped at the first / or @ printed the rest."""
+    from workbench.sources import redact_uri, split_password
+
+    uri = f"postgresql://crm:{password}@db.example:5432/crm?sslmode=require"
+    shown = redact_uri(uri)
+    assert password not in shown and "pa" not in shown.split("@db")[0].split("crm:")[1]
+    assert shown == "postgresql://crm:***@db.example:5432/crm?sslmode=require"
+    assert split_password(uri) == ("postgresql://crm@db.example:5432/crm?sslmode=require",
+                                   password)

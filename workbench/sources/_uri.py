@@ -5,8 +5,26 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-_PASSWORD_IN_AUTHORITY = re.compile(r"^([a-z0-9+.-]+://[^/@:?#]*:)([^@/]*)@", re.IGNORECASE)
-_PASSWORD_IN_QUERY = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
+_PASSWORD_IN_QUERY = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+
+
+def _userinfo(uri: str) -> tuple[int, int, int] | None:
+    """``(start of user, start of password, end of userinfo)`` offsets in ``uri``, or
+    None. Parsed, not matched: the userinfo is everything between ``://`` and the
+    *last* ``@`` before the query, so a password holding an unencoded ``/`` or ``@``
+    (``crm:pa/ss@word@db``) is still found whole — a pattern that stops at the first
+    ``/`` or ``@`` printed the rest of such a password in error messages.
+    """
+    scheme_end = uri.find("://")
+    if scheme_end <= 0 or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", uri[:scheme_end]):
+        return None
+    start = scheme_end + 3
+    stop = min([i for i in (uri.find("?", start), uri.find("#", start)) if i >= 0] or [len(uri)])
+    at = uri.rfind("@", start, stop)
+    if at < 0:
+        return None
+    colon = uri.find(":", start, at)
+    return (start, colon + 1, at) if colon >= 0 else None
 
 
 def redact_uri(uri: str) -> str:
@@ -14,8 +32,14 @@ def redact_uri(uri: str) -> str:
 
     >>> redact_uri("postgresql://crm:s3cret@db:5432/crm?sslmode=require&password=x")
     'postgresql://crm:***@db:5432/crm?sslmode=require&password=***'
+    >>> redact_uri("postgresql://crm:pa/ss@wo@rd@db/crm")
+    'postgresql://crm:***@db/crm'
     """
-    return _PASSWORD_IN_QUERY.sub(r"\1***", _PASSWORD_IN_AUTHORITY.sub(r"\1***@", uri))
+    info = _userinfo(uri)
+    if info:
+        _, pw_start, at = info
+        uri = uri[:pw_start] + "***" + uri[at:]
+    return _PASSWORD_IN_QUERY.sub(r"\1***", uri)
 
 
 def split_password(uri: str) -> tuple[str, str | None]:
@@ -24,17 +48,20 @@ def split_password(uri: str) -> tuple[str, str | None]:
 
     >>> split_password("postgresql://crm:s%40cret@db:5432/crm?sslmode=require")
     ('postgresql://crm@db:5432/crm?sslmode=require', 's@cret')
+    >>> split_password("postgresql://crm:pa/ss@wo@rd@db/crm")
+    ('postgresql://crm@db/crm', 'pa/ss@wo@rd')
     >>> split_password("postgresql://db/crm?password=x&sslmode=require")
     ('postgresql://db/crm?sslmode=require', 'x')
     >>> split_password("data/samples")
     ('data/samples', None)
     """
     password: str | None = None
-    m = _PASSWORD_IN_AUTHORITY.match(uri)
-    if m:
-        password = unquote(m.group(2))
-        uri = m.group(1)[:-1] + "@" + uri[m.end():]
-    q = re.search(r"([?&])password=([^&]*)(&?)", uri, re.IGNORECASE)
+    info = _userinfo(uri)
+    if info:
+        _, pw_start, at = info
+        password = unquote(uri[pw_start:at])
+        uri = uri[:pw_start - 1] + uri[at:]
+    q = re.search(r"([?&])password=([^&#]*)(&?)", uri, re.IGNORECASE)
     if q:
         password = unquote(q.group(2))
         keep = q.group(1) if q.group(3) else ""
