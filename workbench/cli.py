@@ -74,6 +74,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"verify failed: cannot read {path}: {exc}", file=sys.stderr)
             return 1
+    if args.recover:
+        from workbench.report.chain import chain_lock
+        from workbench.report.intent import recover
+
+        if Path(args.reports).is_dir():
+            with chain_lock(Path(args.reports)):
+                done = recover(Path(args.reports))
+            print(done or "no interrupted publish to recover")
     result = verify_reports(Path(args.reports), strict=args.strict, expect_heads=anchors)
     print(result.render())
     return 0 if result.ok else 1
@@ -162,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("reports", nargs="?", default="reports")
     p.add_argument("--strict", action="store_true",
                    help="also fail when an input file changed since its report")
+    p.add_argument("--recover", action="store_true",
+                   help="first finish or roll back an interrupted publish (takes the chain lock)")
     p.add_argument("--expect-head", action="append", metavar="SHA256",
                    help="a head hash printed by an earlier verify and kept elsewhere; it "
                    "must still be in the chain (repeatable)")

@@ -286,10 +286,12 @@ def publish(
     is renamed to ``final`` and the head moves to the new manifest. Returns where
     the replaced report went (or None).
     """
+    from workbench.report.intent import publish_steps, recover
     from workbench.report.manifest import write_manifest
 
     reports_dir = Path(reports_dir)
     with chain_lock(reports_dir):
+        recover(reports_dir)  # an earlier publish killed half-way: finish or roll back
         superseded_to = None
         if final.exists():
             if not replace:
@@ -309,14 +311,5 @@ def publish(
             supersedes=supersedes,
         )
         write_manifest(manifest, staging / MANIFEST_FILE)
-        if superseded_to is not None:
-            superseded_to.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(final, superseded_to)
-        try:
-            os.rename(staging, final)
-        except OSError:
-            if superseded_to is not None:
-                os.rename(superseded_to, final)
-            raise
-        write_head(reports_dir, final / MANIFEST_FILE, "report")
+        publish_steps(reports_dir, staging, final, superseded_to)
     return superseded_to

@@ -47,11 +47,17 @@ class PruneResult:
     deleted: list[str] = field(default_factory=list)  # relative paths
     kept: list[str] = field(default_factory=list)
     tombstone: str | None = None
+    recovered: str | None = None  # an interrupted publish finished or rolled back
+    staging_removed: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         """What ``workbench prune`` prints."""
         verb = "would delete" if self.dry_run else "deleted"
         lines = [f"retention: keep every report whose period ends on or after {self.cutoff}"]
+        if self.recovered:
+            lines.append(f"  {self.recovered}")
+        lines += [f"  removed the staging folder of a killed run: {n}"
+                  for n in self.staging_removed]
         lines += [f"  {verb} {p}" for p in self.deleted] or ["  nothing to delete"]
         lines.append(f"  kept {len(self.kept)} report folder(s)")
         if self.tombstone:
@@ -91,6 +97,13 @@ def prune_reports(
     if not reports_dir.is_dir():
         return result
     with chain_lock(reports_dir):
+        from workbench.report.intent import recover
+
+        if not dry_run:
+            from workbench.report.staging import remove_stale_staging
+
+            result.recovered = recover(reports_dir)
+            result.staging_removed = remove_stale_staging(reports_dir)
         doomed: list[tuple[Path, dict[str, Any]]] = []
         candidates = list(report_folders(reports_dir))
         failed = reports_dir / FAILED_DIR

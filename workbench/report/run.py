@@ -70,12 +70,12 @@ from workbench.labels import DEFAULT_LANG, check_lang
 from workbench.periods import Period, parse_period
 from workbench.report import chain
 from workbench.report import manifest as mf
+from workbench.report.staging import STAGING_PREFIX
 
 NOTEBOOKS_ENV = "WORKBENCH_NOTEBOOKS"
 KERNEL_NAME = "python3"
 FINDINGS_CSV = "findings.csv"
 DASHBOARD_FILE = "dashboard.html"
-STAGING_PREFIX = ".staging-"
 FAILED_DIR = chain.FAILED_DIR
 SUPERSEDED_DIR = chain.SUPERSEDED_DIR
 #: Published tables every report holds, with their contract schema: an analysis

@@ -197,6 +197,27 @@ def _walk(result: VerifyResult, reports_dir: Path, entries: dict[str, Entry],
             )
 
 
+def _leftovers(result: VerifyResult, reports_dir: Path) -> None:
+    """An interrupted publish (its intent record) and staging folders of killed runs."""
+    from workbench.report.intent import INTENT_FILE, read_intent
+    from workbench.report.staging import stale_staging
+
+    try:
+        intent = read_intent(reports_dir)
+    except (OSError, ValueError) as exc:
+        result.problems.append(f"{INTENT_FILE}: unreadable ({exc})")
+        intent = None
+    if intent is not None:
+        result.problems.append(
+            f"an interrupted publish of {intent.get('final')} is pending; the next "
+            "`workbench report` or `workbench prune`, or `workbench verify --recover`, "
+            "finishes or rolls it back")
+    for folder in stale_staging(reports_dir):
+        result.warnings.append(
+            f"{folder.name}: staging folder of a run that was killed (not privacy-checked); "
+            "`workbench prune` removes it")
+
+
 def verify_reports(reports_dir: str | Path, *, strict: bool = False,
                    expect_heads: Sequence[str] = ()) -> VerifyResult:
     """Re-hash every report folder (published and superseded), its inputs, and walk
@@ -239,6 +260,7 @@ def verify_reports(reports_dir: str | Path, *, strict: bool = False,
         deleted = ", ".join(g["path"] for g in entry.data.get("deleted") or []) or "nothing"
         result.notes.append(f"{name}: pruned on {entry.data.get('created_at')}: {deleted}")
     _walk(result, reports_dir, entries, pruned)
+    _leftovers(result, reports_dir)
     for anchor in expect_heads:
         anchor = anchor.strip().lower()
         if anchor and anchor not in result.chain_sha256:
