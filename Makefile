@@ -41,8 +41,12 @@ $(STAMP): pyproject.toml requirements/lock.txt
 install: $(STAMP)  ## create .venv, install the workbench (first use only), set up nbstripout
 	$(GIT_FILTER)
 
-report: $(STAMP)  ## render the latest complete quarter from data/samples (PERIOD=, SOURCE=, OUT=)
-	$(BIN)/workbench report --source $(SOURCE) --period $(PERIOD) --out $(OUT) --replace
+# --replace only for the committed sample (re-rendering it is harmless); a published
+# report of any other source is replaced only when asked: make report REPLACE=--replace
+REPLACE ?= $(if $(filter data/samples data/samples/,$(SOURCE)),--replace,)
+
+report: $(STAMP)  ## render the latest complete quarter from data/samples (PERIOD=, SOURCE=, OUT=, REPLACE=)
+	$(BIN)/workbench report --source $(SOURCE) --period $(PERIOD) --out $(OUT) $(REPLACE)
 
 test: lint  ## lint, then run the whole test suite, notebooks included
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -69,3 +69,4 @@ def test_exact_pins_agree_with_the_lock_file() -> None:
     exact = {name: bound for name, bound in _pyproject().items() if bound.startswith("==")}
     assert {"ruff", "nbstripout"} <= set(exact)
     assert {name: lock[name] for name in exact} == exact
+

@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true",
                    help="replace an existing report of the period")
     p.add_argument("--analyses", nargs="*", choices=list(ANALYSES))
-    p.add_argument("--parameters", metavar="YAML",
+    p.add_argument("--parameters", "--params", metavar="YAML",
                    help="analysis parameters: a YAML file mapping analysis → {parameter: value}")
     p.add_argument("--world-readable", action="store_true",
                    help="publish readable by every account (default: owner and group only)")
