@@ -228,3 +228,19 @@ def test_summary_says_a_thing_found_by_several_rules_counts_once():
     assert "登记状态否决（registry_knockout）1 项，¥1,000.00 信用敞口" in text
     single = re.sub(r"<[^>]+>", "", summary_html(credit.tail(1), "credit", "2026-Q3"))
     assert "只计一次" not in single
+
+
+@pytest.mark.parametrize(("analysis", "metric"), [("pricing", "orders_in_period"),
+                                                   ("sla", "complaints_received"),
+                                                   ("tiering", "customers_in_scope")])
+def test_a_period_with_nothing_to_judge_is_not_called_clean(analysis, metric):
+    """Issue #15: a period with no orders read "未发现问题" (no problems found)."""
+    from workbench.report.render import summary_html
+
+    none = _findings().head(0)
+    empty = summary_html(none, analysis, "2024-Q3", metrics={metric: 0})
+    assert "无可评估的内容" in empty and "未发现问题”的结论" in empty
+    english = summary_html(none, analysis, "2024-Q3", lang="en", metrics={metric: 0})
+    assert "nothing could be judged" in english
+    judged = summary_html(none, analysis, "2026-Q3", metrics={metric: 120})
+    assert "未发现问题。" in judged

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -165,9 +166,20 @@ def _rule_parts(by_rule: dict[str, dict[str, Any]], titles: dict[str, str],
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
-def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: str = "zh") -> str:
+#: analysis → (its metric counting what it judged, why there is nothing, zh / en): a
+#: period with none of it is said plainly, never "no problems found".
+NOTHING_TO_JUDGE: dict[str, tuple[str, str, str]] = {
+    "tiering": ("customers_in_scope", "本期没有需评估的客户", "there are no customers to judge"),
+    "pricing": ("orders_in_period", "本期没有订单", "there are no orders in the period"),
+    "sla": ("complaints_received", "本期没有收到投诉", "no complaints were received in the period"),
+}
+
+
+def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: str = "zh",
+                 metrics: Mapping[str, Any] | None = None) -> str:
     """One paragraph: how many findings by severity and rule, and the money per kind
-    (never added across kinds; a breakdown rule's money marked as such).
+    (never added across kinds; a breakdown rule's money marked as such). With the
+    analysis's ``metrics``, a period in which it had nothing to judge says so instead.
     """
     e = _html.escape
     name = ANALYSIS_TITLES[lang].get(analysis, analysis)
@@ -176,7 +188,14 @@ def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: st
     titles = {r.code: (r.title_zh if lang == "zh" else r.title_en) for r in rules_for(analysis)}
     parts = _rule_parts(_by_rule(findings), titles, lang)
     money = _money_phrase(findings, analysis, lang)
-    if lang == "zh":
+    key, why_zh, why_en = NOTHING_TO_JUDGE.get(analysis, ("", "", ""))
+    empty = bool(key) and metrics is not None and metrics.get(key) == 0
+    if empty:
+        text = (f"本期（{e(period)}）{e(name)}分析<b>无可评估的内容</b>：{why_zh}，"
+                "因此这不是“未发现问题”的结论。" if lang == "zh" else
+                f"{e(name)}, {e(period)}: <b>nothing could be judged</b>: {why_en}; this is "
+                "not a clean result.")
+    elif lang == "zh":
         if not findings.height:
             text = f"本期（{e(period)}）{e(name)}分析未发现问题。"
         else:
@@ -239,6 +258,7 @@ def notebook_to_html(
     analysis: str | None = None,
     period: str = "",
     lang: str = "zh",
+    metrics: Mapping[str, Any] | None = None,
 ) -> str:
     """Export an executed notebook (node or path) to offline HTML without code.
 
@@ -255,7 +275,7 @@ def notebook_to_html(
         html = html.replace('<html lang="zh"', f'<html lang="{lang}"', 1)
     if findings is not None and analysis:
         mine = findings.filter(pl.col("analysis") == analysis)
-        html = _insert(html, summary_html(mine, analysis, period, lang=lang),
+        html = _insert(html, summary_html(mine, analysis, period, lang=lang, metrics=metrics),
                        rules_table_html(mine, analysis, lang=lang))
     refs = external_references(html)
     if refs:
@@ -272,12 +292,13 @@ def render_notebook(
     analysis: str | None = None,
     period: str = "",
     lang: str = "zh",
+    metrics: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``notebook`` (executed) as offline HTML to ``html_path`` (UTF-8)."""
     html_path = Path(html_path)
     html_path.write_text(
         notebook_to_html(notebook, title=title, findings=findings, analysis=analysis,
-                         period=period, lang=lang),
+                         period=period, lang=lang, metrics=metrics),
         encoding="utf-8",
     )
     return html_path
