@@ -312,3 +312,21 @@ def test_verify_prints_the_head_and_an_anchor_kept_elsewhere_catches_a_rollback(
     anchored = verify_reports(tmp_path, expect_heads=[anchor])
     assert not anchored.ok
     assert any(anchor in p and "rolled back" in p for p in anchored.problems)
+
+
+def test_a_deleted_superseded_report_is_the_one_blamed(tmp_path):
+    """Issue #15: deleting a superseded report also blamed 2026-Q2, which is intact."""
+    import shutil
+
+    from workbench.report.verify import verify_reports
+
+    publish_fake(tmp_path, "2026-Q2")
+    publish_fake(tmp_path, "2026-Q3", {"findings.csv": "old\n"})
+    publish_fake(tmp_path, "2026-Q3", {"findings.csv": "new\n"}, replace=True)
+    gone = next((tmp_path / ".superseded").iterdir())
+    shutil.rmtree(gone)
+    result = verify_reports(tmp_path)
+    assert not result.ok
+    assert len(result.problems) == 1 and gone.name in result.problems[0]
+    assert "which is missing" in result.problems[0]
+    assert not any("2026-Q2" in p for p in result.problems)

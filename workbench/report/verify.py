@@ -152,6 +152,7 @@ def _walk(result: VerifyResult, reports_dir: Path, entries: dict[str, Entry],
     sha, expected_seq = head.get("sha256"), head.get("sequence")
     result.head_sha256 = sha
     referrer, target = HEAD_FILE, head.get("path")
+    broken: str | None = None  # the entry whose loss cut the walk short
     while sha:
         if sha in seen:
             result.problems.append(f"{referrer}: the chain loops back to {target}")
@@ -166,6 +167,7 @@ def _walk(result: VerifyResult, reports_dir: Path, entries: dict[str, Entry],
                 )
             else:
                 result.problems.append(f"{referrer}: links to {target}, which is missing")
+            broken = str(target)
             break
         seen.add(sha)
         if entry.sequence != expected_seq:
@@ -191,7 +193,13 @@ def _walk(result: VerifyResult, reports_dir: Path, entries: dict[str, Entry],
                 f"{expected_seq}: the chain is out of order"
             )
     for sha, entry in sorted(entries.items(), key=lambda kv: kv[1].path):
-        if sha not in seen:
+        if sha in seen:
+            continue
+        if broken is not None and (entry.sequence or 0) < (expected_seq or 0):
+            # older than the lost entry: unreachable because of it, not itself at fault
+            result.notes.append(f"{entry.path}: not checked against the chain, which cannot "
+                                f"reach it past the missing or changed {broken}")
+        else:
             result.problems.append(
                 f"{entry.path}: is not in the chain (no later entry or {HEAD_FILE} links to it)"
             )
