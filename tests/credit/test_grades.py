@@ -202,3 +202,41 @@ def test_migration_matrix() -> None:
     assert cell[("AAA", "AA")] == 1 and cell[("BB", "BB")] == 1
     assert cell[("A", "reject")] == 1 and cell[("new", "A")] == 1
     assert sum(cell.values()) == 4
+
+
+def test_pd_master_scale_of_the_policy() -> None:
+    """Each band's PD range follows from its min_score under the policy scaling; the
+    min_scores are rounded up, so each upper PD is just under the 1-2-5-10 % ladder."""
+    from workbench.credit._grades import load_policy, pd_bands, score_pd
+
+    bands = pd_bands(load_policy())
+    assert bands["grade"].to_list() == ["AAA", "AA", "A", "BBB", "BB"]
+    highs = bands["pd_high"].to_list()
+    for got, bound in zip(highs, [0.01, 0.02, 0.05, 0.10, 1.0], strict=True):
+        assert got <= bound and got == pytest.approx(bound, abs=5e-5)
+    assert bands["pd_low"].to_list() == [0.0, *highs[:-1]]
+    scaling = {"base_score": 600, "base_odds": 50, "pdo": 20}
+    assert score_pd(620, scaling) == pytest.approx(1 / 101)  # odds 100
+    assert score_pd(float("-inf"), scaling) == 1.0
+
+
+def test_score_bands_match_assign_grades() -> None:
+    import numpy as np
+    import polars as pl
+
+    from workbench.credit._grades import assign_grades, load_policy, score_bands
+
+    policy = load_policy()
+    scores = np.r_[np.linspace(500, 680, 181), np.nan]
+    scored = pl.DataFrame({
+        "customer_id": [str(i) for i in range(len(scores))],
+        "uscc": ["u"] * len(scores),
+        "score": pl.Series(scores).fill_nan(None), "pd": [0.1] * len(scores),
+        "score_reasons": [[] for _ in scores],
+    })
+    got = score_bands(scores, policy)
+    want = assign_grades(scored, policy)["band_grade"].to_list()
+    assert got[:-1] == want[:-1] and got[-1] is None
+    # Same odds, same band under another scaling.
+    other = score_bands(500 + (scores - 600) * 2, policy, base_score=500, base_odds=50, pdo=40)
+    assert other == got

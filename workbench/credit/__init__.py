@@ -19,15 +19,20 @@ Rules (see :data:`workbench.contract.RULES`), one builder each in ``_findings.py
   Y−1 after 30 June of year Y.
 
 Grades (contract ``credit_grades``): a monotone-WoE logistic :class:`Scorecard`
-(scikit-learn estimators) developed on features at T0 = end of P − 12 months
-with the 12-month default label (:func:`development_sample`), scoring every
+(scikit-learn estimators) developed only on features as of T0 − 12 months with
+the default label over (T0 − 12 months, T0] (T0 = end of P − 12 months;
+:func:`development_sample`, built from what was known before T0), scoring every
 enterprise on its features at the end of P; the credit policy
 (:func:`load_policy`, ``credit_policy.yaml``) turns points into grade, terms and
 limit, rejects knock-outs and unverifiable identities and caps suspended /
-moved-out / listed / overdue enterprises. Validation (``tables["validation"]``):
-AUC, Gini, KS in sample, cross-validated and out of time (the previous period's
-scorecard on this period's cohort), calibration, and PSI of the score and each
-feature. Headline numbers are in ``result.metrics``.
+moved-out / listed / overdue enterprises. An invoice not yet 90 days past due at
+the label date is undetermined, not good; customers with nothing else are left
+out and counted (:func:`sample_summary`). Validation (``tables["validation"]``):
+the headline AUC, Gini, KS, Brier score, reliability by PD decile and by grade
+against the PD master scale (Jeffreys intervals) only on the out-of-time sample
+(features as of T0, outcomes in (T0, end of P]; :func:`out_of_time_sample`);
+in-sample and cross-validated numbers on the development sample for comparison;
+PSI of the score and each feature. Headline numbers are in ``result.metrics``.
 
 Semantics chosen where the contract leaves room are stated in the docstrings of
 the private modules ``_registry``, ``_features`` and ``_grades``.
@@ -42,9 +47,13 @@ from workbench.credit._analysis import (
 )
 from workbench.credit._features import (
     FEATURES,
+    as_of,
     build_features,
     default_labels,
     development_sample,
+    out_of_time_sample,
+    sample_summary,
+    sample_windows,
 )
 from workbench.credit._findings import alerts
 from workbench.credit._grades import (
@@ -52,12 +61,16 @@ from workbench.credit._grades import (
     assign_grades,
     load_policy,
     migration_matrix,
+    pd_bands,
     write_credit_grades,
 )
 from workbench.credit._registry import registry_facts, registry_status_counts
 from workbench.credit._scorecard import MonotoneBinner, Scorecard
 from workbench.credit._uscc import check_uscc, check_usccs, is_valid_uscc, org_code_check
 from workbench.credit._validation import (
+    brier,
+    grade_reliability,
+    jeffreys_interval,
     ks_statistic,
     psi,
     raw_logistic_baseline,
@@ -76,22 +89,30 @@ __all__ = [
     "Scorecard",
     "alerts",
     "analyze",
+    "as_of",
     "assign_grades",
+    "brier",
     "build_features",
     "check_uscc",
     "check_usccs",
     "default_labels",
     "development_sample",
+    "grade_reliability",
     "is_valid_uscc",
+    "jeffreys_interval",
     "ks_statistic",
     "load_policy",
     "migration_matrix",
     "org_code_check",
+    "out_of_time_sample",
+    "pd_bands",
     "psi",
     "raw_logistic_baseline",
     "registry_facts",
     "registry_status_counts",
     "reliability_table",
     "roc_auc",
+    "sample_summary",
+    "sample_windows",
     "write_credit_grades",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from workbench.analysis import AnalysisResult, as_period
-from workbench.credit._features import enterprises
+from workbench.credit._features import enterprises, out_of_time_sample, sample_summary
 from workbench.credit._figures import all_figures
 from workbench.credit._findings import owners, raw_findings
 from workbench.credit._grades import (
@@ -106,17 +106,20 @@ def analyze(
     previous_grades
         The previous period's published ``credit_grades`` for the migration matrix;
         by default the previous period is graded again from ``frames`` (with its own
-        scorecard, as its report would have), which also gives the out-of-time
-        check: the previous period's scorecard scored on this period's
-        development cohort.
+        scorecard, as its report would have).
 
     Returns
     -------
     AnalysisResult
         ``tables["credit_grades"]`` (published) holds one grade per enterprise
-        customer; the other tables hold the evidence and the validation
-        (``validation`` by sample, ``scorecard`` when one could be developed,
-        ``notes`` on what could not be done); ``metrics`` the headline numbers.
+        customer; the other tables hold the evidence and the validation: the
+        scorecard is fitted on ``development`` (features as of T0 − 12 months,
+        outcomes up to T0) and judged on ``out_of_time`` (features as of T0,
+        outcomes in (T0, end of P]); ``samples`` counts both and the customers
+        left out; ``validation`` by sample (the headline is ``out_of_time``),
+        ``reliability`` and ``reliability_by_grade`` (out of time, against the PD
+        master scale), ``scorecard`` when one could be developed, ``notes`` on what
+        could not be done; ``metrics`` the headline numbers.
     """
     p = as_period(period)
     missing = [t for t in _REQUIRED if t not in frames]
@@ -144,15 +147,18 @@ def analyze(
     findings = make_findings(raw, analysis=ANALYSIS, period=p.label)
     lap("findings")
     prev_p = p.previous()
-    prev = grade_period(frames, prev_p.end.date(), ents_all, policy, params)
+    if previous_grades is None:
+        previous_grades = grade_period(frames, prev_p.end.date(), ents_all, policy, params).grades
     lap("grade_previous")
-    vtables, meta, notes = validate(g, prev, params)
+    oot = out_of_time_sample(frames, g.end, g.ents)
+    vtables, meta, notes = validate(g, oot, params, policy)
     lap("validation")
     if g.note:
         notes.insert(0, g.note)
-    prev_grades = previous_grades if previous_grades is not None else prev.grades
     tables = {
-        **_evidence(g, policy, prev_grades),
+        **_evidence(g, policy, previous_grades),
+        "out_of_time": oot,
+        "samples": sample_summary(frames, g.end, g.ents),
         **vtables,
         "notes": pl.DataFrame({"note": notes}, schema={"note": pl.String}),
     }
@@ -167,7 +173,10 @@ def analyze(
         tables=tables,
         figures=figures,
         parameters=params,
-        metrics=credit_metrics(findings, tables["credit_grades"], g.current, tables["validation"]),
+        metrics=credit_metrics(
+            findings, tables["credit_grades"], g.current, tables["validation"],
+            samples=tables["samples"], by_grade=tables.get("reliability_by_grade"),
+        ),
         timings_s=timings,
         published=PUBLISHED,
     )
@@ -219,11 +228,42 @@ def _number(value: Any) -> float | None:
     return None if value is None or math.isnan(value) else round(float(value), 6)
 
 
+def _validation_metrics(
+    validation: pl.DataFrame, samples: pl.DataFrame | None, by_grade: pl.DataFrame | None
+) -> dict[str, Any]:
+    """The scorecard's headline numbers: out of time only (``oot_*``), plus the
+    cross-validated AUC on the development sample for comparison, the sample sizes
+    and the customers left out for an undetermined outcome.
+    """
+    by_sample = {r["sample"]: r for r in validation.iter_rows(named=True)}
+    oot = by_sample.get("out_of_time", {})
+    counts = {} if samples is None else {r["sample"]: r for r in samples.iter_rows(named=True)}
+    above = None
+    if by_grade is not None:
+        above = int((by_grade["assessment"] == "above band").sum())
+    return {
+        "scorecard_developed": bool(by_sample),
+        "oot_auc": _number(oot.get("auc")),
+        "oot_ks": _number(oot.get("ks")),
+        "oot_brier": _number(oot.get("brier")),
+        "oot_brier_skill": _number(oot.get("brier_skill")),
+        "oot_customers": oot.get("n"),
+        "oot_defaults": oot.get("defaults"),
+        "cv_auc": _number(by_sample.get("cross_validated", {}).get("auc")),
+        "development_customers": counts.get("development", {}).get("labelled"),
+        "labels_undetermined": {k: v["undetermined"] for k, v in counts.items()},
+        "grades_above_pd_band": above,
+    }
+
+
 def credit_metrics(
     findings: pl.DataFrame,
     grades: pl.DataFrame,
     current: pl.DataFrame,
     validation: pl.DataFrame,
+    *,
+    samples: pl.DataFrame | None = None,
+    by_grade: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The credit headline numbers (plain Python values) of one run.
 
@@ -237,7 +277,11 @@ def credit_metrics(
         The graded customers' features at the period end (``customer_id``,
         ``outstanding_cny``: invoiced before the end and not paid by then).
     validation
-        The ``validation`` table (discrimination by sample).
+        The ``validation`` table (discrimination and calibration by sample).
+    samples
+        The ``samples`` table (sizes and customers left out per sample).
+    by_grade
+        The ``reliability_by_grade`` table (out of time), when there is one.
 
     Returns
     -------
@@ -247,9 +291,13 @@ def credit_metrics(
         ``receivables_aa_share`` (owed by customers graded AA or better; None when
         nothing is outstanding), ``registry_alerts`` (knock-outs, changes and
         overdue annual reports), ``registry_knockouts``, ``registry_changes``,
-        ``annual_reports_overdue``, ``invalid_uscc``, ``scorecard_developed`` and
-        the scorecard's ``oot_auc``, ``oot_ks``, ``cv_auc`` (None when not
-        available).
+        ``annual_reports_overdue``, ``invalid_uscc``, ``scorecard_developed``, the
+        out-of-time ``oot_auc``, ``oot_ks``, ``oot_brier``, ``oot_brier_skill``,
+        ``oot_customers``, ``oot_defaults``, ``grades_above_pd_band`` (grades
+        whose out-of-time default rate interval lies above the PD band), the
+        development sample's ``cv_auc`` and ``development_customers``, and
+        ``labels_undetermined`` (customers left out per sample); None when not
+        available.
     """
     rules = findings["rule"].to_list()
     good = grades.filter(pl.col("grade").is_in(list(GOOD_GRADES)))["customer_id"]
@@ -258,7 +306,6 @@ def credit_metrics(
     good_amount = float(
         owed.filter(pl.col("customer_id").is_in(good.implode()))["outstanding_cny"].sum()
     )
-    by_sample = {r["sample"]: r for r in validation.iter_rows(named=True)}
     return {
         "enterprises_graded": grades.height,
         "grades": {g: int((grades["grade"] == g).sum()) for g in GRADE_ORDER},
@@ -270,8 +317,5 @@ def credit_metrics(
         "registry_changes": rules.count("registry_change"),
         "annual_reports_overdue": rules.count("annual_report_overdue"),
         "invalid_uscc": rules.count("invalid_uscc"),
-        "scorecard_developed": bool(by_sample),
-        "oot_auc": _number(by_sample.get("out_of_time", {}).get("auc")),
-        "oot_ks": _number(by_sample.get("out_of_time", {}).get("ks")),
-        "cv_auc": _number(by_sample.get("cross_validated", {}).get("auc")),
+        **_validation_metrics(validation, samples, by_grade),
     }

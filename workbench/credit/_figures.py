@@ -146,7 +146,9 @@ def ks_plot(curve: pl.DataFrame, ks: float, name: str) -> go.Figure:
 
 
 def psi_bars(psi_table: pl.DataFrame) -> go.Figure:
-    """PSI of the score and each feature, development (T0) vs current (end of P)."""
+    """PSI of the score and each feature, development (T0 − 12 months) vs current
+    (end of P).
+    """
     df = psi_table.sort("psi")
     colours = [
         _OK if v < PSI_STABLE else _WARN if v < PSI_SHIFT else _FLAG for v in df["psi"].to_list()
@@ -158,7 +160,7 @@ def psi_bars(psi_table: pl.DataFrame) -> go.Figure:
     for x, label in ((PSI_STABLE, "0.10"), (PSI_SHIFT, "0.25")):
         fig.add_vline(x=x, line_dash="dot", line_color=_GREY, annotation_text=label)
     fig.update_layout(
-        title="PSI · development (T0) vs current (end of period)",
+        title="PSI · development (T0 − 12 months) vs current (end of period)",
         xaxis_title="population stability index",
         height=max(360, 26 * df.height + 120),
     )
@@ -214,6 +216,42 @@ def reliability_plot(table: pl.DataFrame, name: str) -> go.Figure:
     return fig
 
 
+def grade_calibration_plot(table: pl.DataFrame) -> go.Figure:
+    """Out of time, per grade: the PD band of the master scale (shaded) and the
+    observed default rate with its 95 % Jeffreys interval (red when the whole
+    interval lies above the band).
+    """
+    part = table.filter(pl.col("customers") > 0)
+    top = max([*part["ci_high"].to_list(), *part["pd_low"].to_list(), 0.01]) * 1.15
+    grades = table["grade"].to_list()
+    highs = [min(h, top) for h in table["pd_high"].to_list()]
+    fig = go.Figure()
+    fig.add_bar(
+        x=grades, y=[h - lo for h, lo in zip(highs, table["pd_low"].to_list(), strict=True)],
+        base=table["pd_low"].to_list(), marker_color="#d6eaf8", name="PD band (master scale)",
+        hovertemplate="%{x}: PD band from %{base:.2%}<extra></extra>",
+    )
+    colours = [_FLAG if a == "above band" else _OK for a in part["assessment"].to_list()]
+    fig.add_scatter(
+        x=part["grade"].to_list(), y=part["observed_rate"].to_list(), mode="markers",
+        marker={"color": colours, "size": 10}, name="observed default rate (95 % Jeffreys)",
+        error_y={
+            "type": "data", "symmetric": False,
+            "array": (part["ci_high"] - part["observed_rate"]).to_list(),
+            "arrayminus": (part["observed_rate"] - part["ci_low"]).to_list(),
+        },
+        customdata=list(zip(part["customers"].to_list(), part["defaults"].to_list(),
+                            strict=True)),
+        hovertemplate="%{x}: %{y:.2%} (%{customdata[1]} of %{customdata[0]})<extra></extra>",
+    )
+    fig.update_layout(
+        title="等级违约率 · Default rate by grade, out of time, against the PD bands",
+        xaxis={"title": "grade (score band)", "categoryorder": "array", "categoryarray": grades},
+        yaxis={"title": "12-month default rate", "tickformat": ".0%", "range": [0, top]},
+    )
+    return fig
+
+
 def all_figures(tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> dict[str, go.Figure]:
     """Every figure of the analysis from its tables (missing tables are skipped)."""
     figs: dict[str, go.Figure] = {}
@@ -234,9 +272,13 @@ def all_figures(tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> dict[s
         )
     if "reliability" in tables:
         figs["calibration"] = reliability_plot(tables["reliability"], meta.get("ks_name", ""))
+    if "reliability_by_grade" in tables:
+        figs["calibration_by_grade"] = grade_calibration_plot(tables["reliability_by_grade"])
     if "psi" in tables and tables["psi"].height:
         figs["psi"] = psi_bars(tables["psi"])
-        figs["psi_table"] = table_figure(tables["psi"], "PSI · development (T0) vs current")
+        figs["psi_table"] = table_figure(
+            tables["psi"], "PSI · development (T0 − 12 months) vs current"
+        )
     if "migration" in tables:
         figs["migration"] = migration_heatmap(
             tables["migration"], meta.get("previous_period", "previous"), meta.get("period", "")

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from workbench.config import Reader, read_yaml
@@ -217,6 +218,53 @@ def band_thresholds(
     """Each band's minimum score under the scorecard's scaling."""
     to = {"base_score": base_score, "base_odds": base_odds, "pdo": pdo}
     return [rescale(b.min_score, policy.scaling, to) for b in policy.bands]
+
+
+def score_pd(score: float, scaling: dict[str, float]) -> float:
+    """The probability of default whose odds good:bad score ``score`` under ``scaling``.
+
+    >>> round(score_pd(600, {"base_score": 600, "base_odds": 50, "pdo": 20}), 6)
+    0.019608
+    """
+    if math.isinf(score):
+        return 1.0 if score < 0 else 0.0
+    odds = scaling["base_odds"] * 2 ** ((score - scaling["base_score"]) / scaling["pdo"])
+    return 1.0 / (1.0 + odds)
+
+
+def pd_bands(policy: CreditPolicy) -> pl.DataFrame:
+    """The policy's PD master scale: per band grade, best first, the PDs its scores
+    admit, ``(pd_low, pd_high]`` (the PDs at the band's and the better band's
+    ``min_score``; 0 for the best band, 1 for the last).
+
+    >>> pd_bands(load_policy())["pd_high"].round(4).to_list()
+    [0.01, 0.02, 0.05, 0.1, 1.0]
+    """
+    highs = [score_pd(b.min_score, policy.scaling) for b in policy.bands]
+    return pl.DataFrame(
+        {"grade": [b.grade for b in policy.bands], "pd_low": [0.0, *highs[:-1]],
+         "pd_high": highs},
+        schema={"grade": pl.String, "pd_low": pl.Float64, "pd_high": pl.Float64},
+    )
+
+
+def score_bands(
+    scores: np.ndarray, policy: CreditPolicy, *, base_score: float = 600.0,
+    base_odds: float = 50.0, pdo: float = 20.0,
+) -> list[str | None]:
+    """The band grade of each score (the first band whose threshold it reaches;
+    None for a missing score) — the score part of :func:`assign_grades`, without
+    rejections or caps, as the PD master scale is defined on scores alone.
+    """
+    thresholds = band_thresholds(policy, base_score=base_score, base_odds=base_odds, pdo=pdo)
+    out: list[str | None] = []
+    for s in np.asarray(scores, dtype=float):
+        if np.isnan(s):
+            out.append(None)
+        else:
+            out.append(next(b.grade for b, t in zip(policy.bands, thresholds, strict=True)
+                            if s >= t))
+    return out
 
 
 def worse(a: str, b: str) -> str:

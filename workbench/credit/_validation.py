@@ -1,5 +1,13 @@
-"""Scorecard validation: discrimination (ROC AUC, Gini, KS), calibration and
+"""Scorecard validation: discrimination (ROC AUC, Gini, KS), calibration (Brier
+score, reliability by PD decile and by grade against the PD master scale) and
 stability (population stability index).
+
+The headline (:func:`validate`) is computed only on the out-of-time sample of
+:mod:`._features`: outcomes later than every outcome the scorecard was fitted on.
+The development sample gives the in-sample and cross-validated rows, which are
+shown for comparison and never as the headline. PDs are not recalibrated: they
+are the logistic regression's, fitted on the development sample, and the
+out-of-time sample only checks them.
 
 Conventions: ``y`` is 1 for a default; ``risk`` is any score where higher means
 riskier (the probability of default). Pass ``-points`` for scorecard points.
@@ -17,10 +25,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy import stats as st
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from workbench.credit._features import FEATURES
+from workbench.credit._grades import CreditPolicy, pd_bands, score_bands
 from workbench.credit._scorecard import Scorecard
 from workbench.credit._scoring import Graded, new_scorecard
 from workbench.stats import wilson_interval
@@ -29,15 +39,38 @@ from workbench.stats import wilson_interval
 PSI_STABLE = 0.10  # below: no meaningful shift
 PSI_SHIFT = 0.25  # above: a major shift, the model needs review
 PSI_EPS = 1e-4  # floor on a bin share so an empty bin gives a finite PSI
-#: The validation samples, most telling first (the headline is the first available).
+#: The validation samples, most telling first. Only ``out_of_time`` is a headline.
 SAMPLES: tuple[str, ...] = ("out_of_time", "cross_validated", "in_sample")
+HEADLINE = "out_of_time"
 VALIDATION_SCHEMA: dict[str, pl.DataType] = {
-    "sample": pl.String(), "n": pl.Int64(), "defaults": pl.Int64(),
-    "default_rate": pl.Float64(), "auc": pl.Float64(), "gini": pl.Float64(),
-    "ks": pl.Float64(),
+    "sample": pl.String(), "feature_date": pl.Date(), "label_date": pl.Date(),
+    "n": pl.Int64(), "defaults": pl.Int64(), "default_rate": pl.Float64(),
+    "mean_pd": pl.Float64(), "auc": pl.Float64(), "gini": pl.Float64(), "ks": pl.Float64(),
+    "brier": pl.Float64(), "brier_reference": pl.Float64(), "brier_skill": pl.Float64(),
 }
+GRADE_RELIABILITY_SCHEMA: dict[str, pl.DataType] = {
+    "grade": pl.String(), "customers": pl.Int64(), "defaults": pl.Int64(),
+    "observed_rate": pl.Float64(), "ci_low": pl.Float64(), "ci_high": pl.Float64(),
+    "mean_pd": pl.Float64(), "pd_low": pl.Float64(), "pd_high": pl.Float64(),
+    "rate_in_band": pl.Boolean(), "assessment": pl.String(),
+}
+#: Assessment of a grade's observed default rate against its PD band.
+WITHIN, ABOVE, BELOW, EMPTY = "within band", "above band", "below band", "no customers"
+MSG_FLAT_FEATURES = (
+    "features without information in the development sample (one value or none as of "
+    "{date}): {names}; the scorecard cannot use them"
+)
+MSG_NOT_LATER = (
+    "out_of_time.feature_date {oot} is before development.label_date {dev}: the "
+    "out-of-time outcomes must all be later than the development outcomes"
+)
+MSG_ONE_CLASS = (
+    "out of time every one of the {n} customers is a {kind}: AUC and KS are undefined; "
+    "the Brier score and the reliability tables are still reported"
+)
 MSG_NO_OUT_OF_TIME = (
-    "out-of-time check skipped: no scorecard could be developed for the previous period"
+    "out-of-time validation skipped: no enterprise has a known outcome in the "
+    "out-of-time window {start} … {end}; the report has no headline validation"
 )
 
 
@@ -184,6 +217,92 @@ def raw_logistic_baseline(train: pl.DataFrame, test: pl.DataFrame, features: lis
     return model.predict_proba(test.select(cols).to_numpy().astype(np.float64))[:, 1]
 
 
+def jeffreys_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
+    """Rate ``k/n`` with the Jeffreys interval (Beta(k + ½, n − k + ½) quantiles;
+    the lower bound is 0 at k = 0 and the upper 1 at k = n), the interval the
+    ECB's PD back-test uses; NaNs for n = 0.
+
+    >>> [round(v, 4) for v in jeffreys_interval(0, 100)]
+    [0.0, 0.0, 0.0247]
+    """
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    a, b, tail = k + 0.5, n - k + 0.5, (1 - level) / 2
+    low = 0.0 if k == 0 else float(st.beta.ppf(tail, a, b))
+    high = 1.0 if k == n else float(st.beta.ppf(1 - tail, a, b))
+    return k / n, low, high
+
+
+def brier(y: np.ndarray, pd_: np.ndarray) -> float:
+    """Mean squared error of the PDs against the 0/1 outcomes (NaN when empty)."""
+    y = np.asarray(y, dtype=float)
+    return float(np.mean((np.asarray(pd_, dtype=float) - y) ** 2)) if len(y) else float("nan")
+
+
+def calibration(y: np.ndarray, pd_: np.ndarray, reference_rate: float) -> dict[str, float]:
+    """Mean PD, Brier score, the Brier score of forecasting ``reference_rate`` for
+    everyone (the development default rate: known before the outcomes judged) and
+    the skill ``1 − brier / reference`` (> 0: better than that constant).
+    """
+    y = np.asarray(y, dtype=float)
+    b = brier(y, pd_)
+    ref = brier(y, np.full(len(y), reference_rate))
+    return {
+        "mean_pd": float(np.mean(pd_)) if len(y) else float("nan"),
+        "brier": b,
+        "brier_reference": ref,
+        "brier_skill": 1.0 - b / ref if ref > 0 else float("nan"),
+    }
+
+
+def _in_band(rate: float, pd_low: float, pd_high: float) -> bool:
+    """``rate`` in the band ``(pd_low, pd_high]`` (a zero rate is in a band from 0)."""
+    return pd_low < rate <= pd_high or rate == pd_low == 0.0
+
+
+def _assess(low: float, high: float, pd_low: float, pd_high: float) -> str:
+    """The interval ``[low, high]`` of a grade's default rate against its band."""
+    if np.isnan(low):
+        return EMPTY
+    if low > pd_high:
+        return ABOVE
+    return BELOW if high <= pd_low else WITHIN
+
+
+def grade_reliability(
+    y: np.ndarray, pd_: np.ndarray, grades: list[str | None], bands: pl.DataFrame,
+    level: float = 0.95,
+) -> pl.DataFrame:
+    """Per band grade (best first, from :func:`pd_bands`): customers, defaults, the
+    observed default rate with its Jeffreys interval, the mean predicted PD, the
+    band ``(pd_low, pd_high]`` and whether the band holds: ``within band`` when the
+    interval meets the band, ``above band`` when even its lower end exceeds the
+    band (the grade's PDs are too low: more defaults than the grade admits),
+    ``below band`` when its upper end is under it (conservative).
+    """
+    y = np.asarray(y, dtype=float)
+    pd_ = np.asarray(pd_, dtype=float)
+    g = np.array([x if x is not None else "" for x in grades], dtype=object)
+    rows = []
+    for band in bands.iter_rows(named=True):
+        mask = g == band["grade"]
+        n, k = int(mask.sum()), int(y[mask].sum())
+        rate, low, high = jeffreys_interval(k, n, level)
+        rows.append({
+            **{c: band[c] for c in ("grade", "pd_low", "pd_high")},
+            "customers": n, "defaults": k,
+            "observed_rate": None if n == 0 else rate,
+            "ci_low": None if n == 0 else low,
+            "ci_high": None if n == 0 else high,
+            "mean_pd": float(pd_[mask].mean()) if n else None,
+            "rate_in_band": None if n == 0 else _in_band(rate, band["pd_low"], band["pd_high"]),
+            "assessment": _assess(low, high, band["pd_low"], band["pd_high"]),
+        })
+    return pl.DataFrame(rows, schema=GRADE_RELIABILITY_SCHEMA).select(
+        list(GRADE_RELIABILITY_SCHEMA)
+    )
+
+
 def _stability(model: Scorecard, X: pl.DataFrame, Xc: pl.DataFrame) -> pl.DataFrame:
     """PSI of the score and of each feature's bins: development ``X`` vs current ``Xc``."""
     rows = [{
@@ -202,49 +321,111 @@ def _stability(model: Scorecard, X: pl.DataFrame, Xc: pl.DataFrame) -> pl.DataFr
     )
 
 
-def validate(
-    g: Graded, prev: Graded | None, params: Mapping[str, Any]
-) -> tuple[dict[str, pl.DataFrame], dict[str, Any], list[str]]:
-    """Validate the period's scorecard: discrimination in sample, cross-validated
-    (``cv_folds`` folds, ``seed``) and out of time (the previous period's scorecard
-    on this cohort), calibration and stability.
-
-    Returns the tables (``validation``, ``roc_<sample>``, ``ks_curve``,
-    ``reliability``, ``psi``), what the figures need (``auc`` by sample, ``ks``,
-    ``ks_name``) and notes on checks that could not run.
+def flat_features(dev: pl.DataFrame) -> list[str]:
+    """The :data:`FEATURES` with at most one distinct non-missing value in ``dev``
+    (e.g. payment behaviour when no invoice predates the feature date).
     """
-    tables: dict[str, pl.DataFrame] = {"validation": pl.DataFrame(schema=VALIDATION_SCHEMA)}
-    meta: dict[str, Any] = {"auc": {}}
-    notes: list[str] = []
-    model = g.model
-    if model is None:
-        return tables, meta, notes
-    X = g.dev.select(list(FEATURES))
-    y = g.dev["default"].to_numpy()
-    risks: dict[str, tuple[np.ndarray, np.ndarray]] = {
-        "in_sample": (y, model.predict_proba(X)[:, 1])
-    }
+    counts = dev.select(pl.col(list(FEATURES)).drop_nulls().n_unique()).row(0, named=True)
+    return [f for f in FEATURES if counts[f] <= 1]
+
+
+def check_time_order(dev: pl.DataFrame, oot: pl.DataFrame) -> None:
+    """Raise ``ValueError`` unless the out-of-time sample starts (features, hence
+    outcomes) no earlier than the development sample's label date.
+    """
+    if dev.height and oot.height:
+        first, last = oot["feature_date"].min(), dev["label_date"].max()
+        if first < last:  # type: ignore[operator]
+            raise ValueError(MSG_NOT_LATER.format(oot=first, dev=last))
+
+
+def _two_classes(y: np.ndarray) -> bool:
+    return len(np.unique(y)) == 2
+
+
+def _dates(sample: pl.DataFrame) -> dict[str, Any]:
+    """The sample's ``feature_date`` and ``label_date`` (None when it lacks them)."""
+    return {c: sample[c][0] if c in sample.columns and sample.height else None
+            for c in ("feature_date", "label_date")}
+
+
+def _risks(
+    model: Scorecard, dev: pl.DataFrame, oot: pl.DataFrame, params: Mapping[str, Any]
+) -> dict[str, tuple[np.ndarray, np.ndarray, pl.DataFrame]]:
+    """Outcomes and PDs per sample: the development sample in sample and out of
+    fold (``cv_folds`` stratified folds, ``seed``), and the out-of-time sample scored
+    by the scorecard fitted on the development sample (never refitted).
+    """
+    X = dev.select(list(FEATURES))
+    y = dev["default"].to_numpy()
+    out = {"in_sample": (y, model.predict_proba(X)[:, 1], dev)}
     folds = params["cv_folds"]
     if int(y.sum()) >= folds and int((1 - y).sum()) >= folds:
         cv = StratifiedKFold(folds, shuffle=True, random_state=params["seed"])
         oof = cross_val_predict(new_scorecard(params), X, y, cv=cv, method="predict_proba")
-        risks["cross_validated"] = (y, oof[:, 1])
-    if prev is not None and prev.model is not None:
-        risks["out_of_time"] = (y, prev.model.predict_proba(X)[:, 1])
-    else:
-        notes.append(MSG_NO_OUT_OF_TIME)
-    found: dict[str, dict[str, float]] = {}
-    for name, (yy, risk) in risks.items():
-        found[name] = discrimination(yy, risk)
-        tables[f"roc_{name}"] = roc_table(yy, risk)
-        meta["auc"][name] = found[name]["auc"]
-    headline = next(s for s in SAMPLES if s in risks)
-    yy, risk = risks[headline]
-    tables["ks_curve"] = ks_curve(yy, risk)
-    tables["reliability"] = reliability_table(yy, risk)
-    meta.update(ks=found[headline]["ks"], ks_name=headline.replace("_", " "), headline=headline)
+        out["cross_validated"] = (y, oof[:, 1], dev)
+    if oot.height:
+        pd_oot = model.predict_proba(oot.select(list(FEATURES)))[:, 1]
+        out[HEADLINE] = (oot["default"].to_numpy(), pd_oot, oot)
+    return out
+
+
+def validate(
+    g: Graded, oot: pl.DataFrame, params: Mapping[str, Any], policy: CreditPolicy
+) -> tuple[dict[str, pl.DataFrame], dict[str, Any], list[str]]:
+    """Validate the period's scorecard ``g.model`` (fitted on ``g.dev`` only).
+
+    Headline, on the out-of-time sample ``oot`` only: AUC, Gini, KS, Brier (with
+    its skill against the development default rate), the KS curve, a reliability
+    table by PD decile and one per grade against the policy's PD master scale
+    (Jeffreys intervals). For comparison: in sample and cross-validated on the
+    development sample. Stability: PSI development vs the period end.
+
+    Returns the tables (``validation``, ``roc_<sample>``, ``ks_curve``,
+    ``reliability``, ``reliability_by_grade``, ``psi``), what the figures need
+    (``auc`` by sample, ``ks``, ``ks_name``, ``headline``) and notes on checks
+    that could not run.
+    """
+    tables: dict[str, pl.DataFrame] = {"validation": pl.DataFrame(schema=VALIDATION_SCHEMA)}
+    meta: dict[str, Any] = {"auc": {}, "headline": None}
+    notes: list[str] = []
+    model = g.model
+    if model is None:
+        return tables, meta, notes
+    check_time_order(g.dev, oot)
+    flat = flat_features(g.dev)
+    if flat:
+        notes.append(MSG_FLAT_FEATURES.format(date=g.dev["feature_date"][0],
+                                              names=", ".join(flat)))
+    risks = _risks(model, g.dev, oot, params)
+    reference = float(g.dev["default"].mean())
+    found: dict[str, dict[str, Any]] = {}
+    for name in [s for s in SAMPLES if s in risks]:
+        yy, risk, sample = risks[name]
+        found[name] = {**_dates(sample), **discrimination(yy, risk),
+                       **calibration(yy, risk, reference)}
+        if _two_classes(yy):
+            tables[f"roc_{name}"] = roc_table(yy, risk)
+            meta["auc"][name] = found[name]["auc"]
     tables["validation"] = pl.DataFrame(
         [{"sample": k, **v} for k, v in found.items()], schema=VALIDATION_SCHEMA
     )
-    tables["psi"] = _stability(model, X, g.current.select(list(FEATURES)))
+    if HEADLINE in risks:
+        yy, risk, sample = risks[HEADLINE]
+        if _two_classes(yy):
+            tables["ks_curve"] = ks_curve(yy, risk)
+        else:
+            kind = "default" if yy[0] else "non-default"
+            notes.append(MSG_ONE_CLASS.format(n=len(yy), kind=kind))
+        tables["reliability"] = reliability_table(yy, risk)
+        points = model.predict_points(sample.select(list(FEATURES)))
+        grades = score_bands(points, policy, base_score=params["base_score"],
+                             base_odds=params["base_odds"], pdo=params["pdo"])
+        tables["reliability_by_grade"] = grade_reliability(yy, risk, grades, pd_bands(policy))
+        meta.update(ks=found[HEADLINE]["ks"], ks_name="out of time", headline=HEADLINE)
+    else:
+        notes.append(MSG_NO_OUT_OF_TIME.format(start=g.dev["label_date"][0], end=g.end))
+    tables["psi"] = _stability(
+        model, g.dev.select(list(FEATURES)), g.current.select(list(FEATURES))
+    )
     return tables, meta, notes
