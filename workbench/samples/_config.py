@@ -155,7 +155,14 @@ NEW_CUSTOMER_LOGIT = 1.0  # extra hazard logit from signup, decaying over ~6 mon
 # Months of firm history simulated before TIMELINE_START (no invoices, own random
 # stream): spells and scars are under way when the data begin, so the default rate
 # is roughly level over the timeline instead of climbing from a scar-free start.
-DISTRESS_BURN_IN_MONTHS = 48
+DISTRESS_BURN_IN_MONTHS = 36
+# Receivables start this many months before TIMELINE_START: a credit model is
+# developed on features as of T0 − 12 months (T0 = end of P − 12 months), so for the
+# reference quarter 2026-Q3 its payment-behaviour features need invoices from
+# 2024-10 − 12 months on; with invoices only from 2024-10 the development sample
+# had no payment history at all (the burn-in above is shortened by as much, so the
+# distress chain starts at the same moment as before).
+RECEIVABLES_HISTORY_MONTHS = 12
 # Mildly late payment (3–25 days) of riskier payers: the hazard's risk terms on
 # this base (independent of DISTRESS_BASE_LOGIT, so retuning defaults leaves the
 # everyday lateness pattern alone).

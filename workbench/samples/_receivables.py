@@ -55,7 +55,7 @@ def receivables(
         + 1.5 * knocked
         + C.DISTRESS_HIDDEN_SD * hidden
     )
-    m_start = np.array([np.datetime64(dt.date(y, m, 1)) for y, m in months()])
+    m_start = np.array([np.datetime64(dt.date(y, m, 1)) for y, m in _receivable_months()])
     distress = _distress_months(seed, rng, cust, ent, hazard_logit, m_start)
     ii, issued, amount, due = _draw_invoices(rng, cust, ent, m_start)
     # The month the invoice falls due decides whether distress hits it.
@@ -183,3 +183,13 @@ def _draw_payments(
     partial = severe & ~unpaid & (rng.random(nr) < 0.3)
     paid_amt = np.where(partial, np.round(amount * rng.uniform(0.3, 0.9, size=nr), 2), paid_amt)
     return paid, unpaid, paid_amt
+
+
+def _receivable_months() -> list[tuple[int, int]]:
+    """The order timeline's months, preceded by ``RECEIVABLES_HISTORY_MONTHS`` more:
+    enterprise customers were invoiced before the CRM's order extract begins.
+    """
+    first_y, first_m = months()[0]
+    index = first_y * 12 + first_m - 1 - int(C.RECEIVABLES_HISTORY_MONTHS)
+    extra = [(i // 12, i % 12 + 1) for i in range(index, first_y * 12 + first_m - 1)]
+    return extra + months()
