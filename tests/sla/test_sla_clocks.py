@@ -351,3 +351,15 @@ def test_received_on_the_make_up_sunday_2025_09_28(calendar) -> None:
     assert got["A"]["deadline_at"] == D(2025, 10, 15)
     assert got["A"]["state"] == "met" and got["A"]["elapsed"] == 7
     assert got["B"]["deadline_at"] == D(2025, 10, 15) and got["B"]["state"] == "breached"
+
+
+def test_the_last_complaint_open_at_the_end_is_running_not_met(calendar) -> None:
+    """The last complaint of the sorted frame lost its open-at-end state (a null
+    compare on the frame's last row), so an open complaint read "met"."""
+    early = c("AAA", D(2026, 9, 1, 9))
+    late = c("ZZZ", D(2026, 9, 29, 9))  # acknowledged, open, 1 day silent at the end
+    events = [("AAA", D(2026, 9, 1, 10), "acknowledged"), ("AAA", D(2026, 9, 2, 9), "resolved"),
+              ("ZZZ", D(2026, 9, 30, 0), "acknowledged")]
+    got = clock(calendar, [early, late], events, "update_gap")
+    assert got["AAA"]["state"] == "met"
+    assert got["ZZZ"]["state"] == "running"

@@ -16,9 +16,10 @@ Rules, each built by the function of the same name in ``workbench/sla/_findings.
   running then, within its limit, is censored, not breached);
 * ``missing_record`` — the handling record is incomplete or contradicts the
   complaints table (:data:`CHECKS`);
-* ``breach_risk`` — open at the end of P, not yet breached, predicted probability of
-  breaching resolution ≥ ``risk_threshold`` (a calibrated, out-of-time evaluated
-  model on landmark snapshots, ``workbench/sla/_risk.py``);
+* ``breach_risk`` — at risk at the end of P (resolution running, nothing breached),
+  predicted probability of breaching resolution within 28 days at or above a cut-off
+  set by the precision policy ``risk_min_precision`` (or a fixed ``risk_threshold``);
+  a landmark model validated on a later period (``workbench/sla/_risk.py``);
 * ``recurring_cause`` — a subsidiary where a root cause's monthly volume did not
   fall after the month it first exceeded a threshold (``workbench/sla/_recurring.py``).
 

@@ -15,6 +15,7 @@ from workbench.findings import empty_findings, make_findings
 from workbench.params import (
     Boolean,
     Interval,
+    Options,
     Param,
     ParameterSet,
     PathOrNone,
@@ -76,15 +77,25 @@ PARAMETERS = ParameterSet(
             (), SequenceOf(PathOrNone()),
             "working-day calendar extension files for years chinesecalendar does not know",
         ),
-        # An early-warning worklist: missing a complaint that will breach costs more
-        # than looking at one that will not, so the cut-off sits at about three times
-        # the share of open complaints that go on to breach (about one in ten), not at
-        # 0.5. On the sample's 2026-Q3 it lists 9 of 54 open complaints, 7 of which did
-        # breach (recall 0.44, precision 0.78; 0.5 would list 4, all of which
-        # breached: recall 0.25).
+        # The worklist's cut-off is a stated policy, never read off the outcomes it is
+        # judged by: by default the lowest predicted probability at which at least
+        # risk_min_precision of the flagged complaints went on to breach, estimated on
+        # held-out folds (grouped by complaint) of the period the validated model was
+        # fitted on, before the reported period (workbench/sla/_risk.py).
         "risk_threshold": Param(
-            0.3, _SHARE,
-            "breach_risk when the predicted probability of breaching resolution is at least this",
+            None, (_SHARE, Options((None,))),
+            "breach_risk: a fixed cut-off on the predicted probability of breaching "
+            "resolution; empty (default): set by risk_min_precision",
+        ),
+        "risk_min_precision": Param(
+            0.5, Interval(float, 0, 1, closed="right"),
+            "breach_risk: flag from the lowest probability at which at least this share of "
+            "flagged complaints breached, on held-out folds of the fitting period",
+        ),
+        "risk_max_flags": Param(
+            0, Interval(int, 0, None),
+            "breach_risk: at most this many findings, highest probability first (what the "
+            "team can work); 0: no cap",
         ),
         "recurring_threshold": Param(
             0.3, Interval(float, 0, 1, closed="right"),
@@ -218,6 +229,16 @@ def headline_metrics(
     return out
 
 
+def _worklist(risk: RiskModel, max_flags: int) -> pl.DataFrame:
+    """The scored complaints at or above the model's cut-off (none without one), at most
+    ``max_flags`` of them (0: no cap), highest probability first.
+    """
+    if risk.threshold is None or risk.scores.height == 0:
+        return pl.DataFrame()
+    flagged = risk.scores.filter(pl.col("probability") >= risk.threshold)
+    return flagged.head(max_flags) if max_flags else flagged
+
+
 def _figures(t: Mapping[str, pl.DataFrame], risk: RiskModel, params: Mapping[str, Any]) -> dict:
     figs = {
         "adherence_heatmap": figures.adherence_heatmap(t["adherence_by_subsidiary"]),
@@ -228,14 +249,15 @@ def _figures(t: Mapping[str, pl.DataFrame], risk: RiskModel, params: Mapping[str
         "monthly_trend": figures.monthly_trend_figure(t["monthly"]),
         "km": figures.km_curves(t["km"]),
         "km_subsidiary": figures.km_curves(t["km_subsidiary"], "subsidiary_id"),
-        "calibration": figures.calibration_figure(risk.holdout, risk.metrics),
+        "calibration": figures.calibration_figure(risk.reliability, risk.metrics,
+                                                  risk.holdout),
         "pareto": figures.pareto_figure(t["pareto"]),
         "recurring": figures.recurring_figure(
             t["cause_months"], t["recurring"], params["recurring_threshold"]
         ),
     }
-    if t["worklist"].height:
-        figs["worklist"] = figures.worklist_figure(t["worklist"], params["risk_threshold"])
+    if t["worklist"].height and risk.threshold is not None:
+        figs["worklist"] = figures.worklist_figure(t["worklist"], risk.threshold)
     return figs
 
 
@@ -246,7 +268,9 @@ def analyze(
     *,
     policy_path: str | Path | None = None,
     calendar_files: Sequence[str | Path] = (),
-    risk_threshold: float = 0.3,
+    risk_threshold: float | None = None,
+    risk_min_precision: float = 0.5,
+    risk_max_flags: int = 0,
     recurring_threshold: float = 0.3,
     recurring_min_count: int = 4,
     recurring_months: int = 12,
@@ -262,9 +286,11 @@ def analyze(
         Contract LazyFrames (at least :data:`TABLES`).
     period
         A :class:`~workbench.periods.Period` or label (``"2026-Q3"``).
-    policy_path, calendar_files, risk_threshold, recurring_threshold, recurring_min_count
+    policy_path, calendar_files, risk_threshold, risk_min_precision, risk_max_flags
         Declared parameters (:data:`PARAMETERS` gives each one's meaning and range).
-    recurring_months, recurring_min_months_after, seed, with_risk
+    recurring_threshold, recurring_min_count, recurring_months, recurring_min_months_after
+        Declared parameters, as above.
+    seed, with_risk
         Declared parameters, as above.
 
     Returns
@@ -274,7 +300,8 @@ def analyze(
         dimension), ``adherence_by_subsidiary``, ``monthly``, ``record_problems``,
         ``km`` (by severity), ``km_subsidiary``, ``km_summary`` (median and p90 with
         intervals), ``risk_scores``, ``risk_metrics``, ``risk_holdout``,
-        ``worklist``, ``pareto``, ``cause_months``, ``recurring``; ``figures``:
+        ``risk_reliability``, ``worklist``, ``pareto``, ``cause_months``, ``recurring``;
+        ``figures``:
         ``adherence_heatmap``, ``adherence_by_<dimension>``, ``monthly_trend``,
         ``km``, ``km_subsidiary``, ``calibration``, ``worklist`` (when not empty),
         ``pareto``, ``recurring``; ``metrics``: :func:`headline_metrics`.
@@ -317,10 +344,10 @@ def analyze(
     worklist = pl.DataFrame()
     if with_risk:
         risk = fit_breach_risk(frames["complaints"], frames["complaint_events"], p, clocks,
-                               policy=policy, calendar=calendar, seed=seed)
-        if risk.scores.height:
-            worklist = risk.scores.filter(pl.col("probability") >= risk_threshold)
-        raw.append(rules.breach_risk(worklist, threshold=risk_threshold,
+                               policy=policy, calendar=calendar, seed=seed,
+                               min_precision=risk_min_precision, threshold=risk_threshold)
+        worklist = _worklist(risk, risk_max_flags)
+        raw.append(rules.breach_risk(worklist, threshold=risk.threshold,
                                      model_metrics=risk.metrics, policy_versions=versions,
                                      legal_basis=basis, clocks=clocks, at=p.end))
     lap("risk")
@@ -330,6 +357,7 @@ def analyze(
         "risk_metrics": pl.DataFrame({"metric": list(risk.metrics),
                                       "value": [str(v) for v in risk.metrics.values()]}),
         "risk_holdout": risk.holdout,
+        "risk_reliability": risk.reliability,
         "worklist": worklist,
         **recurring_tables,
     }

@@ -354,7 +354,8 @@ def _gap(
     """Longest stretch without an event while open."""
     unit = HOURS_PER_UNIT[t.clock]
     opens = [RECEIVED, *t.restart_on]
-    same_next = pl.col("_k").shift(-1) == pl.col("_k")
+    # fill_null: the frame's last row has no next row (a null would drop it below)
+    same_next = (pl.col("_k").shift(-1) == pl.col("_k")).fill_null(False)
     first = pl.col("_k") != pl.col("_k").shift(1).fill_null(-1)
     # A forward fill over the whole sorted frame: every complaint's first row sets a
     # state (an event before the receipt row counts as not yet open).

@@ -212,53 +212,50 @@ def worklist_figure(worklist: pl.DataFrame, threshold: float) -> go.Figure:
 
 
 def calibration_figure(
-    holdout: pl.DataFrame, metrics: Mapping[str, object] | None = None, bins: int = 10
+    reliability: pl.DataFrame,
+    metrics: Mapping[str, object] | None = None,
+    holdout: pl.DataFrame | None = None,
 ) -> go.Figure:
-    """Reliability diagram of the breach-risk model on the held-out later landmarks:
-    observed breach rate (Wilson 95 % interval) against mean predicted probability in
-    equal-count bins of the prediction; the diagonal is perfect calibration.
+    """Reliability diagram of the breach-risk model out of time: observed breach rate
+    (Wilson 95 % interval) against mean predicted probability in equal-count bins of the
+    prediction (:func:`workbench.sla._risk_model.reliability_table`), for the model
+    fitted before the split on the complaints received after it; the diagonal is perfect
+    calibration. The title gives the Brier skill score against the base rate.
     """
     fig = go.Figure()
     fig.add_scatter(name="perfect calibration", x=[0, 1], y=[0, 1], mode="lines",
                     line={"dash": "dot", "color": "grey"})
     m = metrics or {}
-    title = "校准图 · Calibration of P(breach resolution) on the held-out later period"
-    if "roc_auc_oot" in m:
-        title += (f" — ROC AUC {m['roc_auc_oot']}, Brier {m['brier_oot']}"
-                  f" (base rate {m.get('brier_base_rate')})")
-    if holdout.height:
-        df = holdout.sort("probability").with_columns(
-            _bin=(pl.int_range(0, pl.len()) * bins // pl.len()).cast(pl.Int64)
-        )
-        g = df.group_by("_bin").agg(
-            predicted=pl.col("probability").mean(), n=pl.len(), k=pl.col("y").sum()
-        ).sort("_bin")
-        n, k = g["n"].to_numpy().astype(float), g["k"].to_numpy().astype(float)
-        z = 1.959964
-        phat = k / n
-        centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * np.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    title = "校准图 · Calibration of P(breach resolution) on a later period than the fit"
+    if m.get("brier_oot") is not None:
+        title += (f" — Brier {m['brier_oot']} vs {m.get('brier_climatology_oot')} for the base "
+                  f"rate (skill {m.get('brier_skill_oot')}), ROC AUC {m.get('roc_auc_oot')}")
+    if reliability.height:
+        g = reliability
         fig.add_scatter(
             name="observed (Wilson 95 %)",
             x=g["predicted"].to_list(),
-            y=phat.tolist(),
+            y=g["observed"].to_list(),
             mode="markers+lines",
-            error_y={"type": "data", "symmetric": False, "array": (centre + half - phat).tolist(),
-                     "arrayminus": (phat - (centre - half)).tolist()},
-            customdata=np.stack([n, k], axis=1),
+            error_y={"type": "data", "symmetric": False,
+                     "array": (g["upper"] - g["observed"]).to_list(),
+                     "arrayminus": (g["observed"] - g["lower"]).to_list()},
+            customdata=np.stack([g["n"].to_numpy(), g["breached"].to_numpy()], axis=1),
             hovertemplate="predicted %{x:.1%}, observed %{y:.1%} "
             "(%{customdata[1]:.0f}/%{customdata[0]:.0f})<extra></extra>",
         )
-        fig.add_histogram(name="predictions", x=df["probability"].to_list(), yaxis="y2",
-                          opacity=0.3,
-                          xbins={"start": 0, "end": 1, "size": 0.05}, marker_color="grey")
+        if holdout is not None and holdout.height:
+            fig.add_histogram(name="predictions", x=holdout["probability"].to_list(),
+                              yaxis="y2", opacity=0.3,
+                              xbins={"start": 0, "end": 1, "size": 0.05}, marker_color="grey")
     else:
         title += " — not evaluated (one class only)"
     fig.update_layout(
         title=title,
         xaxis={"title": "predicted probability", "range": [0, 1], "tickformat": ".0%"},
         yaxis={"title": "observed share breached", "range": [0, 1], "tickformat": ".0%"},
-        yaxis2={"title": "snapshots", "overlaying": "y", "side": "right", "showgrid": False},
+        yaxis2={"title": "landmark rows", "overlaying": "y", "side": "right",
+                "showgrid": False},
         legend={"orientation": "h", "y": -0.2},
     )
     return fig

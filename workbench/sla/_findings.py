@@ -38,7 +38,9 @@ __all__ = [
 
 _ISO = "%Y-%m-%dT%H:%M:%S"
 _RISK_MODEL = (
-    "calibrated logistic regression on landmark snapshots (probability of breaching resolution)"
+    "probability of breaching resolution within 28 days: logistic regression on weekly "
+    "landmarks (every complaint at risk, labelled whatever its outcome), calibrated on "
+    "folds grouped by complaint"
 )
 
 
@@ -250,7 +252,7 @@ def missing_record(
 def breach_risk(
     worklist: pl.DataFrame,
     *,
-    threshold: float,
+    threshold: float | None,
     model_metrics: Mapping[str, Any],
     policy_versions: Mapping[str, str],
     legal_basis: Mapping[str, str],
@@ -269,9 +271,12 @@ def breach_risk(
         The scored open complaints at or above ``threshold``
         (:func:`workbench.sla._risk.fit_breach_risk` scores).
     threshold
-        The cut-off the worklist was taken at (``risk_threshold``).
+        The cut-off the worklist was taken at (``RiskModel.threshold``).
     model_metrics
-        The model's out-of-time metrics (``roc_auc_oot``, ``brier_oot``).
+        The model's metrics: how the cut-off was set (``threshold_policy``,
+        ``min_precision``, ``precision_fit``) and the out-of-time validation
+        (``roc_auc_oot``, ``brier_oot``, ``brier_skill_oot``, ``precision_oot``,
+        ``recall_oot``).
     policy_versions
         Complaint id → the policy version in force at receipt.
     legal_basis
@@ -313,8 +318,13 @@ def breach_risk(
             complaint_severity=pl.col("severity"),
             channel=pl.col("channel"),
             model=pl.lit(_RISK_MODEL),
-            roc_auc_oot=pl.lit(model_metrics.get("roc_auc_oot")),
-            brier_oot=pl.lit(model_metrics.get("brier_oot")),
+            threshold_policy=pl.lit(model_metrics.get("threshold_policy"), pl.String),
+            precision_fit=pl.lit(model_metrics.get("precision_fit"), pl.Float64),
+            roc_auc_oot=pl.lit(model_metrics.get("roc_auc_oot"), pl.Float64),
+            brier_oot=pl.lit(model_metrics.get("brier_oot"), pl.Float64),
+            brier_skill_oot=pl.lit(model_metrics.get("brier_skill_oot"), pl.Float64),
+            precision_oot=pl.lit(model_metrics.get("precision_oot"), pl.Float64),
+            recall_oot=pl.lit(model_metrics.get("recall_oot"), pl.Float64),
             policy_version=pl.col("_v"),
             legal_basis=pl.col("_v").replace_strict(
                 dict(legal_basis), default=None, return_dtype=pl.String

@@ -1,29 +1,36 @@
-"""``breach_risk``: open complaints at the end of P that are likely to breach an SLA.
+"""``breach_risk``: open complaints at the end of P likely to breach their resolution limit.
 
-Landmark design, so that training looks exactly like scoring and nothing after the
-end of P is used:
+Design (landmarks, no selection on the outcome, nothing after the end of P):
 
-* A *snapshot* is a complaint at a landmark moment L at which it is open (some
-  clock running) and has not breached anything yet. Its features are computed from
-  the record up to L (:func:`snapshot_features`): severity, channel, category,
-  subsidiary, age, share of each limit used, events so far, progress updates,
-  escalations, pauses (and whether it is paused now), hours since the last event.
-* Its label is 1 when, judged at a later moment X, the resolution target has
-  breached (the issue asks for the probability of breaching *resolution*;
-  ``label_targets=None`` = any target); 0 when it was met or voided (rejected);
-  unknown (dropped) when that clock is still running at X.
-* Landmarks run every ``landmark_every_days`` over ``history_months`` before the end
-  of P. **Out-of-time evaluation**: fit on landmarks before the start of P labelled
-  at the start of P, test on landmarks inside P labelled at the end of P (ROC AUC,
-  Brier score, and the Brier score of the training base rate for comparison); when
-  the history before P holds no breach at all, the split moves to the middle of P.
-  The model that scores is refitted on all landmarks labelled at the end of P, then
-  applied to the complaints received in P that are open and not yet breached at its
-  end.
-* Model: logistic regression on one-hot categories, spline terms of the share of
-  each limit used and standardised counts, calibrated (sigmoid, 3-fold
-  cross-validation), seeded. Gradient boosting was tried and rejected: no better
-  on the sample and ten times slower on a shared two-core machine.
+* **Rows** (:mod:`workbench.sla._risk_landmarks`): at weekly landmarks L over the
+  ``history_months`` before the end of P, every complaint *at risk* — resolution clock
+  running, no SLA target breached yet — is a row with features from the record up to
+  L. Its label is defined for every row: resolution breached by L + ``horizon_days``
+  (28; the limit is at most 15 days) or not. Landmarks whose horizon ends after the
+  label cut-off are left out whole (censoring by calendar time, not by outcome).
+* **Sample**: at most ``max_train_complaints`` whole complaints (stratified by month of
+  receipt × severity × channel, proportional; documented in
+  :func:`~workbench.sla._risk_landmarks.stratified_sample`) — 40,000 complaints give
+  ~60,000 rows, plenty for a model of ~50 coefficients; every scored complaint is
+  scored.
+* **Model** (:mod:`workbench.sla._risk_model`): spline + logistic regression, sigmoid
+  calibration on out-of-fold scores of folds grouped by complaint, seeded.
+* **Out-of-time validation**: the model M_S is fitted on the landmarks labelled by the
+  split S (the start of P; the middle of P when the history before P has no breach),
+  with events up to S only, and evaluated on the complaints received from S on, at
+  landmarks from S whose horizon ends by the end of P: Brier score, Brier skill score,
+  ROC AUC, the reliability table, precision and recall of the flags.
+* **Threshold policy**: ``breach_risk`` flags the scored complaints at or above the
+  lowest probability at which M_S's held-out (grouped out-of-fold) predictions on its
+  own fitting rows reach the precision target ``min_precision`` — the share of flagged
+  complaints that go on to breach. Fixed before S, so never a function of the evaluated
+  period's outcomes. ``threshold`` (a number) overrides it with a stated cut-off.
+* **Scoring**: the model refitted on every labelled landmark up to the end of P scores
+  the complaints received in P and at risk at its end.
+
+:func:`workbench.sla._risk_validate.hindsight` repeats the validation on every
+landmark of P with the outcomes known by the end of the data (for the sample data and
+the tests; the report itself never reads past the end of P).
 """
 
 from __future__ import annotations
@@ -36,195 +43,210 @@ import numpy as np
 import polars as pl
 
 from workbench.periods import Period
-from workbench.sla._clocks import events_until, judge_at, lifecycle_rank
+from workbench.sla._clocks import events_until
 from workbench.sla._policy import Policy
+from workbench.sla._risk_landmarks import (
+    CATEGORICAL,
+    LOOKBACK_DAYS,
+    POOL_COLS,
+    RISK_TARGET,
+    at_risk,
+    landmark_grid,
+    landmark_rows,
+    snapshot_features,
+    stratified_sample,
+)
+from workbench.sla._risk_model import (
+    CalibratedModel,
+    evaluate,
+    fit_calibrated,
+    precision_threshold,
+    reliability_table,
+)
 from workbench.workdays import WorkCalendar
 
-__all__ = ["CATEGORICAL", "RiskModel", "fit_breach_risk", "label_at", "snapshot_features"]
+__all__ = [
+    "CATEGORICAL",
+    "HORIZON_DAYS",
+    "MAX_TRAIN_COMPLAINTS",
+    "RISK_TARGET",
+    "RiskModel",
+    "fit_breach_risk",
+    "risk_rows",
+    "snapshot_features",
+]
 
-CATEGORICAL: tuple[str, ...] = ("severity", "channel", "category", "subsidiary_id")
-_EVENT_COUNTS: dict[str, str] = {
-    "n_progress": "progress_update",
-    "n_escalations": "escalated",
-    "n_pauses": "waiting_customer",
-}
-_H = 3_600_000_000
-LOOKBACK_DAYS = 60  # a snapshot's complaint was received at most this long before L
+HORIZON_DAYS = 28
+MAX_TRAIN_COMPLAINTS = 40_000
+#: Columns of a landmark row that are not features.
+NOT_FEATURES: tuple[str, ...] = ("complaint_id", "received_at", "_landmark", "y")
 #: The scored open complaints (``RiskModel.scores``).
 SCORES_SCHEMA: dict[str, pl.DataType] = {
     "complaint_id": pl.String(), "subsidiary_id": pl.String(), "severity": pl.String(),
     "channel": pl.String(), "category": pl.String(), "age_h": pl.Float64(),
     "probability": pl.Float64(),
 }
-
-
-def _hours(duration: pl.Expr) -> pl.Expr:
-    return duration.dt.total_microseconds().cast(pl.Float64) / _H
+HOLDOUT_SCHEMA: dict[str, pl.DataType] = {"y": pl.Int64(), "probability": pl.Float64()}
 
 
 @dataclass(frozen=True)
 class RiskModel:
-    """The fitted breach-risk model, its out-of-time evaluation and the scored worklist."""
+    """The fitted breach-risk model, its out-of-time evaluation and the scored complaints."""
 
     scores: pl.DataFrame
     metrics: dict[str, Any] = field(default_factory=dict)
-    model: Any = None
+    model: CalibratedModel | None = None
     features: tuple[str, ...] = ()
-    #: The held-out later landmarks: ``y`` (breached by the end of P) and ``probability``
+    #: The out-of-time rows: ``y`` (breached within the horizon) and ``probability``
     #: from the model fitted before the split — the data of the calibration plot.
-    holdout: pl.DataFrame = field(default_factory=pl.DataFrame)
+    holdout: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HOLDOUT_SCHEMA))
+    #: Reliability table of ``holdout`` (:func:`~workbench.sla._risk_model.reliability_table`).
+    reliability: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: The flag cut-off (None: no flags — no model, or the precision target not reached).
+    threshold: float | None = None
+    #: The model fitted before the split (validation and threshold).
+    model_split: CalibratedModel | None = None
 
 
-def snapshot_features(
-    clocks: pl.DataFrame, events: pl.LazyFrame, at: dt.datetime, targets: tuple[str, ...]
-) -> pl.DataFrame:
-    """Features of every complaint in ``clocks`` (judged at ``at``) open and unbreached then.
+@dataclass(frozen=True)
+class RiskSettings:
+    """How the landmark rows are made (shared by the report and the hindsight check)."""
 
-    One row per complaint: ``complaint_id``, the :data:`CATEGORICAL` columns, ``age_h``,
-    ``used_<target>`` (elapsed / limit, 0 when the target does not apply),
-    ``done_<target>`` (1 when met), the event counts, ``paused_now`` and
-    ``hours_since_event``.
-    """
-    per = clocks.group_by("complaint_id").agg(
-        (pl.col("state") == "running").any().alias("_running"),
-        (pl.col("state") == "breached").any().alias("_breached"),
-        *[pl.col(c).first() for c in (*CATEGORICAL, "received_at")],
-    )
-    open_ok = per.filter(pl.col("_running") & ~pl.col("_breached")).drop("_running", "_breached")
-    if open_ok.height == 0:
-        return pl.DataFrame()
-    wide = clocks.join(open_ok.select("complaint_id"), on="complaint_id", how="semi").select(
-        "complaint_id",
-        "target",
-        used=(pl.col("elapsed") / pl.col("limit")).clip(-1.0, 5.0),
-        done=(pl.col("state") == "met").cast(pl.Float64),
-    )
-    aggs = []
-    for t in targets:
-        sel = pl.col("target") == t
-        aggs += [
-            pl.col("used").filter(sel).first().fill_null(0.0).alias(f"used_{t}"),
-            pl.col("done").filter(sel).first().fill_null(1.0).alias(f"done_{t}"),
-        ]
-    wide = wide.group_by("complaint_id").agg(aggs)
-    ev = (
-        events_until(events, at)
-        .join(open_ok.lazy().select("complaint_id"), on="complaint_id", how="semi")
-        .with_columns(_rank=lifecycle_rank())
-        .sort("complaint_id", "at", "_rank")
-        .group_by("complaint_id")
-        .agg(
-            pl.len().cast(pl.Float64).alias("n_events"),
-            *[
-                (pl.col("event") == e).sum().cast(pl.Float64).alias(k)
-                for k, e in _EVENT_COUNTS.items()
-            ],
-            (
-                pl.col("event").filter(pl.col("event").is_in(["waiting_customer", "resumed"]))
-                .last()
-                == "waiting_customer"
-            ).cast(pl.Float64).alias("paused_now"),
-            pl.col("at").max().alias("_last"),
-        )
-        .collect()
-    )
-    out = (
-        open_ok.join(wide, on="complaint_id", how="left")
-        .join(ev, on="complaint_id", how="left")
-        .with_columns(
-            age_h=_hours(pl.lit(at) - pl.col("received_at")),
-            hours_since_event=_hours(pl.lit(at) - pl.coalesce("_last", "received_at")),
-        )
-        .drop("_last", "received_at")
-    )
-    numeric = [c for c in out.columns if c not in ("complaint_id", *CATEGORICAL)]
-    # Rounded: parallel float sums differ in the last bits from run to run, and the
-    # model must give the same probabilities on the same inputs.
-    return out.with_columns(
-        [pl.col(c).cast(pl.Float64).fill_null(0.0).round(6) for c in numeric]
-    ).sort("complaint_id")
+    every_days: int = 7
+    horizon_days: int = HORIZON_DAYS
+    history_months: int = 12
+    max_train_complaints: int = MAX_TRAIN_COMPLAINTS
+    seed: int = 0
+
+    @property
+    def horizon_steps(self) -> int:
+        """The horizon in landmark steps."""
+        if self.every_days < 1 or self.horizon_days % self.every_days:
+            raise ValueError(
+                f"breach-risk model: horizon_days ({self.horizon_days}) must be a positive "
+                f"multiple of landmark_every_days ({self.every_days})"
+            )
+        return self.horizon_days // self.every_days
 
 
-def label_at(clocks: pl.DataFrame, targets: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """Per complaint: 1 if one of ``targets`` (None = any target) breached, null while
-    one of them still runs, else 0 (met, or voided: a rejected complaint has no
-    resolution target).
-    """
-    mine = pl.lit(True) if targets is None else pl.col("target").is_in(list(targets))
-    return clocks.group_by("complaint_id").agg(
-        label=pl.when(((pl.col("state") == "breached") & mine).any())
-        .then(pl.lit(1))
-        .when(((pl.col("state") == "running") & mine).any())
-        .then(pl.lit(None, pl.Int64))
-        .otherwise(pl.lit(0))
-    )
-
-
-def _pipeline(seed: int, n_min_class: int) -> Any:
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.compose import ColumnTransformer, make_column_selector
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
-
-    prep = ColumnTransformer(
-        [
-            ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(CATEGORICAL)),
-            ("used", SplineTransformer(n_knots=5, degree=2, extrapolation="constant"),
-             make_column_selector(pattern="^used_")),
-        ],
-        remainder=StandardScaler(),
-    )
-    base = make_pipeline(prep, LogisticRegression(C=1.0, max_iter=2000, random_state=seed))
-    folds = min(3, n_min_class)
-    if folds < 2:
-        return base
-    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    return CalibratedClassifierCV(base, method="sigmoid", cv=cv)
-
-
-def _fit(x: pl.DataFrame, y: np.ndarray, seed: int) -> Any | None:
-    if x.height == 0 or len(np.unique(y)) < 2:
-        return None
-    n_min = int(min(np.sum(y == 1), np.sum(y == 0)))
-    model = _pipeline(seed, n_min)
-    model.fit(x.to_pandas(), y)
-    return model
-
-
-def _landmarks(period: Period, first: dt.datetime, every_days: int) -> list[dt.datetime]:
-    """Every ``every_days`` back from the end of P, after ``first``, oldest first."""
-    landmarks: list[dt.datetime] = []
-    moment = period.end - dt.timedelta(days=every_days)
-    while moment > first:
-        landmarks.append(moment)
-        moment -= dt.timedelta(days=every_days)
-    return sorted(landmarks)
-
-
-def _snapshots(
-    pool: pl.DataFrame,
-    ev: pl.LazyFrame,
-    landmarks: list[dt.datetime],
+def risk_rows(
+    complaints: pl.LazyFrame,
+    events: pl.LazyFrame,
+    period: Period,
+    cutoff: dt.datetime,
+    *,
     policy: Policy,
     calendar: WorkCalendar,
-    targets: tuple[str, ...],
-) -> list[pl.DataFrame]:
-    """The snapshot features at each landmark (``_landmark`` column), empty ones left out."""
-    snaps: list[pl.DataFrame] = []
-    for L in landmarks:
-        recv = pool.filter(
-            (pl.col("received_at") < L)
-            & (pl.col("received_at") >= L - dt.timedelta(days=LOOKBACK_DAYS))
+    settings: RiskSettings,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Landmark rows on the grid anchored at the end of P, with labels judged by
+    ``cutoff`` (the end of P in the report) and no event after ``cutoff`` read.
+    """
+    h = settings.horizon_steps
+    first = period.months_back(settings.history_months)
+    grid = landmark_grid(period.end, first, settings.every_days, last=cutoff)
+    info: dict[str, Any] = {"landmarks": max(0, len(grid) - h),
+                            "landmark_every_days": settings.every_days,
+                            "horizon_days": settings.horizon_days,
+                            "history_months": settings.history_months}
+    if len(grid) <= h:
+        return pl.DataFrame(), info
+    last_feature = grid[-1 - h]
+    pool = (
+        complaints.filter(
+            (pl.col("received_at") >= first - dt.timedelta(days=LOOKBACK_DAYS))
+            & (pl.col("received_at") < last_feature)
         )
-        if recv.height == 0:
-            continue
-        c_at = judge_at(recv, ev, L, policy=policy, calendar=calendar)
-        f = snapshot_features(c_at, ev, L, targets)
-        if f.height:
-            snaps.append(f.with_columns(_landmark=pl.lit(L)))
-    return snaps
+        .select(POOL_COLS)
+        .collect()
+    )
+    sample = stratified_sample(pool, settings.max_train_complaints, settings.seed)
+    info |= {"pool_complaints": pool.height, "sampled_complaints": sample.height}
+    ev = (
+        events_until(events, cutoff)
+        .join(sample.lazy().select("complaint_id"), on="complaint_id", how="semi")
+        .collect()
+    )
+    rows = landmark_rows(sample, ev, grid, horizon_steps=h, policy=policy, calendar=calendar,
+                         targets=policy.target_names)
+    return rows, info
+
+
+def _xy(rows: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, pl.Series]:
+    features = [c for c in rows.columns if c not in NOT_FEATURES]
+    return rows.select(features), rows["y"].to_numpy().astype(int), rows["complaint_id"]
+
+
+def split_model(
+    rows: pl.DataFrame, period: Period, horizon_days: int, seed: int
+) -> tuple[dt.datetime, pl.DataFrame, tuple[CalibratedModel, np.ndarray | None] | None]:
+    """The split S, the rows fitted before it (labels known by S) and the model M_S.
+
+    S is the start of P, or the middle of P when the rows labelled by the start of P
+    have one class only (no breach in the history).
+    """
+    horizon = dt.timedelta(days=horizon_days)
+    split = period.start
+    train = rows.head(0)
+    for split in (period.start, period.start + (period.end - period.start) / 2):
+        train = rows.filter(pl.col("_landmark") + horizon <= split)
+        if train.height and train["y"].n_unique() == 2:
+            break
+    fitted = fit_calibrated(*_xy(train), seed) if train.height else None
+    return split, train, fitted
+
+
+def choose_threshold(
+    fitted: tuple[CalibratedModel, np.ndarray | None] | None,
+    train: pl.DataFrame,
+    min_precision: float,
+    fixed: float | None,
+) -> tuple[float | None, dict[str, Any]]:
+    """The flag cut-off: ``fixed`` when given, else :func:`precision_threshold` on M_S's
+    grouped out-of-fold predictions of its own fitting rows (nothing of the split's
+    later period is read).
+    """
+    if fixed is not None:
+        return fixed, {"threshold_policy": "fixed by parameter risk_threshold"}
+    basis: dict[str, Any] = {
+        "threshold_policy": f"lowest cut-off with held-out precision >= {min_precision:g} "
+                            "on the fitting period (folds grouped by complaint)",
+        "min_precision": min_precision,
+    }
+    if fitted is None or fitted[1] is None:
+        return None, basis | {"note_threshold": "no held-out predictions: no flags"}
+    t, fit = precision_threshold(train["y"].to_numpy().astype(int), fitted[1], min_precision)
+    if t is None:
+        basis["note_threshold"] = "precision target not reached on the fitting period: no flags"
+    return t, basis | fit
+
+
+def _score(model: CalibratedModel, clocks: pl.DataFrame, events: pl.LazyFrame,
+           at: dt.datetime, targets: tuple[str, ...]) -> pl.DataFrame:
+    """The complaints of ``clocks`` at risk at ``at``, with their probability, highest first."""
+    ids = at_risk(clocks)
+    if ids.height == 0:
+        return pl.DataFrame(schema=SCORES_SCHEMA)
+    ev = events_until(events, at).join(ids.lazy(), on="complaint_id", how="semi").collect()
+    x = snapshot_features(clocks, ev.lazy(), at, targets)
+    prob = model.predict(x)
+    return (
+        x.select(*[c for c in SCORES_SCHEMA if c != "probability"])
+        .with_columns(probability=pl.Series(prob, dtype=pl.Float64))
+        .sort("probability", "complaint_id", descending=[True, False])
+    )
+
+
+def _validate(model: CalibratedModel, train: pl.DataFrame, test: pl.DataFrame,
+              threshold: float | None) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+    """Out-of-time metrics (suffixed ``_oot``), holdout rows and reliability table."""
+    x, y, _ = _xy(test)
+    p = model.predict(x)
+    m = evaluate(y, p, float(train["y"].mean()), threshold)
+    metrics = {f"{k}_oot": v for k, v in m.items() if k not in ("brier_base_rate",)}
+    metrics["brier_base_rate"] = m["brier_base_rate"]
+    holdout = pl.DataFrame({"y": y.astype(np.int64), "probability": p})
+    return metrics, holdout, reliability_table(y, p)
 
 
 def fit_breach_risk(
@@ -237,107 +259,43 @@ def fit_breach_risk(
     calendar: WorkCalendar,
     seed: int = 0,
     landmark_every_days: int = 7,
+    horizon_days: int = HORIZON_DAYS,
     history_months: int = 12,
-    label_targets: tuple[str, ...] | None = ("resolution",),
+    max_train_complaints: int = MAX_TRAIN_COMPLAINTS,
+    min_precision: float = 0.5,
+    threshold: float | None = None,
 ) -> RiskModel:
-    """Fit, evaluate out of time, and score the open complaints of ``period`` (see module doc)."""
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-
-    targets = policy.target_names
-    first_landmark = period.months_back(history_months)
-    landmarks = _landmarks(period, first_landmark, landmark_every_days)
-    cols = ("complaint_id", "subsidiary_id", "channel", "category", "severity", "received_at")
-    pool = (
-        complaints.filter(
-            (pl.col("received_at") >= first_landmark - dt.timedelta(days=LOOKBACK_DAYS))
-            & (pl.col("received_at") < period.end)
-        )
-        .select(cols)
-        .collect()
-    )
-    ev = (
-        events_until(events, period.end)
-        .join(pool.lazy().select("complaint_id"), on="complaint_id", how="semi")
-        .collect()
-        .lazy()
-    )
-
-    snaps = _snapshots(pool, ev, landmarks, policy, calendar, targets)
-    metrics: dict[str, Any] = {
-        "landmarks": len(landmarks),
-        "landmark_every_days": landmark_every_days,
-        "history_months": history_months,
-    }
-    # Score set: received in P, open and unbreached at the end of P.
-    score_x = snapshot_features(clocks, ev, period.end, targets)
-    empty_scores = pl.DataFrame(schema=SCORES_SCHEMA)
-    if not snaps:
-        metrics["note"] = "no landmark snapshots: no model"
-        return RiskModel(empty_scores, metrics)
-    data = pl.concat(snaps, how="diagonal_relaxed")
-    feature_cols = [c for c in data.columns if c not in ("complaint_id", "_landmark")]
-    ids = data["complaint_id"].unique()
-    sub = pool.filter(pl.col("complaint_id").is_in(ids.implode()))
-    at_end = label_at(
-        judge_at(sub, ev, period.end, policy=policy, calendar=calendar), label_targets
-    ).rename({"label": "y_end"})
-    # Joins do not keep row order; the cross-validation folds depend on it.
-    data = data.join(at_end, on="complaint_id", how="left").sort("_landmark", "complaint_id")
-
-    def xy(frame: pl.DataFrame, label: str) -> tuple[pl.DataFrame, np.ndarray]:
-        known = frame.filter(pl.col(label).is_not_null())
-        return known.select(feature_cols), known[label].to_numpy().astype(int)
-
-    # Out-of-time split: train on landmarks before the split, labelled at the split;
-    # test on the later landmarks, labelled at the end of P. The split is the start
-    # of P, or the middle of P when the history before P has no breach at all.
-    for split in (period.start, period.start + (period.end - period.start) / 2):
-        train = data.filter(pl.col("_landmark") < split).drop("y_end")
-        at_split = label_at(
-            judge_at(sub.filter(pl.col("received_at") < split), ev, split,
-                     policy=policy, calendar=calendar),
-            label_targets,
-        ).rename({"label": "y_split"})
-        train = train.join(at_split, on="complaint_id", how="left").sort(
-            "_landmark", "complaint_id"
-        )
-        x_tr, y_tr = xy(train, "y_split")
-        if len(np.unique(y_tr)) == 2:
-            break
-    test = data.filter(pl.col("_landmark") >= split)
-    x_te, y_te = xy(test, "y_end")
-    metrics["oot_split"] = split.isoformat(sep=" ")
-    metrics.update(n_train=int(len(y_tr)), positives_train=int(y_tr.sum()),
-                   n_test=int(len(y_te)), positives_test=int(y_te.sum()))
-    oot = _fit(x_tr, y_tr, seed)
-    holdout = pl.DataFrame(schema={"y": pl.Int64, "probability": pl.Float64})
-    if oot is not None and len(np.unique(y_te)) == 2:
-        p_te = oot.predict_proba(x_te.to_pandas())[:, 1]
-        holdout = pl.DataFrame({"y": y_te.astype(np.int64), "probability": p_te.astype(float)})
-        metrics.update(
-            roc_auc_oot=round(float(roc_auc_score(y_te, p_te)), 4),
-            brier_oot=round(float(brier_score_loss(y_te, p_te)), 4),
-            brier_base_rate=round(
-                float(brier_score_loss(y_te, np.full(len(y_te), y_tr.mean()))), 4
-            ),
-        )
+    """Fit, validate out of time, set the threshold and score the complaints of ``period``
+    at risk at its end (see the module doc). ``clocks``: the period's clocks at its end.
+    """
+    settings = RiskSettings(landmark_every_days, horizon_days, history_months,
+                            max_train_complaints, seed)
+    events = events_until(events, period.end)  # no look-ahead, by construction
+    rows, metrics = risk_rows(complaints, events, period, period.end, policy=policy,
+                              calendar=calendar, settings=settings)
+    empty = pl.DataFrame(schema=SCORES_SCHEMA)
+    if rows.height == 0:
+        return RiskModel(empty, metrics | {"note": "no landmark rows: no model"})
+    split, train, fitted = split_model(rows, period, horizon_days, seed)
+    test = rows.filter((pl.col("_landmark") >= split) & (pl.col("received_at") >= split))
+    metrics |= {"oot_split": split.isoformat(sep=" "), "n_train": train.height,
+                "positives_train": int(train["y"].sum()) if train.height else 0}
+    cut, basis = choose_threshold(fitted, train, min_precision, threshold)
+    metrics |= basis | {"threshold": None if cut is None else round(cut, 6)}
+    holdout, reliability = pl.DataFrame(schema=HOLDOUT_SCHEMA), pl.DataFrame()
+    if fitted is not None and test.height and test["y"].n_unique() == 2:
+        oot, holdout, reliability = _validate(fitted[0], train, test, cut)
+        metrics |= oot
     else:
         metrics["note_oot"] = "out-of-time evaluation needs both classes in training and test"
-    x_all, y_all = xy(data, "y_end")
-    model = _fit(x_all, y_all, seed)
-    metrics.update(n_final=int(len(y_all)), positives_final=int(y_all.sum()))
-    if model is None or score_x.height == 0:
-        metrics.setdefault(
-            "note", "no model (one class only)" if model is None else "no open complaint to score"
-        )
-        return RiskModel(empty_scores, metrics, model, tuple(feature_cols), holdout)
-    for c in feature_cols:
-        if c not in score_x.columns:
-            score_x = score_x.with_columns(pl.lit(0.0).alias(c))
-    prob = model.predict_proba(score_x.select(feature_cols).to_pandas())[:, 1]
-    scores = (
-        score_x.select(*[c for c in SCORES_SCHEMA if c != "probability"])
-        .with_columns(probability=pl.Series(prob, dtype=pl.Float64))
-        .sort("probability", "complaint_id", descending=[True, False])
-    )
-    return RiskModel(scores, metrics, model, tuple(feature_cols), holdout)
+    final = fit_calibrated(*_xy(rows), seed)
+    metrics |= {"n_final": rows.height, "positives_final": int(rows["y"].sum())}
+    m_split = None if fitted is None else fitted[0]
+    if final is None:
+        metrics.setdefault("note", "no model (one class only)")
+        return RiskModel(empty, metrics, None, (), holdout, reliability, cut, m_split)
+    model = final[0]
+    scores = _score(model, clocks, events, period.end, policy.target_names)
+    if scores.height == 0:
+        metrics.setdefault("note", "no open complaint to score")
+    return RiskModel(scores, metrics, model, model.features, holdout, reliability, cut, m_split)
