@@ -33,7 +33,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml requirements/lock.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/lock.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c requirements/lock.txt -e '.[test,bench]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	$(GIT_FILTER)
 	touch $(STAMP)
@@ -80,7 +80,7 @@ bench: $(STAMP)  ## speed/memory vs pandas+MetricFrame and a bare polars scan (B
 
 lock:  ## refresh requirements/lock.txt from a fresh resolve
 	rm -rf /tmp/wb-lock && $(PYTHON) -m venv /tmp/wb-lock
-	/tmp/wb-lock/bin/pip install --quiet -e '.[test]'
+	/tmp/wb-lock/bin/pip install --quiet -e '.[test,bench]'
 	/tmp/wb-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements/lock.txt
 
 clean:  ## remove the virtual environment and caches

@@ -69,7 +69,7 @@ def _score_reasons(model: Scorecard, X: pl.DataFrame) -> list[list[str]]:
     """Readable reason codes: ``feature bin (−N pts)``, costliest first."""
     codes = model.reason_codes(X)
     names = model.feature_names_out()
-    idx = model.binner_._bin_index(X.to_numpy().astype(np.float64))
+    idx = model.binner_.bin_index(X)
     labels = [model.binner_.bin_labels(j) for j in range(len(names))]
     out = []
     for i, row in enumerate(codes):

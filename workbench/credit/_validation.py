@@ -309,10 +309,10 @@ def _stability(model: Scorecard, X: pl.DataFrame, Xc: pl.DataFrame) -> pl.DataFr
         "variable": "score",
         "psi": psi(-model.predict_points(X), -model.predict_points(Xc)),
     }]
-    dev_idx = model.binner_._bin_index(X.to_numpy().astype(np.float64))
-    cur_idx = model.binner_._bin_index(Xc.to_numpy().astype(np.float64))
+    dev_idx = model.binner_.bin_index(X)
+    cur_idx = model.binner_.bin_index(Xc)
     for j, name in enumerate(model.feature_names_out()):
-        n_bins = len(model.binner_.bin_edges_[j]) + 2
+        n_bins = int(model.binner_.n_bins_[j])
         rows.append({"variable": name, "psi": psi_from_bins(dev_idx[:, j], cur_idx[:, j], n_bins)})
     used = [n for n, s in zip(model.feature_names_out(), model.selected_, strict=True) if s]
     return pl.DataFrame(rows).with_columns(
