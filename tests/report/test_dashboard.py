@@ -291,3 +291,16 @@ def test_history_reads_earlier_periods_of_the_same_kind(tmp_path, metrics):
     (tmp_path / ".superseded" / "2026-Q1-x").mkdir(parents=True)
     labels = [m["period"]["label"] for m in hl.history(tmp_path, Q3, metrics)]
     assert labels == ["2025-Q4", "2026-Q2", "2026-Q3"]
+
+
+def test_panel_totals_separate_thousands_and_say_which_findings_are_predictions(metrics):
+    """Issue #16: "中 1865" lacked a separator next to "2,341", and predicted breach
+    risks were counted as 问题 beside actual breaches without a word."""
+    html = dashboard_html(metrics, Q3, ALL)
+    assert "其中 1 项为超时风险预测（尚未违规）" in html
+    english = dashboard_html(metrics, Q3, ALL, lang="en")
+    assert "1 of them predicted risks (not yet breaches)" in english
+    big = {**metrics, "analyses": {**metrics["analyses"], "pricing": {
+        **metrics["analyses"]["pricing"], "findings": 2341,
+        "by_severity": {"high": 180, "medium": 1031, "low": 1130}}}}
+    assert "中 1,031" in dashboard_html(big, Q3, ALL)

@@ -121,6 +121,7 @@ TEXT: dict[str, dict[str, str]] = {
                   "红黄绿阈值见 dashboard_thresholds.yaml。",
         "status_line": "{g} 项达标 · {a} 项需关注 · {r} 项超限",
         "totals": "{n} 项发现（{severities}）",
+        "predicted": "，其中 {n} 项为超时风险预测（尚未违规）",
         "worklist": "下载", "worklist_head": "整改清单",
         "group_level": "集团层面（不属于单一子公司）",
         "group_worklist": "集团层面整改清单（Excel）",
@@ -160,6 +161,7 @@ TEXT: dict[str, dict[str, str]] = {
                   "metrics.json; traffic-light thresholds from dashboard_thresholds.yaml.",
         "status_line": "{g} on target · {a} to watch · {r} off target",
         "totals": "{n} findings ({severities})",
+        "predicted": "; {n} of them predicted risks (not yet breaches)",
         "worklist": "download", "worklist_head": "Worklist",
         "group_level": "Group level (no single subsidiary)",
         "group_worklist": "Group-level worklist (Excel)",
@@ -320,9 +322,12 @@ def _panel(analysis: str, metrics: Mapping[str, Any], previous: Mapping[str, Any
         heads.append({"key": h.key, "label": t[h.key], "value": fmt(value, h.unit),
                       "status": light(value, rule), "delta": delta, "delta_class": delta_class})
     a = metrics["analyses"][analysis]
-    severities = " · ".join(f"{SEVERITY_LABELS[lang][s]} {a['by_severity'].get(s, 0)}"
+    severities = " · ".join(f"{SEVERITY_LABELS[lang][s]} {a['by_severity'].get(s, 0):,}"
                             for s in SEVERITIES)
     totals = t["totals"].format(n=f"{a['findings']:,}", severities=severities)
+    predicted = int((a.get("headline") or {}).get("breach_risk") or 0) if analysis == "sla" else 0
+    if predicted:  # a prediction is not a breach: say how many of the findings are
+        totals += t["predicted"].format(n=f"{predicted:,}")
     amounts = a.get("money") or {}
     money = [f"{MONEY_KIND_LABELS[lang][k]} {fmt(amounts[k], 'cny')}"
              for k in money_kinds([analysis]) if k in amounts]
