@@ -244,3 +244,20 @@ def test_a_period_with_nothing_to_judge_is_not_called_clean(analysis, metric):
     assert "nothing could be judged" in english
     judged = summary_html(none, analysis, "2026-Q3", metrics={metric: 120})
     assert "未发现问题。" in judged
+
+
+def test_the_report_shows_the_parameters_in_force_and_which_are_not_defaults():
+    """Issue #15 item 8: a threshold set for a scheduled run (--params) is visible in
+    the report it produced, not only in the manifest."""
+    from workbench.report.parameters import check_parameters
+
+    params = check_parameters({"pricing": {"alpha": 0.01}}, ["pricing"])["pricing"]
+    html = notebook_to_html(executed_notebook(), findings=_findings(), analysis="pricing",
+                            period="2026-Q3", parameters=params)
+    assert "本次运行参数（实际生效）" in html
+    assert "<code>alpha</code></td><td>0.01（非默认）" in html
+    assert "<code>min_premium</code></td><td>0.01</td>" in html  # a default, not marked
+    # a default list (declared as a tuple) is not "changed"; booleans read as in YAML/JSON
+    assert "<code>attributes</code></td><td>[&quot;tenure_band&quot;" in html
+    assert "（非默认）" not in html.split("<code>attributes</code>")[1].split("</tr>")[0]
+    assert "<code>intersections</code></td><td>true</td>" in html

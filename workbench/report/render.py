@@ -13,6 +13,7 @@ points at the network; :func:`notebook_to_html` refuses to return such HTML.
 from __future__ import annotations
 
 import html as _html
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -243,6 +244,33 @@ def rules_table_html(findings: pl.DataFrame, analysis: str, *, lang: str = "zh")
             f'<table class="wb-rules"><tr>{cells}</tr>{"".join(rows)}</table></section>')
 
 
+def parameters_html(parameters: Mapping[str, Any], analysis: str, *, lang: str = "zh") -> str:
+    """The parameters this run actually used (``workbench report --params`` or the
+    declared defaults), each with its meaning and whether it differs from the default:
+    a threshold tuned for a scheduled run is visible in the report it produced.
+    """
+    from workbench.report.parameters import declared_parameters
+
+    e = _html.escape
+    zh = lang == "zh"
+    declared = declared_parameters(analysis)
+    rows = []
+    def shown(v: Any) -> str:  # JSON, as a parameters file writes it (tuples = lists)
+        return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
+
+    for name, value in parameters.items():
+        param = declared[name] if name in declared else None
+        changed = param is not None and shown(value) != shown(param.default)
+        mark = ("（非默认）" if zh else " (not the default)") if changed else ""
+        rows.append(f"<tr><td><code>{e(name)}</code></td><td>{e(shown(value))}{mark}</td>"
+                    f"<td>{e(param.doc if param is not None else '')}</td></tr>")
+    title = "本次运行参数（实际生效）" if zh else "Parameters in force in this run"
+    head = ("参数", "取值", "含义") if zh else ("Parameter", "Value", "Meaning")
+    cells = "".join(f"<th>{h}</th>" for h in head)
+    return (f'<section class="wb-rules-section" id="wb-parameters"><h2>{title}</h2>'
+            f'<table class="wb-rules"><tr>{cells}</tr>{"".join(rows)}</table></section>')
+
+
 def _insert(html: str, top: str, bottom: str) -> str:
     m = re.search(r"<main[^>]*>", html) or re.search(r"<body[^>]*>", html)
     if m is None:
@@ -261,6 +289,7 @@ def notebook_to_html(
     period: str = "",
     lang: str = "zh",
     metrics: Mapping[str, Any] | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> str:
     """Export an executed notebook (node or path) to offline HTML without code.
 
@@ -277,8 +306,11 @@ def notebook_to_html(
         html = html.replace('<html lang="zh"', f'<html lang="{lang}"', 1)
     if findings is not None and analysis:
         mine = findings.filter(pl.col("analysis") == analysis)
+        bottom = rules_table_html(mine, analysis, lang=lang)
+        if parameters:
+            bottom += parameters_html(parameters, analysis, lang=lang)
         html = _insert(html, summary_html(mine, analysis, period, lang=lang, metrics=metrics),
-                       rules_table_html(mine, analysis, lang=lang))
+                       bottom)
     refs = external_references(html)
     if refs:
         raise RenderError(f"the HTML would load from the network: {sorted(set(refs))[:5]}")
@@ -295,12 +327,13 @@ def render_notebook(
     period: str = "",
     lang: str = "zh",
     metrics: Mapping[str, Any] | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``notebook`` (executed) as offline HTML to ``html_path`` (UTF-8)."""
     html_path = Path(html_path)
     html_path.write_text(
         notebook_to_html(notebook, title=title, findings=findings, analysis=analysis,
-                         period=period, lang=lang, metrics=metrics),
+                         period=period, lang=lang, metrics=metrics, parameters=parameters),
         encoding="utf-8",
     )
     return html_path

@@ -505,6 +505,7 @@ def _assemble(run: _Run, staging: Path) -> pl.DataFrame:
             staging / f"{analysis}.ipynb", staging / f"{analysis}.html",
             title=f"{analysis} · {p.label}", findings=findings, analysis=analysis,
             period=p.label, lang=run.lang, metrics=saved_metrics.get(analysis),
+            parameters=run.parameters.get(analysis),
         )
     subs = run.source.subsidiaries
     refunds_file = staging / f"{REFUNDS_TABLE}.parquet"  # the pricing refund list, if published
