@@ -58,6 +58,9 @@ body { font-family: FONTS; max-width: 1200px; margin: 0 auto; }
 .wb-rules th, .wb-rules td { border-bottom: 1px solid #ddd; padding: 5px 8px; text-align: left;
                              vertical-align: top; }
 .wb-rules td.n { text-align: right; white-space: nowrap; }
+/* the rules and parameters tables scroll inside their section; long codes break */
+.wb-rules-section { overflow-x: auto; }
+.wb-rules td code { overflow-wrap: anywhere; }
 /* printed notes wrap instead of widening the page (390 px phones) */
 .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 </style>
