@@ -381,7 +381,7 @@ def test_parameters_are_checked_before_any_data_is_read(params: dict, message: s
 def test_declared_parameters() -> None:
     assert credit.PARAMETERS.names() == (
         "policy_path", "pdo", "base_score", "base_odds", "seed", "min_iv", "cv_folds",
-        "min_class_rows",
+        "min_class_rows", "recalibration",
     )
     assert credit.PARAMETERS.pick({"pdo": 40, "source": "x"}) == {"pdo": 40}
 

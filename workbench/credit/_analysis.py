@@ -13,7 +13,8 @@ from typing import Any
 import polars as pl
 
 from workbench.analysis import AnalysisResult, as_period
-from workbench.credit._features import enterprises, out_of_time_sample, sample_summary
+from workbench.credit._calibration import METHODS
+from workbench.credit._features import enterprises, sample_summary
 from workbench.credit._figures import all_figures
 from workbench.credit._findings import owners, raw_findings
 from workbench.credit._grades import (
@@ -27,7 +28,7 @@ from workbench.credit._registry import WEAK_STATUSES
 from workbench.credit._scoring import Graded, grade_period
 from workbench.credit._validation import validate
 from workbench.findings import make_findings
-from workbench.params import Interval, Param, ParameterSet, PathOrNone, declared
+from workbench.params import Interval, Options, Param, ParameterSet, PathOrNone, declared
 from workbench.periods import Period
 
 ANALYSIS = "credit"
@@ -58,6 +59,9 @@ PARAMETERS = ParameterSet(ANALYSIS, {
     "cv_folds": Param(5, Interval(int, 2, None), "folds of the cross-validated AUC"),
     "min_class_rows": Param(10, Interval(int, 1, None),
                             "defaults and non-defaults (each) needed to develop a scorecard"),
+    "recalibration": Param("logistic", Options(METHODS),
+                           "how the PDs are recalibrated on the out-of-time outcomes: "
+                           "intercept and slope, intercept only, or none"),
 })
 
 #: Findings counted as registry alerts in the headline.
@@ -79,6 +83,7 @@ def analyze(
     min_iv: float = 0.02,
     cv_folds: int = 5,
     min_class_rows: int = 10,
+    recalibration: str = "logistic",
     previous_grades: pl.DataFrame | None = None,
 ) -> AnalysisResult:
     """Findings and credit grades of every enterprise customer for ``period``.
@@ -102,7 +107,10 @@ def analyze(
         Folds of the cross-validated validation sample.
     min_class_rows
         A scorecard is developed only with at least this many defaults and as many
-        non-defaults.
+        non-defaults (and the recalibration slope is fitted only with as many).
+    recalibration
+        ``logistic`` (intercept and slope), ``intercept`` or ``none``: how the
+        scorecard's PDs are recalibrated on the out-of-time outcomes before grading.
     previous_grades
         The previous period's published ``credit_grades`` for the migration matrix;
         by default the previous period is graded again from ``frames`` (with its own
@@ -128,7 +136,7 @@ def analyze(
     params = PARAMETERS.check({
         "policy_path": policy_path, "pdo": pdo, "base_score": base_score,
         "base_odds": base_odds, "seed": seed, "min_iv": min_iv, "cv_folds": cv_folds,
-        "min_class_rows": min_class_rows,
+        "min_class_rows": min_class_rows, "recalibration": recalibration,
     })
     policy = load_policy(policy_path)
     timings: dict[str, float] = {}
@@ -150,14 +158,13 @@ def analyze(
     if previous_grades is None:
         previous_grades = grade_period(frames, prev_p.end.date(), ents_all, policy, params).grades
     lap("grade_previous")
-    oot = out_of_time_sample(frames, g.end, g.ents)
-    vtables, meta, notes = validate(g, oot, params, policy)
+    vtables, meta, notes = validate(g, params, policy)
     lap("validation")
     if g.note:
         notes.insert(0, g.note)
     tables = {
         **_evidence(g, policy, previous_grades),
-        "out_of_time": oot,
+        "out_of_time": g.oot,
         "samples": sample_summary(frames, g.end, g.ents),
         **vtables,
         "notes": pl.DataFrame({"note": notes}, schema={"note": pl.String}),
@@ -237,6 +244,7 @@ def _validation_metrics(
     """
     by_sample = {r["sample"]: r for r in validation.iter_rows(named=True)}
     oot = by_sample.get("out_of_time", {})
+    recal = by_sample.get("out_of_time_recalibrated", {})
     counts = {} if samples is None else {r["sample"]: r for r in samples.iter_rows(named=True)}
     above = None
     if by_grade is not None:
@@ -247,6 +255,8 @@ def _validation_metrics(
         "oot_ks": _number(oot.get("ks")),
         "oot_brier": _number(oot.get("brier")),
         "oot_brier_skill": _number(oot.get("brier_skill")),
+        "oot_brier_recalibrated": _number(recal.get("brier")),
+        "oot_brier_skill_recalibrated": _number(recal.get("brier_skill")),
         "oot_customers": oot.get("n"),
         "oot_defaults": oot.get("defaults"),
         "cv_auc": _number(by_sample.get("cross_validated", {}).get("auc")),
@@ -286,13 +296,17 @@ def credit_metrics(
     Returns
     -------
     dict
-        ``enterprises_graded``, ``grades`` (customers per grade),
+        ``enterprises_graded``, ``enterprises_not_scored`` (graded without a score,
+        in the most conservative band: no scorecard could be developed),
+        ``grades`` (customers per grade),
         ``receivables_outstanding_cny``, ``receivables_aa_cny`` and
         ``receivables_aa_share`` (owed by customers graded AA or better; None when
         nothing is outstanding), ``registry_alerts`` (knock-outs, changes and
         overdue annual reports), ``registry_knockouts``, ``registry_changes``,
         ``annual_reports_overdue``, ``invalid_uscc``, ``scorecard_developed``, the
-        out-of-time ``oot_auc``, ``oot_ks``, ``oot_brier``, ``oot_brier_skill``,
+        out-of-time ``oot_auc``, ``oot_ks``, ``oot_brier``, ``oot_brier_skill`` (the
+        scorecard as fitted), ``oot_brier_recalibrated`` and
+        ``oot_brier_skill_recalibrated`` (its PDs recalibrated out of fold),
         ``oot_customers``, ``oot_defaults``, ``grades_above_pd_band`` (grades
         whose out-of-time default rate interval lies above the PD band), the
         development sample's ``cv_auc`` and ``development_customers``, and
@@ -308,6 +322,7 @@ def credit_metrics(
     )
     return {
         "enterprises_graded": grades.height,
+        "enterprises_not_scored": int(grades["score"].is_null().sum()),
         "grades": {g: int((grades["grade"] == g).sum()) for g in GRADE_ORDER},
         "receivables_outstanding_cny": round(total, 2),
         "receivables_aa_cny": round(good_amount, 2),

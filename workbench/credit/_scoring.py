@@ -15,7 +15,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from workbench.credit._features import FEATURES, build_features, development_sample
+from workbench.credit._calibration import Recalibration, fit_recalibration
+from workbench.credit._features import (
+    FEATURES,
+    build_features,
+    development_sample,
+    out_of_time_sample,
+)
 from workbench.credit._grades import CreditPolicy, assign_grades
 from workbench.credit._registry import registry_facts
 from workbench.credit._scorecard import Scorecard
@@ -37,8 +43,10 @@ class Graded:
     checks: pl.DataFrame
     facts: pl.DataFrame
     current: pl.DataFrame  # features at the end, one row per enterprise customer
-    dev: pl.DataFrame  # development sample (features at T0 + label)
+    dev: pl.DataFrame  # development sample (features at T0 − 12m + label)
+    oot: pl.DataFrame  # out-of-time sample (features at T0 + label)
     model: Scorecard | None
+    recalibration: Recalibration  # of the model's PDs on ``oot``, grading P
     grades: pl.DataFrame
     note: str | None
 
@@ -65,8 +73,24 @@ def _fit(dev: pl.DataFrame, params: Mapping[str, Any]) -> tuple[Scorecard | None
     return model, None
 
 
-def _score_reasons(model: Scorecard, X: pl.DataFrame) -> list[list[str]]:
-    """Readable reason codes: ``feature bin (−N pts)``, costliest first."""
+def recalibrate(
+    model: Scorecard | None, oot: pl.DataFrame, params: Mapping[str, Any]
+) -> Recalibration:
+    """The map from the model's PDs to PDs calibrated on the out-of-time outcomes
+    (:mod:`._calibration`, method ``params["recalibration"]``); none without a model
+    or an out-of-time sample.
+    """
+    if model is None or oot.height == 0:
+        return Recalibration()
+    d = model.decision_function(oot.select(list(FEATURES)))
+    return fit_recalibration(oot["default"].to_numpy(), d, params["recalibration"],
+                             min_rows=params["min_class_rows"])
+
+
+def _score_reasons(model: Scorecard, X: pl.DataFrame, slope: float = 1.0) -> list[list[str]]:
+    """Readable reason codes: ``feature bin (−N pts)``, costliest first; points are
+    those of the recalibrated score (the model's times the recalibration ``slope``).
+    """
     codes = model.reason_codes(X)
     names = model.feature_names_out()
     idx = model.binner_.bin_index(X)
@@ -76,7 +100,7 @@ def _score_reasons(model: Scorecard, X: pl.DataFrame) -> list[list[str]]:
         texts = []
         for name, lost in row:
             j = names.index(name)
-            texts.append(f"{name} {labels[j][idx[i, j]]} (−{lost:.0f} pts)")
+            texts.append(f"{name} {labels[j][idx[i, j]]} (−{lost * slope:.0f} pts)")
         out.append(texts)
     return out
 
@@ -110,12 +134,15 @@ def grade_period(
     )
     current = build_features(frames, end, ents)
     dev = development_sample(frames, end, ents)
+    oot = out_of_time_sample(frames, end, ents)
     model, note = _fit(dev, params)
+    recal = recalibrate(model, oot, params)
     X = current.select(list(FEATURES))
     if model is not None and current.height:
-        score = model.predict_points(X)
-        pd_ = model.predict_proba(X)[:, 1]
-        reasons = _score_reasons(model, X)
+        d = model.decision_function(X)
+        score = recal.points(d, model.offset_, model.factor_)
+        pd_ = recal.pd(d)
+        reasons = _score_reasons(model, X, recal.slope)
     else:
         score = np.full(current.height, np.nan)
         pd_ = np.full(current.height, np.nan)
@@ -133,4 +160,4 @@ def grade_period(
         scored, policy, base_score=params["base_score"], base_odds=params["base_odds"],
         pdo=params["pdo"],
     )
-    return Graded(end, ents, checks, facts, current, dev, model, grades, note)
+    return Graded(end, ents, checks, facts, current, dev, oot, model, recal, grades, note)

@@ -5,9 +5,16 @@ stability (population stability index).
 The headline (:func:`validate`) is computed only on the out-of-time sample of
 :mod:`._features`: outcomes later than every outcome the scorecard was fitted on.
 The development sample gives the in-sample and cross-validated rows, which are
-shown for comparison and never as the headline. PDs are not recalibrated: they
-are the logistic regression's, fitted on the development sample, and the
-out-of-time sample only checks them.
+shown for comparison and never as the headline.
+
+Two rows judge the out-of-time window. ``out_of_time`` scores it with the
+scorecard exactly as fitted on the development sample: its discrimination and
+calibration are on outcomes later than anything fitted (the headline AUC and KS).
+The grades use PDs recalibrated on that window (:mod:`._calibration`), so their
+calibration — the reliability tables and whether each grade's PD band holds —
+is judged in ``out_of_time_recalibrated``, whose PDs are cross-fitted: each
+customer's comes from a map fitted on other customers' outcomes. The bands
+before recalibration are kept beside them (``reliability_by_grade_before``).
 
 Conventions: ``y`` is 1 for a default; ``risk`` is any score where higher means
 riskier (the probability of default). Pass ``-points`` for scorecard points.
@@ -29,6 +36,7 @@ from scipy import stats as st
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from workbench.credit._calibration import crossfit, logit
 from workbench.credit._features import FEATURES
 from workbench.credit._grades import CreditPolicy, pd_bands, score_bands
 from workbench.credit._scorecard import Scorecard
@@ -40,8 +48,11 @@ PSI_STABLE = 0.10  # below: no meaningful shift
 PSI_SHIFT = 0.25  # above: a major shift, the model needs review
 PSI_EPS = 1e-4  # floor on a bin share so an empty bin gives a finite PSI
 #: The validation samples, most telling first. Only ``out_of_time`` is a headline.
-SAMPLES: tuple[str, ...] = ("out_of_time", "cross_validated", "in_sample")
+SAMPLES: tuple[str, ...] = (
+    "out_of_time", "out_of_time_recalibrated", "cross_validated", "in_sample"
+)
 HEADLINE = "out_of_time"
+RECALIBRATED = "out_of_time_recalibrated"
 VALIDATION_SCHEMA: dict[str, pl.DataType] = {
     "sample": pl.String(), "feature_date": pl.Date(), "label_date": pl.Date(),
     "n": pl.Int64(), "defaults": pl.Int64(), "default_rate": pl.Float64(),
@@ -239,14 +250,17 @@ def brier(y: np.ndarray, pd_: np.ndarray) -> float:
     return float(np.mean((np.asarray(pd_, dtype=float) - y) ** 2)) if len(y) else float("nan")
 
 
-def calibration(y: np.ndarray, pd_: np.ndarray, reference_rate: float) -> dict[str, float]:
-    """Mean PD, Brier score, the Brier score of forecasting ``reference_rate`` for
-    everyone (the development default rate: known before the outcomes judged) and
-    the skill ``1 − brier / reference`` (> 0: better than that constant).
+def calibration(
+    y: np.ndarray, pd_: np.ndarray, reference_rate: float | np.ndarray
+) -> dict[str, float]:
+    """Mean PD, Brier score, the Brier score of forecasting ``reference_rate`` (the
+    development default rate, or per row the default rate of the other folds: a
+    constant not fitted on the outcome it forecasts) and the skill
+    ``1 − brier / reference`` (> 0: better than that constant).
     """
     y = np.asarray(y, dtype=float)
     b = brier(y, pd_)
-    ref = brier(y, np.full(len(y), reference_rate))
+    ref = brier(y, np.broadcast_to(np.asarray(reference_rate, dtype=float), y.shape))
     return {
         "mean_pd": float(np.mean(pd_)) if len(y) else float("nan"),
         "brier": b,
@@ -349,42 +363,74 @@ def _dates(sample: pl.DataFrame) -> dict[str, Any]:
             for c in ("feature_date", "label_date")}
 
 
-def _risks(
-    model: Scorecard, dev: pl.DataFrame, oot: pl.DataFrame, params: Mapping[str, Any]
-) -> dict[str, tuple[np.ndarray, np.ndarray, pl.DataFrame]]:
-    """Outcomes and PDs per sample: the development sample in sample and out of
-    fold (``cv_folds`` stratified folds, ``seed``), and the out-of-time sample scored
-    by the scorecard fitted on the development sample (never refitted).
+Risks = dict[str, tuple[np.ndarray, np.ndarray, pl.DataFrame, float | np.ndarray]]
+
+
+def _risks(model: Scorecard, g: Graded, params: Mapping[str, Any]) -> Risks:
+    """Outcomes, PDs, sample and reference forecast per sample: the development
+    sample in sample and out of fold (``cv_folds`` stratified folds, ``seed``); the
+    out-of-time sample scored by the scorecard fitted on the development sample
+    (never refitted), and with PDs recalibrated out of fold (:func:`crossfit`).
     """
+    dev, oot = g.dev, g.oot
     X = dev.select(list(FEATURES))
     y = dev["default"].to_numpy()
-    out = {"in_sample": (y, model.predict_proba(X)[:, 1], dev)}
+    reference = float(y.mean())
+    out: Risks = {"in_sample": (y, model.predict_proba(X)[:, 1], dev, reference)}
     folds = params["cv_folds"]
     if int(y.sum()) >= folds and int((1 - y).sum()) >= folds:
         cv = StratifiedKFold(folds, shuffle=True, random_state=params["seed"])
         oof = cross_val_predict(new_scorecard(params), X, y, cv=cv, method="predict_proba")
-        out["cross_validated"] = (y, oof[:, 1], dev)
+        out["cross_validated"] = (y, oof[:, 1], dev, reference)
     if oot.height:
-        pd_oot = model.predict_proba(oot.select(list(FEATURES)))[:, 1]
-        out[HEADLINE] = (oot["default"].to_numpy(), pd_oot, oot)
+        yo = oot["default"].to_numpy()
+        d = model.decision_function(oot.select(list(FEATURES)))
+        out[HEADLINE] = (yo, 1.0 / (1.0 + np.exp(-d)), oot, reference)
+        if g.recalibration.method != "none":
+            cf = crossfit(yo, d, g.recalibration.method, folds=folds, seed=params["seed"],
+                          min_rows=params["min_class_rows"])
+            if cf is not None:
+                out[RECALIBRATED] = (yo, cf[0], oot, cf[1])
     return out
 
 
+def recalibration_table(g: Graded) -> pl.DataFrame:
+    """The recalibration that grades P: method, intercept, slope and its data."""
+    r = g.recalibration
+    return pl.DataFrame([{
+        "method": r.method, "intercept": r.intercept, "slope": r.slope,
+        "customers": r.n, "defaults": r.defaults,
+        "feature_date": _dates(g.oot)["feature_date"], "label_date": _dates(g.oot)["label_date"],
+    }], schema={"method": pl.String, "intercept": pl.Float64, "slope": pl.Float64,
+                "customers": pl.Int64, "defaults": pl.Int64, "feature_date": pl.Date,
+                "label_date": pl.Date})
+
+
+def _grades_of(model: Scorecard, pd_: np.ndarray, policy: CreditPolicy,
+               params: Mapping[str, Any]) -> list[str | None]:
+    """The band grade of each PD (through the points the scorecard's scaling gives)."""
+    points = model.offset_ - model.factor_ * logit(pd_)
+    return score_bands(points, policy, base_score=params["base_score"],
+                       base_odds=params["base_odds"], pdo=params["pdo"])
+
+
 def validate(
-    g: Graded, oot: pl.DataFrame, params: Mapping[str, Any], policy: CreditPolicy
+    g: Graded, params: Mapping[str, Any], policy: CreditPolicy
 ) -> tuple[dict[str, pl.DataFrame], dict[str, Any], list[str]]:
     """Validate the period's scorecard ``g.model`` (fitted on ``g.dev`` only).
 
-    Headline, on the out-of-time sample ``oot`` only: AUC, Gini, KS, Brier (with
-    its skill against the development default rate), the KS curve, a reliability
-    table by PD decile and one per grade against the policy's PD master scale
-    (Jeffreys intervals). For comparison: in sample and cross-validated on the
-    development sample. Stability: PSI development vs the period end.
+    Headline, on the out-of-time sample ``g.oot`` only: AUC, Gini, KS and Brier of
+    the scorecard as fitted (``out_of_time``); the Brier score, a reliability table
+    by PD decile and one per grade against the policy's PD master scale (Jeffreys
+    intervals) of the cross-fitted recalibrated PDs the grades use
+    (``out_of_time_recalibrated``; the by-grade table before recalibration too).
+    For comparison: in sample and cross-validated on the development sample.
+    Stability: PSI development vs the period end.
 
     Returns the tables (``validation``, ``roc_<sample>``, ``ks_curve``,
-    ``reliability``, ``reliability_by_grade``, ``psi``), what the figures need
-    (``auc`` by sample, ``ks``, ``ks_name``, ``headline``) and notes on checks
-    that could not run.
+    ``reliability``, ``reliability_by_grade``, ``reliability_by_grade_before``,
+    ``recalibration``, ``psi``), what the figures need (``auc`` by sample, ``ks``,
+    ``ks_name``, ``headline``) and notes on checks that could not run.
     """
     tables: dict[str, pl.DataFrame] = {"validation": pl.DataFrame(schema=VALIDATION_SCHEMA)}
     meta: dict[str, Any] = {"auc": {}, "headline": None}
@@ -392,16 +438,15 @@ def validate(
     model = g.model
     if model is None:
         return tables, meta, notes
-    check_time_order(g.dev, oot)
+    check_time_order(g.dev, g.oot)
     flat = flat_features(g.dev)
     if flat:
         notes.append(MSG_FLAT_FEATURES.format(date=g.dev["feature_date"][0],
                                               names=", ".join(flat)))
-    risks = _risks(model, g.dev, oot, params)
-    reference = float(g.dev["default"].mean())
+    risks = _risks(model, g, params)
     found: dict[str, dict[str, Any]] = {}
     for name in [s for s in SAMPLES if s in risks]:
-        yy, risk, sample = risks[name]
+        yy, risk, sample, reference = risks[name]
         found[name] = {**_dates(sample), **discrimination(yy, risk),
                        **calibration(yy, risk, reference)}
         if _two_classes(yy):
@@ -411,17 +456,8 @@ def validate(
         [{"sample": k, **v} for k, v in found.items()], schema=VALIDATION_SCHEMA
     )
     if HEADLINE in risks:
-        yy, risk, sample = risks[HEADLINE]
-        if _two_classes(yy):
-            tables["ks_curve"] = ks_curve(yy, risk)
-        else:
-            kind = "default" if yy[0] else "non-default"
-            notes.append(MSG_ONE_CLASS.format(n=len(yy), kind=kind))
-        tables["reliability"] = reliability_table(yy, risk)
-        points = model.predict_points(sample.select(list(FEATURES)))
-        grades = score_bands(points, policy, base_score=params["base_score"],
-                             base_odds=params["base_odds"], pdo=params["pdo"])
-        tables["reliability_by_grade"] = grade_reliability(yy, risk, grades, pd_bands(policy))
+        tables.update(_out_of_time_tables(model, risks, policy, params, notes))
+        tables["recalibration"] = recalibration_table(g)
         meta.update(ks=found[HEADLINE]["ks"], ks_name="out of time", headline=HEADLINE)
     else:
         notes.append(MSG_NO_OUT_OF_TIME.format(start=g.dev["label_date"][0], end=g.end))
@@ -429,3 +465,32 @@ def validate(
         model, g.dev.select(list(FEATURES)), g.current.select(list(FEATURES))
     )
     return tables, meta, notes
+
+
+def _out_of_time_tables(
+    model: Scorecard, risks: Risks, policy: CreditPolicy, params: Mapping[str, Any],
+    notes: list[str],
+) -> dict[str, pl.DataFrame]:
+    """The KS curve (as fitted), and the reliability tables of the PDs the grades
+    use: recalibrated out of fold when there are, else as fitted (then the
+    before-recalibration table is the same and not repeated).
+    """
+    out: dict[str, pl.DataFrame] = {}
+    yy, risk, _, _ = risks[HEADLINE]
+    if _two_classes(yy):
+        out["ks_curve"] = ks_curve(yy, risk)
+    else:
+        kind = "default" if yy[0] else "non-default"
+        notes.append(MSG_ONE_CLASS.format(n=len(yy), kind=kind))
+    bands = pd_bands(policy)
+    before = grade_reliability(yy, risk, _grades_of(model, risk, policy, params), bands)
+    if RECALIBRATED in risks:
+        yr, pr, _, _ = risks[RECALIBRATED]
+        out["reliability"] = reliability_table(yr, pr)
+        out["reliability_by_grade"] = grade_reliability(
+            yr, pr, _grades_of(model, pr, policy, params), bands)
+        out["reliability_by_grade_before"] = before
+    else:
+        out["reliability"] = reliability_table(yy, risk)
+        out["reliability_by_grade"] = before
+    return out
