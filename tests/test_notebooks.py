@@ -27,7 +27,8 @@ from workbench.report.run import default_notebooks_dir
 NOTEBOOKS = default_notebooks_dir()
 PERIOD = "2026-Q3"
 #: The parameters every notebook starts with, before its analysis's declared ones.
-PROTOCOL = {"source": "../data/samples", "period": PERIOD, "out_dir": "", "validate_source": True}
+PROTOCOL = {"source": "../data/samples", "period": PERIOD, "out_dir": "", "validate_source": True,
+            "lang": "zh"}
 CONTRACT_OUTPUTS = {
     "manifest.json", "findings.parquet", "findings.csv", "credit_grades.parquet", "refunds.parquet",
     "dashboard.html", "metrics.json", "worklists",

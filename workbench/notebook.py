@@ -31,7 +31,9 @@ import plotly.io as pio
 import polars as pl
 from plotly.io.base_renderers import MimetypeRenderer
 
+from workbench import i18n
 from workbench.contract import TABLES
+from workbench.labels import SEVERITIES
 from workbench.periods import Period, parse_period
 
 #: Font stack that renders Simplified Chinese on Windows, macOS and Linux.
@@ -63,15 +65,18 @@ _state: dict[str, Any] = {"plotlyjs_sent": False}
 
 
 # ----------------------------------------------------------------------- display
-def setup(period_label: str) -> None:
-    """Prepare a notebook kernel for a report of ``period_label``.
+def setup(period_label: str, lang: str = "zh") -> None:
+    """Prepare a notebook kernel for a report of ``period_label`` in ``lang``.
 
-    Registers and selects the ``"workbench"`` plotly renderer (offline HTML +
-    JupyterLab), a plotly template with a CJK-capable font, and polars display
-    settings. Resets the "plotly.js already embedded" flag, so that re-running a
-    notebook from the top embeds plotly.js again in its first figure.
+    Sets the language of every figure, table and text that follows
+    (:mod:`workbench.i18n`). Registers and selects the ``"workbench"`` plotly
+    renderer (offline HTML + JupyterLab), a plotly template with a CJK-capable
+    font, and polars display settings. Resets the "plotly.js already embedded"
+    flag, so that re-running a notebook from the top embeds plotly.js again in its
+    first figure.
     """
     parse_period(period_label)  # a bad label fails here, before any figure
+    i18n.set_lang(lang)
     _state["plotlyjs_sent"] = False
     pio.renderers[RENDERER] = _WorkbenchRenderer()
     pio.renderers.default = RENDERER
@@ -133,62 +138,181 @@ class _WorkbenchRenderer(MimetypeRenderer):
         return _next_bundle(fig_dict)
 
 
-def _cell(value: Any) -> str:
+_PERCENT_SUFFIXES = ("_rate", "_share", "share", "rate", "_rate_group", "_rate_rest")
+
+
+def _cell(value: Any, column: str = "") -> str:
+    """A cell as a reader wants it: money with ¥ and thousands separators, shares as
+    percentages, counts with separators, other numbers to 4 significant digits (no
+    float noise), booleans and nulls in words or empty.
+    """
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return i18n.tr("是", "yes") if value else i18n.tr("否", "no")
     if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if column.endswith("_cny"):
+            return f"¥{value:,.2f}"
+        if column.endswith(_PERCENT_SUFFIXES) and -1.0 <= value <= 1.0:
+            return f"{value * 100:.1f}%"
         return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.4g}"
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, list):
+        return "、".join(_cell(v) for v in value) if i18n.is_zh() else ", ".join(
+            _cell(v) for v in value)
     return str(value)
 
 
-def _td(value: object, numeric: bool, max_chars: int) -> str:
-    text = _cell(value)
+def _td(value: object, numeric: bool, max_chars: int, column: str = "") -> str:
+    text = _cell(value, column)
     style = ' style="text-align:right"' if numeric else ""
     if len(text) <= max_chars:
         return f"<td{style}>{html.escape(text)}</td>"
-    # Long evidence JSON stays readable: the start is shown, the whole is a tooltip.
+    # Long text stays readable: the start is shown, the whole is a tooltip.
     short = text[: max_chars - 1] + "…"
     return f'<td{style} title="{html.escape(text)}">{html.escape(short)}</td>'
 
 
 def frame_html(df: pl.DataFrame, max_chars: int = 160) -> str:
     """A plain HTML table of ``df``: no quotes around strings, nulls empty, numbers
-    right-aligned (polars' own HTML repr quotes strings and prints ``null``); text
-    longer than ``max_chars`` is cut, with the whole text as the cell's tooltip.
+    right-aligned and formatted by :func:`_cell` (polars' own HTML repr quotes
+    strings and prints ``null``); text longer than ``max_chars`` is cut, with the
+    whole text as the cell's tooltip. Headers are as given (see :func:`readable`).
 
     >>> frame_html(pl.DataFrame({"名称": ["客户"], "n": [1200], "p": [None]})).split("<tbody>")[1]
-    '<tr><td>客户</td><td style="text-align:right">1,200</td><td></td></tr></tbody></table>'
+    '<tr><td>客户</td><td style="text-align:right">1,200</td><td></td></tr></tbody></table></div>'
     """
     numeric = [dtype.is_numeric() for dtype in df.dtypes]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
+    cols = df.columns
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     rows = [
         "<tr>"
-        + "".join(_td(v, num, max_chars) for v, num in zip(row, numeric, strict=True))
+        + "".join(_td(v, num, max_chars, c)
+                  for v, num, c in zip(row, numeric, cols, strict=True))
         + "</tr>"
         for row in df.iter_rows()
     ]
     body = "".join(rows)
-    return f'<table class="wb-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<div class="wb-table-wrap"><table class="wb-table"><thead><tr>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div>")
 
 
-def table(df: pl.DataFrame | pl.LazyFrame, n: int = 20, max_chars: int = 160) -> None:
-    """Display the first ``n`` rows of a polars frame (with the total row count)."""
+def readable(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` for a reader: coded values in words (:func:`workbench.i18n.value`) and
+    numbers formatted by column (money ``*_cny`` with ¥, shares as %), then headers
+    in the current language. Columns keep their order.
+    """
+    coded = i18n.translated_columns()
+    out = df
+    for c in df.columns:
+        if c in coded and df[c].dtype in (pl.String, pl.Boolean, pl.Categorical, pl.Enum):
+            out = out.with_columns(
+                pl.col(c).map_elements(lambda v, c=c: i18n.value(c, v),
+                                       return_dtype=pl.String).alias(c)
+            )
+    numeric = [c for c in out.columns if out[c].dtype.is_numeric() and c not in coded]
+    out = out.with_columns(
+        pl.Series(c, [_cell(v, c) for v in out[c].to_list()], pl.String) for c in numeric
+    )
+    names = [i18n.header(c) for c in out.columns]
+    seen: dict[str, int] = {}
+    unique = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        unique.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out.rename(dict(zip(out.columns, unique, strict=True)))
+
+
+def _rows_note(height: int, n: int) -> str:
+    if height == 0:
+        return i18n.tr("没有行", "no rows")
+    if height <= n:
+        return i18n.tr(f"共 {height:,} 行", f"{height:,} rows")
+    return i18n.tr(f"前 {n} 行，共 {height:,} 行", f"first {n} of {height:,} rows")
+
+
+def table(df: pl.DataFrame | pl.LazyFrame, n: int = 20, max_chars: int = 160,
+          *, raw: bool = False) -> None:
+    """Display the first ``n`` rows of a polars frame (with the total row count),
+    headers and coded values in the report's language (``raw=True``: as they are).
+    """
     from IPython.display import display
 
     frame = df.collect() if isinstance(df, pl.LazyFrame) else df
     shown = frame.head(n)
-    note = f"{frame.height:,} rows" if frame.height <= n else f"first {n} of {frame.height:,} rows"
-    if frame.height == 0:
-        note = "no rows"
+    note = _rows_note(frame.height, n)
+    html_table = frame_html(shown if raw else readable(shown), max_chars)
     display(
         {
-            "text/html": f'{frame_html(shown, max_chars)}<p style="color:#666"><em>{note}</em></p>',
+            "text/html": f'{html_table}<p style="color:#666"><em>{note}</em></p>',
             "text/plain": f"{shown}\n{note}",
         },
         raw=True,
     )
+
+
+def _severity_rank() -> pl.Expr:
+    return pl.col("severity").replace_strict(
+        {s: i for i, s in enumerate(SEVERITIES)}, default=len(SEVERITIES), return_dtype=pl.Int64
+    )
+
+
+def findings_view(findings: pl.DataFrame) -> pl.DataFrame:
+    """Findings as a reader wants them: worst first (severity, then money), with a
+    plain evidence sentence (:func:`workbench.evidence.evidence_sentence`) instead
+    of the JSON detail.
+    """
+    from workbench.evidence import evidence_sentence
+
+    lang = i18n.current_lang()
+    ordered = findings.sort(
+        [_severity_rank(), pl.col("amount_cny").fill_null(0.0), "rule", "entity_id"],
+        descending=[False, True, False, False],
+    )
+    sentences = [
+        evidence_sentence(r["rule"], r["entity_type"], r["entity_id"], r["detail"], lang,
+                          amount_cny=r["amount_cny"], amount_kind=r["amount_kind"])
+        for r in ordered.iter_rows(named=True)
+    ]
+    return ordered.select(
+        "severity", "rule", "entity_id", "subsidiary_id", "amount_cny", "amount_kind"
+    ).with_columns(pl.Series("evidence", sentences, pl.String))
+
+
+def findings_table(findings: pl.DataFrame, n: int = 20) -> None:
+    """Display the worst ``n`` findings (:func:`findings_view`); the rest are in
+    ``findings.csv`` and the worklists.
+    """
+    table(findings_view(findings), n=n, max_chars=400)
+
+
+def details(summary: str, body: Any) -> None:
+    """A collapsed block (``<details>``): the exact figures a statistician needs,
+    out of the reader's way. ``body`` is a frame (shown as a table) or HTML text.
+    """
+    from IPython.display import display
+
+    inner = frame_html(readable(body), 400) if isinstance(body, pl.DataFrame) else str(body)
+    display({"text/html": f'<details class="wb-details"><summary>{html.escape(summary)}'
+                          f"</summary>{inner}</details>",
+             "text/plain": summary}, raw=True)
+
+
+def conclusion(finding: str, action: str | None = None) -> None:
+    """A section's conclusion in words (结论) and what to do next (整改建议)."""
+    from IPython.display import display
+
+    head, todo = i18n.tr("结论", "Conclusion"), i18n.tr("整改建议", "What to do")
+    parts = [f"<p><strong>{head}：</strong>{html.escape(finding)}</p>" if i18n.is_zh()
+             else f"<p><strong>{head}:</strong> {html.escape(finding)}</p>"]
+    if action:
+        parts.append(f"<p><strong>{todo}：</strong>{html.escape(action)}</p>" if i18n.is_zh()
+                     else f"<p><strong>{todo}:</strong> {html.escape(action)}</p>")
+    display({"text/html": f'<div class="wb-conclusion">{"".join(parts)}</div>',
+             "text/plain": "\n".join([finding, action or ""])}, raw=True)
 
 
 # ------------------------------------------------------------------ data quality

@@ -178,6 +178,7 @@ class Param:
     default: Any
     constraints: Constraint | tuple[Constraint, ...]
     doc: str = ""
+    doc_zh: str = ""  # the meaning in Chinese, for the reports' parameters table
 
     @property
     def accepted(self) -> tuple[Constraint, ...]:

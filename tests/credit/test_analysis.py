@@ -400,7 +400,7 @@ def test_notebook_parameters_cell_lists_the_declared_parameters() -> None:
         if isinstance(node, ast.Assign)
     }
     assert list(values) == [
-        "source", "period", "out_dir", "validate_source", *credit.PARAMETERS.names()
+        "source", "period", "out_dir", "validate_source", "lang", *credit.PARAMETERS.names()
     ]
     assert {k: values[k] for k in credit.PARAMETERS.names()} == credit.PARAMETERS.defaults()
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")

@@ -143,7 +143,8 @@ def test_report_opens_with_a_summary_and_ends_with_the_rules(tmp_path):
     html = notebook_to_html(executed_notebook(), findings=_findings(), analysis="tiering",
                             period="2026-Q3")
     summary = html.index('id="wb-summary"')
-    assert summary < html.index("会员分级合规") < html.index('id="wb-rules"')
+    # the title first, then the summary and the contents, the rules at the end
+    assert html.index("</h1>") < summary < html.index('id="wb-toc"') < html.index('id="wb-rules"')
     text = re.sub(r"<[^>]+>", "", html[summary: html.index("</section>", summary)])
     assert ("本期（2026-Q3）会员分级分析共发现 3 项问题（高 1、中 0、低 2），"
             "未公示权益 ¥123.45。") in text
@@ -261,3 +262,37 @@ def test_the_report_shows_the_parameters_in_force_and_which_are_not_defaults():
     assert "<code>attributes</code></td><td>[&quot;tenure_band&quot;" in html
     assert "（非默认）" not in html.split("<code>attributes</code>")[1].split("</tr>")[0]
     assert "<code>intersections</code></td><td>true</td>" in html
+
+
+def test_report_has_contents_and_downloads_in_its_language() -> None:
+    zh = notebook_to_html(executed_notebook(), findings=_findings(), analysis="tiering",
+                          period="2026-Q3")
+    toc = zh[zh.index('id="wb-toc"'): zh.index("</nav>")]
+    assert 'href="#wb-rules"' in toc and "规则与法律依据" in toc
+    assert 'href="findings.csv"' in toc and 'href="worklists/"' in toc
+    en = notebook_to_html(executed_notebook(), findings=_findings(), analysis="tiering",
+                          period="2026-Q3", lang="en")
+    assert "Contents" in en and "目录" not in en
+
+
+def test_cells_of_the_other_language_are_left_out() -> None:
+    from workbench.report.render import select_language
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("中文说明", metadata={"tags": ["lang-zh"]}),
+        nbformat.v4.new_markdown_cell("English text", metadata={"tags": ["lang-en"]}),
+        nbformat.v4.new_markdown_cell("共用 · shared"),
+    ])
+    assert [c.source for c in select_language(nb, "zh").cells] == ["中文说明", "共用 · shared"]
+    assert [c.source for c in select_language(nb, "en").cells] == ["English text",
+                                                                    "共用 · shared"]
+    assert len(nb.cells) == 3  # the notebook itself is not changed
+
+
+def test_rules_table_lists_the_worst_rules_first() -> None:
+    from workbench.report.render import rules_table_html
+
+    html = rules_table_html(_findings(), "tiering")
+    order = re.findall(r"<code>([a-z_]+)</code>", html)
+    # hidden_benefit has a high finding, stale_tier only a low one, the rest nothing
+    assert order[:2] == ["hidden_benefit", "stale_tier"]

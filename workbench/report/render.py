@@ -61,6 +61,15 @@ body { font-family: FONTS; max-width: 1200px; margin: 0 auto; }
 /* the rules and parameters tables scroll inside their section; long codes break */
 .wb-rules-section { overflow-x: auto; }
 .wb-rules td code { overflow-wrap: anywhere; }
+/* wide tables scroll inside their own box, never the page */
+.wb-table-wrap { overflow-x: auto; max-width: 100%; }
+.wb-conclusion { background: #fff8e6; border-left: 4px solid #c98a00; padding: 8px 14px;
+                 margin: 12px 0; line-height: 1.6; }
+.wb-details { margin: 8px 0; }
+.wb-details > summary { cursor: pointer; color: #1f3a5f; }
+.wb-toc { background: #fafafa; border: 1px solid #e3e3e3; padding: 8px 16px; margin: 12px 0; }
+.wb-toc ol { margin: 4px 0; padding-left: 22px; }
+.wb-downloads { margin: 8px 0; }
 /* printed notes wrap instead of widening the page (390 px phones) */
 .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 </style>
@@ -222,15 +231,24 @@ def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: st
 
 
 def rules_table_html(findings: pl.DataFrame, analysis: str, *, lang: str = "zh") -> str:
-    """Every rule of ``analysis`` with its legal basis and this period's counts."""
+    """Every rule of ``analysis`` with its legal basis and this period's counts, worst
+    first (most high-severity findings, then medium, low, money); rules with nothing
+    found last.
+    """
     e = _html.escape
     by_rule = _by_rule(findings)
     zh = lang == "zh"
     head = ("规则", "内容", "法律依据", "发现", "高/中/低", "金额（类别）") if zh else (
         "Rule", "What", "Legal basis", "Findings", "High/medium/low", "Money (kind)")
     rows = []
-    for rule in rules_for(analysis):
-        r: dict[str, Any] = by_rule.get(rule.code) or {"n": 0, "high": 0, "medium": 0, "low": 0,
+    empty = {"n": 0, "high": 0, "medium": 0, "low": 0}
+
+    def worst_first(rule: Any) -> tuple[Any, ...]:
+        r = by_rule.get(rule.code) or empty
+        return (*(-r[s] for s in SEVERITIES), -(r.get("amount_cny") or 0.0), rule.code)
+
+    for rule in sorted(rules_for(analysis), key=worst_first):
+        r: dict[str, Any] = by_rule.get(rule.code) or {**empty,
                                        "amount_cny": 0.0 if rule.amount_kind else None}
         money = money_text(r["amount_cny"], rule.amount_kind, in_total=rule.in_total,
                            lang=lang)
@@ -266,7 +284,7 @@ def parameters_html(parameters: Mapping[str, Any], analysis: str, *, lang: str =
         changed = param is not None and shown(value) != shown(param.default)
         mark = ("（非默认）" if zh else " (not the default)") if changed else ""
         rows.append(f"<tr><td><code>{e(name)}</code></td><td>{e(shown(value))}{mark}</td>"
-                    f"<td>{e(param.doc if param is not None else '')}</td></tr>")
+                    f"<td>{e(_param_doc(param, zh))}</td></tr>")
     title = "本次运行参数（实际生效）" if zh else "Parameters in force in this run"
     head = ("参数", "取值", "含义") if zh else ("Parameter", "Value", "Meaning")
     cells = "".join(f"<th>{h}</th>" for h in head)
@@ -274,8 +292,58 @@ def parameters_html(parameters: Mapping[str, Any], analysis: str, *, lang: str =
             f'<table class="wb-rules"><tr>{cells}</tr>{"".join(rows)}</table></section>')
 
 
+def _param_doc(param: Any, zh: bool) -> str:
+    """A parameter's meaning in the report's language (English when no Chinese)."""
+    if param is None:
+        return ""
+    return (getattr(param, "doc_zh", "") or param.doc) if zh else param.doc
+
+
+#: Cells tagged ``lang-<code>`` are shown only in a report of that language.
+LANG_TAG = "lang-"
+
+
+def select_language(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without the cells tagged for another language."""
+    out = nbformat.from_dict(nb)
+    keep = []
+    for cell in out.cells:
+        tags = [t for t in cell.get("metadata", {}).get("tags", []) if t.startswith(LANG_TAG)]
+        if not tags or f"{LANG_TAG}{lang}" in tags:
+            keep.append(cell)
+    out.cells = keep
+    return out
+
+
+_H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+
+
+def contents_html(html: str, lang: str, *, extra: tuple[tuple[str, str], ...] = ()) -> str:
+    """A table of contents of the report's sections (its ``<h2>`` headings) with the
+    downloads a reader needs next: every finding (``findings.csv``) and the
+    worklists of the subsidiaries.
+    """
+    e = _html.escape
+    items = []
+    for anchor, inner in [*_H2.findall(html), *extra]:
+        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        if text:
+            items.append(f'<li><a href="#{e(anchor, quote=True)}">{e(text)}</a></li>')
+    zh = lang == "zh"
+    head = "目录" if zh else "Contents"
+    downloads = (
+        '下载：<a href="findings.csv">全部发现（findings.csv，可用 Excel 打开）</a> · '
+        '<a href="worklists/">各子公司整改清单（worklists 文件夹）</a>' if zh else
+        'Downloads: <a href="findings.csv">every finding (findings.csv, opens in Excel)</a> · '
+        '<a href="worklists/">each subsidiary\'s worklist (worklists folder)</a>')
+    return (f'<nav class="wb-toc" id="wb-toc"><b>{head}</b><ol>{"".join(items)}</ol>'
+            f'<p class="wb-downloads">{downloads}</p></nav>')
+
+
 def _insert(html: str, top: str, bottom: str) -> str:
-    m = re.search(r"<main[^>]*>", html) or re.search(r"<body[^>]*>", html)
+    """``top`` after the report's title (its first ``<h1>``), ``bottom`` at the end."""
+    m = re.search(r"</h1>", html) or re.search(r"<main[^>]*>", html) or re.search(
+        r"<body[^>]*>", html)
     if m is None:
         raise RenderError("the exported HTML has no <body>")
     html = html[: m.end()] + "\n" + top + html[m.end():]
@@ -302,6 +370,7 @@ def notebook_to_html(
     """
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
+    nb = select_language(nb, lang)
     if title:
         nb.metadata["title"] = title
     html, _ = _exporter().from_notebook_node(nb)
@@ -310,10 +379,13 @@ def notebook_to_html(
     if findings is not None and analysis:
         mine = findings.filter(pl.col("analysis") == analysis)
         bottom = rules_table_html(mine, analysis, lang=lang)
+        extra = [("wb-rules", "规则与法律依据" if lang == "zh" else "Rules and their legal basis")]
         if parameters:
             bottom += parameters_html(parameters, analysis, lang=lang)
-        html = _insert(html, summary_html(mine, analysis, period, lang=lang, metrics=metrics),
-                       bottom)
+            extra.append(("wb-parameters", "本次运行参数" if lang == "zh" else "Parameters"))
+        top = (summary_html(mine, analysis, period, lang=lang, metrics=metrics)
+               + contents_html(html, lang, extra=tuple(extra)))
+        html = _insert(html, top, bottom)
     refs = external_references(html)
     if refs:
         raise RenderError(f"the HTML would load from the network: {sorted(set(refs))[:5]}")

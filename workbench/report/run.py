@@ -60,7 +60,7 @@ from workbench.freshness import (
     DEFAULT_TOLERANCE_DAYS,
     check_ended,
 )
-from workbench.labels import DEFAULT_LANG, check_lang
+from workbench.labels import ANALYSIS_TITLES, DEFAULT_LANG, check_lang
 from workbench.periods import Period, parse_period
 from workbench.report import chain
 from workbench.report import manifest as mf
@@ -463,6 +463,7 @@ def _run_notebooks(run: _Run, staging: Path) -> list[NotebookRun]:
             "period": run.period.label,
             "out_dir": str(parts / analysis),
             "validate_source": False,
+            "lang": run.lang,
             **run.parameters[analysis],
         }
         result = _execute(
@@ -503,7 +504,8 @@ def _assemble(run: _Run, staging: Path) -> pl.DataFrame:
     for analysis in chosen:
         render_notebook(
             staging / f"{analysis}.ipynb", staging / f"{analysis}.html",
-            title=f"{analysis} · {p.label}", findings=findings, analysis=analysis,
+            title=f"{ANALYSIS_TITLES[run.lang].get(analysis, analysis)} · {p.label}",
+            findings=findings, analysis=analysis,
             period=p.label, lang=run.lang, metrics=saved_metrics.get(analysis),
             parameters=run.parameters.get(analysis),
         )
