@@ -16,8 +16,20 @@ groups and reads): mobile phones with or without separators (``139 1234 5678``,
 (``021-6234 5678``), 18-character ID-card numbers, e-mail addresses, bank-card
 numbers (16–19 digits, separators allowed), and a name before an honorific
 (``王先生``, ``李女士``, ``张小姐``; not job titles such as 经理, which are
-ordinary words in a handling note: "升级至区域客服经理") or a name written right next to a phone
-number (``张三 139…``: a word of two or three characters right before or after it).
+ordinary words in a handling note: "升级至区域客服经理") or a name written next to a phone
+number (:data:`NAME_MASKS`).
+
+A name next to a phone is told from an ordinary word by where it stands, never by
+a dictionary of names: after a label that says a name follows (``联系人张伟13912345678``,
+``姓名：王小明，电话 139…``: any two to four characters), or else a word of two or
+three characters that starts with a common surname (:data:`SURNAMES`, compound
+ones included: ``欧阳娜娜``), stands on its own or after a word such as 客户/用户
+(``客户李娜（电话：010-12345678）``), and touches the phone number, a phone label
+such as 电话/手机 between them allowed (``王小明 139 1234 5678``,
+``139… 张伟``). So "受理 139…", "升级至合规部，电话 139…" or "139… 催单" keep their
+words; the few ordinary words that start with a surname and could touch a phone
+number (马上, 周末, 谢谢, …: :data:`NOT_NAMES`) are left alone too.
+
 The patterns run in polars (Rust ``regex``: linear time whatever the input, so a
 1 MB value cannot hang a run).
 """
@@ -33,6 +45,10 @@ FREE_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "complaint_events": ("note",),
     "registry_snapshots": ("business_scope",),
     "registry_events": ("reason",),
+    # a refusal's reason is judged present or not, never quoted: masking costs nothing.
+    # marketing_messages.content is left as sent: the marketing rules read it (a
+    # hotline in an advertisement is content), and no output ever copies it.
+    "privacy_requests": ("refusal_reason",),
 }
 
 _D = "[0-9０-９]"
@@ -48,10 +64,49 @@ MASKS: tuple[tuple[str, str], ...] = (
     (rf"{_PRE}(?:\+?86{_SEP})?1[3-9]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}", "${pre}［电话］"),
     (rf"{_PRE}0{_D}{{2,3}}{_SEP}{_D}{{3,4}}{_SEP}{_D}{{4}}", "${pre}［电话］"),
     (r"\p{Han}{1,3}(?P<title>先生|女士|小姐)", "［姓名］${title}"),
-    # a name written right next to a phone number (before it, or after it as a word)
-    (r"(?P<pre>^|[^\p{Han}］])\p{Han}{2,3}(?P<sp>\s*)［电话］", "${pre}［姓名］${sp}［电话］"),
-    (r"［电话］(?P<sp>\s*)\p{Han}{2,3}(?P<post>$|[\s,，。;；、)）])",
-     "［电话］${sp}［姓名］${post}"),
+)
+
+#: Common Chinese surnames (single characters that seldom start an ordinary word of
+#: a handling note; 安, 关, 金, 方, 于, 顾, … are left out for 安装, 关于, 金额, 方式,
+#: 于是, 顾客) and compound ones.
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡杜叶程苏"
+    "魏吕丁沈姚卢姜崔钟谭陆汪范廖石贾夏韦邹熊孟秦邱江尹薛闫阎段雷侯龙史陶黎贺郝龚邵覃武戴莫"
+    "孔汤康施牛樊葛邢乔伍庞颜倪庄聂章鲁岳翟殷詹欧耿兰焦俞柳甘舒阮柯纪梅童毕裴霍涂苗谷盛翁冉"
+    "骆蓝辛靳柴蒙鲍喻祁蒲滕屈饶牟艾尤穆卓缪褚娄窦戚岑宫卜晏柏瞿桂佟臧闵苟邬卞姬仇栾隋刁巫寇"
+    "桑郎甄丛仲虞敖巩佘邝毛温"
+)
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容",
+                     "令狐", "长孙", "宇文", "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫",
+                     "西门", "呼延", "澹台", "钟离")
+#: Ordinary words that start with a surname and may touch a phone number.
+NOT_NAMES = ("马上", "周末", "周一", "周二", "周三", "周四", "周五", "周六", "周日", "谢谢",
+             "许多", "曾经", "程序", "何时", "陆续", "高价", "范围", "施工", "颜色", "尤其",
+             "麻烦", "夏季", "温馨", "身份", "信息", "本人", "材料", "证件", "资料")
+#: Labels after which a name follows (whatever its surname) and labels of a phone number.
+NAME_LABELS = ("联系人", "姓名", "收件人", "收货人", "投诉人", "举报人", "来电人", "经办人",
+               "申请人", "当事人")
+_WEAK_LABELS = ("客户", "用户", "顾客", "会员", "消费者")
+PHONE_LABELS = ("联系电话", "联系方式", "手机号码", "手机号", "手机", "电话号码", "电话", "座机",
+                "号码", "tel", "Tel", "TEL")
+
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around a candidate name
+_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + f"|[{SURNAMES}])"
+_MID = rf"[\s:：,，、/(（]*(?:(?:{'|'.join(PHONE_LABELS)})[\s:：]*)?"
+#: (pattern, replacement) for a name next to a masked phone number, applied after
+#: :data:`MASKS`: candidates are marked, :data:`NOT_NAMES` unmarked, the rest masked.
+NAME_MASKS: tuple[tuple[str, str], ...] = (
+    # after a name label: any two to four characters
+    (rf"(?P<pre>(?:{'|'.join(NAME_LABELS)})[\s:：]*)(?P<name>\p{{Han}}{{2,4}}?)(?P<mid>{_MID})［电话］",
+     f"${{pre}}{_OPEN}${{name}}{_CLOSE}${{mid}}［电话］"),
+    # a surname word on its own (or after 客户, 用户, …) right before the number
+    (rf"(?P<pre>^|[^\p{{Han}}］{_CLOSE}]|{'|'.join(_WEAK_LABELS)})(?P<name>{_SURNAME}\p{{Han}}{{1,2}}?)"
+     rf"(?P<mid>{_MID})［电话］", f"${{pre}}{_OPEN}${{name}}{_CLOSE}${{mid}}［电话］"),
+    # … or right after it, as a word of its own
+    (rf"［电话］(?P<sp>[\s,，、/(（]*)(?P<name>{_SURNAME}\p{{Han}}{{1,2}})(?P<post>$|[^\p{{Han}}])",
+     f"［电话］${{sp}}{_OPEN}${{name}}{_CLOSE}${{post}}"),
+    (rf"{_OPEN}(?P<word>(?:{'|'.join(NOT_NAMES)})\p{{Han}}?){_CLOSE}", "${word}"),
+    (rf"{_OPEN}[^{_CLOSE}]*{_CLOSE}", "［姓名］"),
 )
 
 
@@ -64,7 +119,7 @@ def mask_identifiers(expr: pl.Expr) -> pl.Expr:
     ['［姓名］先生 ［电话］ 投诉配送慢', '送货慢', None, '单号 20260915123456，联系 ［邮箱］']
     """
     out = expr
-    for pattern, replacement in MASKS:
+    for pattern, replacement in (*MASKS, *NAME_MASKS):
         out = out.str.replace_all(pattern, replacement)
     return out
 

@@ -78,10 +78,110 @@ def test_folder_scan_names_file_and_pattern(tmp_path):
     with pytest.raises(PrivacyError) as err:
         assert_clean(tmp_path)
     message = str(err.value)
-    assert "sla.ipynb: mobile phone number (13*******78)" in message
-    assert "f.parquet: email address" in message
+    assert "sla.ipynb (cell 0, output): mobile phone number" in message
+    assert "f.parquet (column detail): email address" in message
     assert "ok.html" not in message and ".parts" not in message
-    assert "13912345678" not in message
+    for value in ("13912345678", "13*******78", "5678", "a.b@corp.cn", "corp"):
+        assert value not in message  # never the value, not even masked
+
+
+# ------------------------------------------- where a hit is: file and column, never the value
+SECRET_PHONE, SECRET_MAIL = "13987654321", "zhao.liu@example.org"
+
+
+def _message(folder) -> str:
+    with pytest.raises(PrivacyError) as err:
+        assert_clean(folder)
+    message = str(err.value)
+    for value in (SECRET_PHONE, SECRET_PHONE[-4:], mask(SECRET_PHONE), SECRET_MAIL,
+                  mask(SECRET_MAIL), "zhao"):
+        assert value not in message, message
+    return message
+
+
+def test_a_parquet_or_csv_hit_names_its_column(tmp_path):
+    df = pl.DataFrame({"finding_id": ["a1", "b2"], "entity_id": ["C1", "C2"],
+                       "detail": ['{"n": 1}', f'{{"note": "回电 {SECRET_PHONE}"}}'],
+                       "summary": [f"mail {SECRET_MAIL}", "ok"]})
+    df.write_parquet(tmp_path / "findings.parquet")
+    df.write_csv(tmp_path / "findings.csv")
+    message = _message(tmp_path)
+    for f in ("findings.parquet", "findings.csv"):
+        assert f"{f} (column detail): mobile phone number" in message
+        assert f"{f} (column summary): email address" in message
+    assert "entity_id" not in message and "finding_id" not in message
+
+
+def test_a_workbook_hit_names_its_sheet_and_column(tmp_path):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "0310.xlsx"))
+    ws = wb.add_worksheet("投诉处理时效")
+    ws.write_row(0, 0, ["序号", "投诉编号", "证据"])
+    ws.write_row(1, 0, [1, "CP1", f"客户回电 {SECRET_PHONE}"])
+    ws.write_row(2, 0, [2, "CP2", "无"])
+    ws.autofilter(0, 0, 2, 2)
+    notes = wb.add_worksheet("说明")
+    notes.write(3, 1, f"联系 {SECRET_MAIL}")
+    wb.close()
+    message = _message(tmp_path)
+    assert "0310.xlsx (sheet 投诉处理时效, column 证据): mobile phone number" in message
+    assert "0310.xlsx (sheet 说明, column B): email address" in message
+
+
+def test_an_html_hit_names_its_section_and_table_column(tmp_path):
+    html = ("<html><body><h1>投诉处理时效</h1><p>摘要</p>"
+            "<h2 id='x'>超时投诉 · Breached complaints<a href='#x'>¶</a></h2>"
+            '<div><table class="wb-table"><thead><tr><th>投诉编号</th><th>规则</th>'
+            "<th>证据</th></tr></thead><tbody>"
+            f"<tr><td>CP1</td><td>ack_breach</td><td title='x'>回电 {SECRET_PHONE}</td></tr>"
+            f"<tr><td>CP2</td><td>ack_breach</td><td>回电 {SECRET_PHONE}</td></tr>"
+            "</tbody></table></div><h2>闭环管理</h2>"
+            f"<p>联系 {SECRET_MAIL}</p>"
+            f'<script>Plotly.newPlot("d", [{{"text": ["{SECRET_PHONE}"]}}])</script>'
+            "</body></html>")
+    (tmp_path / "sla.html").write_text(html, encoding="utf-8")
+    message = _message(tmp_path)
+    assert ("sla.html (section «超时投诉 · Breached complaints», column «证据»): "
+            "mobile phone number ×2") in message
+    assert "sla.html (section «闭环管理»): email address" in message
+    assert "sla.html (section «闭环管理», figure): mobile phone number" in message
+
+
+def test_a_notebook_hit_names_its_cell_section_and_column(tmp_path):
+    import nbformat
+
+    table = ('<table class="wb-table"><thead><tr><th>投诉编号</th><th>证据</th></tr></thead>'
+             f"<tbody><tr><td>CP1</td><td>回电 {SECRET_PHONE}</td></tr></tbody></table>")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("## 超时投诉 · Breached complaints\n\ntext"),
+        nbformat.v4.new_code_cell("wn.table(x)", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": table, "text/plain": "table"})]),
+    ])
+    nbformat.write(nb, tmp_path / "sla.ipynb")
+    message = _message(tmp_path)
+    assert ("sla.ipynb (cell 1, section «超时投诉 · Breached complaints», output, "
+            "column «证据»): mobile phone number") in message
+
+
+def test_a_json_or_text_hit_names_its_key_or_line(tmp_path):
+    (tmp_path / "metrics.json").write_text(
+        json.dumps({"analyses": {"sla": {"notes": ["ok", f"回电 {SECRET_PHONE}"]}}}),
+        encoding="utf-8")
+    (tmp_path / "README.txt").write_text(f"line one\nline two {SECRET_MAIL}\n", encoding="utf-8")
+    message = _message(tmp_path)
+    assert "metrics.json (key analyses.sla.notes[1]): mobile phone number" in message
+    assert "README.txt (line 2): email address" in message
+
+
+def test_a_message_lists_a_bounded_number_of_places(tmp_path):
+    from workbench.report.privacy import MAX_HITS_SHOWN
+
+    pl.DataFrame({f"c{i}": [f"回电 {SECRET_PHONE}"] for i in range(MAX_HITS_SHOWN + 5)}) \
+        .write_parquet(tmp_path / "wide.parquet")
+    message = _message(tmp_path)
+    assert message.count("wide.parquet (column c") == MAX_HITS_SHOWN
+    assert message.endswith("and 5 more places")
 
 
 def test_personal_columns_of_a_source_are_collected(tmp_path):

@@ -245,6 +245,8 @@ def test_the_period_clocks_are_the_trend_clocks_received_in_the_period(
 def _plain_json(value: object) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _plain_json(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain_json(v) for v in value)
     return value is None or type(value) in (int, float, str, bool)
 
 

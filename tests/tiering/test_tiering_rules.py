@@ -327,6 +327,8 @@ def test_metrics_are_plain_numbers_counted_from_the_frames(make_frames) -> None:
     r = run(make_frames(customers=customers, orders=orders, tier_assignments=assign,
                         benefit_grants=grants))
     m = dict(r.metrics)
+    not_judged = m.pop("not_judged")
+    assert [set(n["rules"]) for n in not_judged] == [{"tier_disparity"}]
     assert m == {
         "customers_in_scope": 4, "tier_mismatch": 3, "under_tiered": 2, "over_tiered": 1,
         "correctly_tiered_share": 0.25, "hidden_benefit_grants": 2,

@@ -48,20 +48,30 @@ _POSITIVE = Interval(float, 0, None, closed="neither")
 
 PARAMETERS = ParameterSet(ANALYSIS, {
     "policy_path": Param(None, PathOrNone(),
-                         "credit policy YAML; empty: the packaged credit_policy.yaml"),
-    "pdo": Param(20, _POSITIVE, "scorecard points that double the odds good:bad"),
+                         "credit policy YAML; empty: the packaged credit_policy.yaml",
+                         doc_zh="信用政策文件（YAML）；留空则使用随程序提供的 credit_policy.yaml"),
+    "pdo": Param(20, _POSITIVE, "scorecard points that double the odds good:bad",
+                 doc_zh="评分卡刻度：好坏比翻一倍所增加的分数"),
     "base_score": Param(600, Interval(float, None, None),
-                        "scorecard points at odds good:bad of base_odds"),
-    "base_odds": Param(50, _POSITIVE, "odds good:bad that score base_score points"),
-    "seed": Param(0, Interval(int, 0, 2**32 - 1), "seed of the cross-validation folds"),
+                        "scorecard points at odds good:bad of base_odds",
+                        doc_zh="评分卡刻度：好坏比等于 base_odds 时的分数"),
+    "base_odds": Param(50, _POSITIVE, "odds good:bad that score base_score points",
+                       doc_zh="评分卡刻度：得 base_score 分时的好坏比"),
+    "seed": Param(0, Interval(int, 0, 2**32 - 1), "seed of the cross-validation folds",
+                  doc_zh="交叉验证分组的随机种子"),
     "min_iv": Param(0.02, Interval(float, 0, None),
-                    "information value below which a feature stays out of the regression"),
-    "cv_folds": Param(5, Interval(int, 2, None), "folds of the cross-validated AUC"),
+                    "information value below which a feature stays out of the regression",
+                    doc_zh="信息值（IV）低于此值的特征不进入评分卡回归"),
+    "cv_folds": Param(5, Interval(int, 2, None), "folds of the cross-validated AUC",
+                      doc_zh="开发样本交叉验证的折数"),
     "min_class_rows": Param(10, Interval(int, 1, None),
-                            "defaults and non-defaults (each) needed to develop a scorecard"),
+                            "defaults and non-defaults (each) needed to develop a scorecard",
+                            doc_zh="开发评分卡所需的违约企业和未违约企业的最少数量（各自）"),
     "recalibration": Param("logistic", Options(METHODS),
                            "how the PDs are recalibrated on the out-of-time outcomes: "
-                           "intercept and slope, intercept only, or none"),
+                           "intercept and slope, intercept only, or none",
+                           doc_zh="用样本外结果校准违约概率的方式：截距和斜率（logistic）、"
+                                  "仅截距（intercept）或不校准（none）"),
 })
 
 #: Findings counted as registry alerts in the headline.

@@ -52,34 +52,50 @@ _COUNT = Interval(int, 0, None)
 #: The declared parameters of :func:`analyze` (a scheduled run may set any of them).
 PARAMETERS = ParameterSet(ANALYSIS, {
     "tolerance": Param(DEFAULT_TOLERANCE, Interval(float, 0, 1, closed="left"),
-                       "relative tolerance on charged vs explained price (rounding to cents)"),
+                       "relative tolerance on charged vs explained price (rounding to cents)",
+                       doc_zh="实收价高出可解释价格的相对幅度在此以内不算多收（吸收四舍五入到分的误差）"),
     "window_days": Param(7, Interval(int, 1, None),
-                         "days in the time window of a matched cell (7: ISO weeks, 1: days)"),
+                         "days in the time window of a matched cell (7: ISO weeks, 1: days)",
+                         doc_zh="同品同时对比的时间窗天数（7 为按自然周，1 为按天）"),
     "cell_includes_channel": Param(True, Boolean(),
-                                   "split cells by channel too (never when auditing channel)"),
+                                   "split cells by channel too (never when auditing channel)",
+                                   doc_zh="对比时是否再按下单渠道细分（审计渠道本身时不细分）"),
     "min_group_orders": Param(200, Interval(int, 1, None),
-                              "orders a group (and its rest) needs in matched cells to be tested"),
+                              "orders a group (and its rest) needs in matched cells to be tested",
+                              doc_zh="群体（及其对照组）在可比订单中至少要有的订单数，达到才检验"),
     "min_group_customers": Param(50, Interval(int, 1, None),
-                                 "customers a group needs in matched cells to be tested"),
+                                 "customers a group needs in matched cells to be tested",
+                                 doc_zh="群体在可比订单中至少要有的客户数，达到才检验"),
     "min_cell_orders": Param(2, Interval(int, 2, None),
-                             "orders a matched cell needs to be informative"),
+                             "orders a matched cell needs to be informative",
+                             doc_zh="一个对比单元（同一商品、同一时间窗）至少要有的订单数"),
     "min_cell_customers": Param(2, Interval(int, 1, None),
-                                "distinct customers a matched cell needs to be informative"),
+                                "distinct customers a matched cell needs to be informative",
+                                doc_zh="一个对比单元至少要有的不同客户数"),
     "alpha": Param(0.05, Interval(float, 0, 1, closed="neither"),
-                   "probability of any false price_disparity flag in a run"),
+                   "probability of any false price_disparity flag in a run",
+                   doc_zh="一次运行中误标任何群体（price_disparity）的概率上限，即显著性水平"),
     "min_premium": Param(0.01, Interval(float, 0, None),
-                         "practical threshold on the premium (log points ≈ relative)"),
-    "n_permutations": Param(200, _COUNT, "Monte Carlo within-cell permutations"),
-    "n_placebo": Param(20, _COUNT, "random A/A splits of the placebo floor"),
+                         "practical threshold on the premium (log points ≈ relative)",
+                         doc_zh="溢价的实质性门槛（对数点，约等于百分比），低于它不标记"),
+    "n_permutations": Param(200, _COUNT, "Monte Carlo within-cell permutations",
+                            doc_zh="置换检验的随机打乱次数（在同一对比单元内打乱群体标签）"),
+    "n_placebo": Param(20, _COUNT, "random A/A splits of the placebo floor",
+                       doc_zh="安慰剂检验的随机分组次数（随机分组本应无差异，用来估计噪声门槛）"),
     "max_rounds": Param(8, Interval(int, 1, None),
-                        "rounds of the stepwise audit (at most one group flagged per round)"),
-    "intersections": Param(True, Boolean(), "also audit every pair of attributes"),
+                        "rounds of the stepwise audit (at most one group flagged per round)",
+                        doc_zh="逐步审计的最多轮数（每轮最多标记一个群体）"),
+    "intersections": Param(True, Boolean(), "also audit every pair of attributes",
+                           doc_zh="是否同时审计两两组合的群体（如女性 × 上海市）"),
     "attributes": Param(DEFAULT_ATTRIBUTES, SequenceOf(Options(SUPPORTED_ATTRIBUTES), min_len=1),
-                        "the audit attributes"),
-    "model_check": Param(True, Boolean(), "fit the gradient-boosting model check"),
-    "model_max_rows": Param(200_000, Interval(int, 1, None), "orders sampled for the model check"),
+                        "the audit attributes", doc_zh="受审计的客户属性（个人特征）"),
+    "model_check": Param(True, Boolean(), "fit the gradient-boosting model check",
+                         doc_zh="是否做模型核验（梯度提升模型，仅作佐证）"),
+    "model_max_rows": Param(200_000, Interval(int, 1, None), "orders sampled for the model check",
+                            doc_zh="模型核验最多抽取的订单数"),
     "seed": Param(0, Interval(int, 0, None),
-                  "seed of every random draw (permutation, placebo, folds, model)"),
+                  "seed of every random draw (permutation, placebo, folds, model)",
+                  doc_zh="所有随机抽样的种子（置换、安慰剂、交叉拟合、模型），保证结果可复现"),
 })
 
 
@@ -154,7 +170,8 @@ def analyze(
         ``findings``; ``tables`` (:func:`workbench.pricing._tables.evidence_tables`);
         ``figures``; ``parameters``; ``metrics`` (:func:`_metrics`: ``overcharge_cny`` counts
         each order once, ``attributed_overcharge_cny`` + ``unattributed_overcharge_cny`` break it
-        down); ``published``: ``refunds``.
+        down; ``not_judged``: what the data could not judge, zh and en); ``published``:
+        ``refunds``.
 
     Examples
     --------
@@ -199,8 +216,8 @@ def analyze(
     timings["figures"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return AnalysisResult(
-        analysis=ANALYSIS, findings=findings, tables=tables, figures=figures,
-        parameters=parameters, metrics=_metrics(findings, units, disparity.groups, tables),
+        analysis=ANALYSIS, findings=findings, tables=tables, figures=figures, parameters=parameters,
+        metrics=_metrics(findings, units, disparity.groups, tables, settings),
         timings_s=timings, published=PUBLISHED,
     )
 
@@ -221,6 +238,28 @@ def _findings(units: pl.DataFrame, disparity: Disparity, money: _money.Money,
     return make_findings(pl.concat(raw, how="diagonal_relaxed"), analysis=ANALYSIS, period=p.label)
 
 
+def _not_judged(units: pl.DataFrame, groups: pl.DataFrame,
+                settings: Settings) -> list[dict[str, Any]]:
+    """What the period's data could not judge, said plainly (``metrics["not_judged"]``):
+    a period without orders must never read as "no problems found".
+    """
+    if units.height == 0:
+        return [{"rules": ["price_disparity", "unexplained_premium", "unpublished_promotion"],
+                 "zh": ("本期没有订单（orders）：价格是否可解释、促销是否公开、"
+                        "群体价格差异均无从评估"),
+                 "en": "there are no orders in the period (orders): prices, promotions and "
+                       "group price differences could not be judged"}]
+    if not bool(groups["tested"].any()):
+        return [{"rules": ["price_disparity"],
+                 "zh": (f"没有达到检验规模的群体（每组至少 {settings.min_group_orders} 笔订单、"
+                        f"{settings.min_group_customers} 位客户）：群体价格差异（price_disparity）"
+                        "无法评估"),
+                 "en": (f"no group reached the size to be tested ({settings.min_group_orders} "
+                        f"orders and {settings.min_group_customers} customers): "
+                        "price_disparity could not be judged")}]
+    return []
+
+
 def _count(findings: pl.DataFrame, rule: str) -> int:
     return findings.filter(pl.col("rule") == rule).height
 
@@ -231,7 +270,7 @@ def _money_of(findings: pl.DataFrame, rule: str) -> float:
 
 
 def _metrics(findings: pl.DataFrame, units: pl.DataFrame, groups: pl.DataFrame,
-             tables: Mapping[str, pl.DataFrame]) -> dict[str, Any]:
+             tables: Mapping[str, pl.DataFrame], settings: Settings) -> dict[str, Any]:
     """The headline numbers, from the findings and the analysis's own tables.
 
     Money is of one kind per metric (contract "Money kinds"): ``overcharge_cny``
@@ -243,7 +282,8 @@ def _metrics(findings: pl.DataFrame, units: pl.DataFrame, groups: pl.DataFrame,
     Also ``orders_in_period``, ``customers_in_period``, ``price_disparity_groups``,
     ``unexplained_premium_orders``, ``unpublished_promotion_orders``,
     ``groups_tested`` (distinct groups tested on either outcome), ``echo_groups``,
-    ``refund_customers`` and ``refund_cny`` (the refund list: = ``overcharge_cny``).
+    ``refund_customers`` and ``refund_cny`` (the refund list: = ``overcharge_cny``), and
+    ``not_judged`` (:func:`_not_judged`).
     """
     tested = groups.filter(pl.col("tested"))
     echoes = groups.filter(pl.col("echo_of").is_not_null())
@@ -266,4 +306,5 @@ def _metrics(findings: pl.DataFrame, units: pl.DataFrame, groups: pl.DataFrame,
         "echo_groups": int(echoes["label"].n_unique()),
         "refund_customers": int(refund_table["customer_id"].n_unique()),
         "refund_cny": round(float(refund_table["excess_cny"].sum()), 2),
+        "not_judged": _not_judged(units, groups, settings),
     }

@@ -72,10 +72,13 @@ PARAMETERS = ParameterSet(
         "policy_path": Param(
             None, PathOrNone(),
             "SLA policy YAML; empty: the packaged default (workbench/sla/default_policy.yaml)",
+            doc_zh="投诉处理时效承诺文件（YAML）；留空则使用内置的默认承诺"
+                   "（workbench/sla/default_policy.yaml）",
         ),
         "calendar_files": Param(
             (), SequenceOf(PathOrNone()),
             "working-day calendar extension files for years chinesecalendar does not know",
+            doc_zh="工作日日历补充文件：chinesecalendar 尚未收录年份的法定节假日与调休安排",
         ),
         # The worklist's cut-off is a stated policy, never read off the outcomes it is
         # judged by: by default the lowest predicted probability at which at least
@@ -86,37 +89,50 @@ PARAMETERS = ParameterSet(
             None, (_SHARE, Options((None,))),
             "breach_risk: a fixed cut-off on the predicted probability of breaching "
             "resolution; empty (default): set by risk_min_precision",
+            doc_zh="超时风险：对预计超时概率使用的固定标记门槛；留空（默认）则按 "
+                   "risk_min_precision 设定",
         ),
         "risk_min_precision": Param(
             0.5, Interval(float, 0, 1, closed="right"),
             "breach_risk: flag from the lowest probability at which at least this share of "
             "flagged complaints breached, on held-out folds of the fitting period",
+            doc_zh="超时风险：标记门槛取这样的最低概率——在建模期的留出样本中，被标记投诉"
+                   "实际超时的比例不低于此值",
         ),
         "risk_max_flags": Param(
             0, Interval(int, 0, None),
             "breach_risk: at most this many findings, highest probability first (what the "
             "team can work); 0: no cap",
+            doc_zh="超时风险：最多列出的投诉件数（按预计超时概率从高到低，依团队处理能力设定）；"
+                   "0 表示不设上限",
         ),
         "recurring_threshold": Param(
             0.3, Interval(float, 0, 1, closed="right"),
             "recurring_cause: a month exceeds when the cause is at least this share of the "
             "subsidiary's complaints with a known cause that month",
+            doc_zh="同类问题反复发生：某类原因占该子公司当月已查明原因投诉的比例达到此值，"
+                   "该月即为超标",
         ),
         "recurring_min_count": Param(
             4, Interval(int, 1, None),
             "recurring_cause: … and occurs at least this many times in that month",
+            doc_zh="同类问题反复发生：……且该类投诉当月至少达到此件数",
         ),
         "recurring_months": Param(
             12, Interval(int, 1, None),
             "recurring_cause: the window, in calendar months ending with the period",
+            doc_zh="同类问题反复发生：观察窗口，截至报告期末的自然月数",
         ),
         "recurring_min_months_after": Param(
             2, Interval(int, 1, None),
             "recurring_cause: months needed after the trigger month to judge a cause",
+            doc_zh="同类问题反复发生：首次超标月之后至少需要的月数，不足则不作判断",
         ),
-        "seed": Param(0, Interval(int, 0, None), "seed of the breach-risk model"),
+        "seed": Param(0, Interval(int, 0, None), "seed of the breach-risk model",
+                      doc_zh="超时风险模型的随机种子"),
         "with_risk": Param(
-            True, Boolean(), "fit the breach-risk model (false: no breach_risk findings)"
+            True, Boolean(), "fit the breach-risk model (false: no breach_risk findings)",
+            doc_zh="是否运行超时风险模型（false：不产生超时风险发现）",
         ),
     },
 )
@@ -190,9 +206,41 @@ def _recurring(
     return tables, raw
 
 
-def _contract_findings(raw: Sequence[pl.DataFrame], period: str) -> pl.DataFrame:
+def _with_customer(raw: pl.DataFrame, owners: pl.DataFrame | None) -> pl.DataFrame:
+    """A complaint finding's evidence with the complaining customer's (pseudonymous)
+    id, so a worklist row names whom to call back.
+    """
+    if owners is None or raw.height == 0 or (raw["entity_type"] != "complaint").any():
+        return raw
+    return (
+        raw.join(owners, left_on="entity_id", right_on="complaint_id", how="left")
+        .with_columns(pl.col("detail").struct.with_fields(customer_id=pl.col("_customer")))
+        .drop("_customer")
+    )
+
+
+def _complaint_owners(
+    frames: Mapping[str, pl.LazyFrame], raw: Sequence[pl.DataFrame]
+) -> pl.DataFrame | None:
+    """``complaint_id`` → ``_customer`` for the complaints the findings name."""
+    ids = [r.select("entity_id") for r in raw if r.height]
+    if not ids:
+        return None
+    named = pl.concat(ids, how="vertical_relaxed").unique().lazy()
+    return (
+        frames["complaints"]
+        .select("complaint_id", pl.col("customer_id").alias("_customer"))
+        .join(named, left_on="complaint_id", right_on="entity_id", how="semi")
+        .collect()
+    )
+
+
+def _contract_findings(
+    raw: Sequence[pl.DataFrame], period: str, owners: pl.DataFrame | None = None
+) -> pl.DataFrame:
     # Each rule's evidence has its own shape: encode it before stacking the rules.
-    encoded = [r.with_columns(pl.col("detail").struct.json_encode()) for r in raw if r.height]
+    encoded = [_with_customer(r, owners).with_columns(pl.col("detail").struct.json_encode())
+               for r in raw if r.height]
     if not encoded:
         return empty_findings()
     stacked = pl.concat(encoded, how="diagonal_relaxed")
@@ -229,6 +277,63 @@ def headline_metrics(
     return out
 
 
+#: The breach-risk model's own notes (``risk.metrics["note"]``) in Chinese.
+_RISK_NOTES_ZH = {
+    "no landmark rows: no model": "此前 12 个月没有可用于建模的在办投诉",
+    "no model (one class only)": "建模期的结果只有一类（全部超时或全部按时），无法拟合模型",
+    "no open complaint to score": "期末没有需要评估的在办投诉",
+    "breach-risk model not run": "未运行超时风险模型（with_risk=false）",
+}
+_CLOCK_RULES = ["ack_breach", "acceptance_breach", "resolution_breach", "update_gap",
+                "missing_record"]
+
+
+def _note(rules: Sequence[str], zh: str, en: str) -> dict[str, Any]:
+    return {"rules": list(rules), "zh": zh, "en": en}
+
+
+def _not_judged(frames: Mapping[str, pl.LazyFrame], p: Period, received: int,
+                tables: Mapping[str, pl.DataFrame], risk: RiskModel,
+                params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What the period's data could not judge, said plainly (``metrics["not_judged"]``):
+    a period without complaints, or complaints without a handling record, must never
+    read as "no problems found" or as a verdict on the handling itself.
+    """
+    notes: list[dict[str, Any]] = []
+    if received == 0:
+        notes.append(_note([*_CLOCK_RULES, "breach_risk"],
+                           "本期没有收到投诉（complaints）：各项时效、处理记录与超时风险均无从评估",
+                           "no complaints were received in the period (complaints): time "
+                           "limits, handling records and breach risk could not be judged"))
+    else:
+        in_p = frames["complaints"].filter(
+            pl.col("received_at").is_between(p.start, p.end, closed="left"))
+        recorded = (frames["complaint_events"].filter(pl.col("at") < p.end)
+                    .join(in_p, on="complaint_id", how="semi").limit(1).collect().height)
+        if recorded == 0:
+            notes.append(_note(_CLOCK_RULES,
+                               f"本期 {received:,} 件投诉在 complaint_events 中都没有处理记录："
+                               "实际处理是否及时无从评估，超时与记录不完整均因缺少记录而判定；"
+                               "请先核实处理记录是否完整导出",
+                               f"none of the {received:,} complaints of the period has a "
+                               "handling record (complaint_events): the actual handling could "
+                               "not be judged; every breach and missing record is for want of "
+                               "a record - check that the record was exported in full"))
+        why = risk.metrics.get("note")
+        if why is not None:
+            why_zh = _RISK_NOTES_ZH.get(str(why), str(why))
+            notes.append(_note(["breach_risk"], f"超时风险（breach_risk）未评估：{why_zh}",
+                               f"breach_risk was not judged: {why}"))
+    if tables["cause_months"].height == 0:
+        months = params["recurring_months"]
+        notes.append(_note(["recurring_cause"],
+                           f"近 {months} 个月没有已查明根因的投诉（root_cause）："
+                           "同类问题是否反复发生（recurring_cause）无法评估",
+                           f"no complaint of the last {months} months has an established root "
+                           "cause (root_cause): recurring_cause could not be judged"))
+    return notes
+
+
 def _worklist(risk: RiskModel, max_flags: int) -> pl.DataFrame:
     """The scored complaints at or above the model's cut-off (none without one), at most
     ``max_flags`` of them (0: no cap), highest probability first.
@@ -240,25 +345,7 @@ def _worklist(risk: RiskModel, max_flags: int) -> pl.DataFrame:
 
 
 def _figures(t: Mapping[str, pl.DataFrame], risk: RiskModel, params: Mapping[str, Any]) -> dict:
-    figs = {
-        "adherence_heatmap": figures.adherence_heatmap(t["adherence_by_subsidiary"]),
-        **{
-            f"adherence_by_{d}": figures.adherence_bars(t["adherence"], d)
-            for d in ("channel", "category", "severity")
-        },
-        "monthly_trend": figures.monthly_trend_figure(t["monthly"]),
-        "km": figures.km_curves(t["km"]),
-        "km_subsidiary": figures.km_curves(t["km_subsidiary"], "subsidiary_id"),
-        "calibration": figures.calibration_figure(risk.reliability, risk.metrics,
-                                                  risk.holdout),
-        "pareto": figures.pareto_figure(t["pareto"]),
-        "recurring": figures.recurring_figure(
-            t["cause_months"], t["recurring"], params["recurring_threshold"]
-        ),
-    }
-    if t["worklist"].height and risk.threshold is not None:
-        figs["worklist"] = figures.worklist_figure(t["worklist"], risk.threshold)
-    return figs
+    return figures.all_figures(t, risk, params)
 
 
 @declared(PARAMETERS)
@@ -304,7 +391,8 @@ def analyze(
         ``figures``:
         ``adherence_heatmap``, ``adherence_by_<dimension>``, ``monthly_trend``,
         ``km``, ``km_subsidiary``, ``calibration``, ``worklist`` (when not empty),
-        ``pareto``, ``recurring``; ``metrics``: :func:`headline_metrics`.
+        ``pareto``, ``recurring``; ``metrics``: :func:`headline_metrics` and ``not_judged``
+        (:func:`_not_judged`: what the data could not judge, zh and en).
     """
     params = PARAMETERS.check({k: v for k, v in locals().items() if k in PARAMETERS})
     lap = _Laps()
@@ -351,7 +439,7 @@ def analyze(
                                      model_metrics=risk.metrics, policy_versions=versions,
                                      legal_basis=basis, clocks=clocks, at=p.end))
     lap("risk")
-    findings = _contract_findings(raw, p.label)
+    findings = _contract_findings(raw, p.label, _complaint_owners(frames, raw))
     tables |= {
         "risk_scores": risk.scores,
         "risk_metrics": pl.DataFrame({"metric": list(risk.metrics),
@@ -365,6 +453,8 @@ def analyze(
     lap("figures")
     return AnalysisResult(
         analysis=ANALYSIS, findings=findings, tables=tables, figures=figs, parameters=params,
-        metrics=headline_metrics(received, tables["adherence"], findings), timings_s=lap.timings,
+        metrics=headline_metrics(received, tables["adherence"], findings)
+        | {"not_judged": _not_judged(frames, p, received, tables, risk, params)},
+        timings_s=lap.timings,
         published=PUBLISHED,
     )

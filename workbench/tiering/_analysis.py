@@ -43,37 +43,49 @@ PARAMETERS = ParameterSet(
     ANALYSIS,
     {
         "dormant_months": Param(
-            6, Interval(int, 1, None), "dormant_top_tier: no order in this many months"
+            6, Interval(int, 1, None), "dormant_top_tier: no order in this many months",
+            doc_zh="最高等级会员连续这么多个月没有订单，即为“顶级会员长期无交易”",
         ),
         "min_group_size": Param(
             100, Interval(int, 1, None), "groups (and their rest) smaller than this are never "
-            "flagged"
+            "flagged",
+            doc_zh="群体及其他客户各自的最少人数；人数不足的群体只展示，不认定为问题",
         ),
         "alpha": Param(
             0.05, Interval(float, 0, 1, closed="neither"),
             "Benjamini-Hochberg false discovery rate over every (group, metric) tested",
+            doc_zh="误报率上限：对全部检验的群体与指标组合做 Benjamini–Hochberg 校正后，"
+            "q 值须低于此值才认定",
         ),
         "min_difference": Param(
             0.05, Interval(float, 0, 1, closed="left"),
             "a flagged group is worse off by at least this much (rate difference)",
+            doc_zh="认定为问题群体所需的最小差距（两个比例之差，以小数表示）",
         ),
         "attributes": Param(
             _disparity.DEFAULT_ATTRIBUTES, (_ATTRIBUTE, SequenceOf(_ATTRIBUTE, min_len=1)),
             "audit attributes to group by",
+            doc_zh="用于分组比较的客户属性",
         ),
-        "intersections": Param(True, Boolean(), "also judge every pair of attributes"),
+        "intersections": Param(True, Boolean(), "also judge every pair of attributes",
+                               doc_zh="是否同时比较两两属性组合（如性别与省份）"),
         "n_bootstrap": Param(
-            1000, Interval(int, 0, None), "bootstrap resamples for the intervals; 0: none"
+            1000, Interval(int, 0, None), "bootstrap resamples for the intervals; 0: none",
+            doc_zh="计算区间时重新抽样（bootstrap）的次数；0 表示不计算区间",
         ),
-        "seed": Param(0, Interval(int, 0, None), "seed of the bootstrap"),
+        "seed": Param(0, Interval(int, 0, None), "seed of the bootstrap",
+                      doc_zh="重新抽样的随机种子，保证重跑结果相同"),
         "ci_level": Param(
             0.95, Interval(float, 0, 1, closed="neither"),
             "confidence level of the bootstrap intervals",
+            doc_zh="区间的置信水平",
         ),
-        "worklist_size": Param(50, Interval(int, 0, None), "rows of the worklist table"),
+        "worklist_size": Param(50, Interval(int, 0, None), "rows of the worklist table",
+                               doc_zh="工作清单显示的行数"),
         "forest_top": Param(
             25, Interval(int, 1, None), "groups shown per disparity forest plot (flagged "
-            "groups always are)"
+            "groups always are)",
+            doc_zh="每张群体差异图最多显示的群体数（问题群体总会显示）",
         ),
     },
 )
@@ -107,6 +119,69 @@ def _metrics(findings: pl.DataFrame, status: pl.DataFrame, grants: pl.DataFrame)
         "unpublished_policy": counts.get("unpublished_policy", 0),
         "tier_disparity_groups": counts.get("tier_disparity", 0),
     }
+
+
+def _note(rules: Sequence[str], zh: str, en: str) -> dict[str, Any]:
+    return {"rules": list(rules), "zh": zh, "en": en}
+
+
+def _not_judged(
+    frames: Mapping[str, pl.LazyFrame], p: Period, status: pl.DataFrame, grants: pl.DataFrame,
+    disparity: pl.DataFrame, min_group_size: int,
+) -> list[dict[str, Any]]:
+    """What the period's data could not judge, said plainly (``metrics["not_judged"]``):
+    an empty input must never read as "no problems found".
+    """
+    per_customer = ["tier_mismatch", "manual_tier_without_reason", "stale_tier",
+                    "dormant_top_tier", "tier_disparity"]
+    notes: list[dict[str, Any]] = []
+    if status.height == 0:
+        notes.append(_note(per_customer, "本期没有需评估的客户（customers 中没有期末前注册的客户）",
+                           "there are no customers to judge (none signed up before the "
+                           "period end)"))
+    if grants.height == 0:
+        notes.append(_note(["hidden_benefit"],
+                           "本期没有权益发放记录（benefit_grants）：无法判断是否发放了未公布的权益"
+                           "（hidden_benefit），也无法比较各群体获得隐性权益的比例",
+                           "no benefit was granted in the period (benefit_grants): whether "
+                           "unpublished benefits were given (hidden_benefit), and to which "
+                           "groups, could not be judged"))
+    if status.height == 0:
+        return notes
+    if status["assigned_at"].null_count() == status.height:
+        notes.append(_note(["manual_tier_without_reason", "stale_tier", "dormant_top_tier"],
+                           "截至期末没有任何会员等级记录（tier_assignments）：所有客户按最低等级评判；"
+                           "人工调级理由、复核周期和顶级会员活跃度无从评估",
+                           "no tier was ever assigned by the period end (tier_assignments): "
+                           "every customer is judged as holding the lowest tier; manual "
+                           "changes, review cycles and dormant top-tier customers could not "
+                           "be judged"))
+    else:
+        in_p = pl.col("assigned_at").is_between(p.start, p.end, closed="left")
+        if frames["tier_assignments"].filter(in_p).select(pl.len()).collect().item() == 0:
+            notes.append(_note(["stale_tier"],
+                               "本期没有任何等级评定或复核记录（tier_assignments）：本期是否复核无从"
+                               "核实，复核周期（stale_tier）按期初以前的记录评判",
+                               "no tier was assigned or reviewed in the period "
+                               "(tier_assignments): reviews in the period could not be "
+                               "confirmed; review cycles (stale_tier) are judged on earlier "
+                               "records"))
+    if int(status["orders_12m"].sum()) == 0:
+        notes.append(_note(["tier_mismatch", "dormant_top_tier", "tier_disparity"],
+                           "近 12 个月没有订单（orders）：消费额与订单数标准无从计算，"
+                           "等级只按注册时长评判",
+                           "no order in the 12 months to the period end (orders): spend and "
+                           "order criteria could not be computed; tiers are judged on tenure "
+                           "only"))
+    under = disparity.filter(pl.col("metric") == "under_tiered_rate")
+    if not bool(under["tested"].any()):
+        notes.append(_note(["tier_disparity"],
+                           f"没有达到检验规模的群体（群体及其余客户中符合较高等级者各至少 "
+                           f"{min_group_size} 人）：群体定级差异（tier_disparity）无法评估",
+                           f"no group reached the size to be tested ({min_group_size} customers "
+                           "eligible above the lowest tier in the group and in the rest): "
+                           "under-tiering by group (tier_disparity) could not be judged"))
+    return notes
 
 
 def _judge(
@@ -224,7 +299,8 @@ def analyze(
         ``eligibility_heatmap``, ``hidden_by_subsidiary``, ``disparity_forest``,
         ``disparity_forest_hidden``; ``metrics`` the headline numbers
         (``customers_in_scope``, ``tier_mismatch``, ``correctly_tiered_share``,
-        ``hidden_benefit_grants``, ``hidden_benefit_cny``, … see docs/tiering.md);
+        ``hidden_benefit_grants``, ``hidden_benefit_cny``, … see docs/tiering.md) and
+        ``not_judged`` (:func:`_not_judged`: what the data could not judge, zh and en);
         ``parameters`` every declared parameter as used.
     """
     p = as_period(period)
@@ -276,7 +352,8 @@ def analyze(
         tables=tables,
         figures=figures,
         parameters=params,
-        metrics=_metrics(findings, status, grants),
+        metrics=_metrics(findings, status, grants) | {"not_judged": _not_judged(
+            frames, p, status, grants, disparity, min_group_size)},
         timings_s=timings,
         published=PUBLISHED,
     )
