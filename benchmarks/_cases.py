@@ -568,6 +568,11 @@ def tiering_floor_streaming(src: Path) -> Result:
         return tiering_floor(src)
 
 
+# marketing (v1.1) on `python -m workbench.marketing._synthetic SRC`: 10M messages, 5M consents
+CASES["marketing/workbench"] = lambda src: {
+    "rows": rows(src, "marketing_messages"), **_timed_workbench(src, "marketing")}
+
+
 def peak_rss_mb() -> float:
     """The peak RSS of this process (``VmHWM``: reset by exec, so not inherited from the
     harness) or that of the largest process it waited for, whichever is larger.

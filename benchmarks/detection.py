@@ -11,8 +11,16 @@ false alarm.
 after the period end), so its recall and precision measure the model, not a rule.
 Results go to ``benchmarks/results/detection-<timestamp>.json``.
 
-Options: ``--source DIR``, ``--clean-seeds N``, ``--scale tiny|small``,
-``--only tiering pricing …``.
+With ``--planted-seeds N`` it also generates ``N`` planted sources on fresh seeds
+(1001, 1002, …; never the committed sample's 7) and scores every rule on each, with
+the totals over the seeds: recall and precision on data no rule was written against.
+
+``marketing`` (contract v1.1, optional tables) is scored like the others: its text
+rules' truth is what the generator built, consent and privacy requests are
+recomputed by the sample's reference implementation.
+
+Options: ``--source DIR``, ``--clean-seeds N``, ``--planted-seeds N``,
+``--scale tiny|small``, ``--only tiering pricing … marketing``.
 """
 
 from __future__ import annotations
@@ -28,12 +36,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench import credit, pricing, sla, sources, tiering  # noqa: E402
-from workbench.contract import ANALYSES, RULES  # noqa: E402
+from workbench import credit, marketing, pricing, sla, sources, tiering  # noqa: E402
+from workbench.contract import ANALYSES, OPTIONAL_TABLES, RULES  # noqa: E402
 from workbench.samples import generate  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-MODULES = {"tiering": tiering, "pricing": pricing, "sla": sla, "credit": credit}
+MODULES = {"tiering": tiering, "pricing": pricing, "sla": sla, "credit": credit,
+           "marketing": marketing}
+#: Every analysis that can be scored: the report's and those on optional tables.
+ALL = (*ANALYSES, *OPTIONAL_TABLES)
+FIRST_PLANTED_SEED = 1001
 
 
 def run(source: Path, period: str, analyses: list[str]) -> tuple[dict[str, Any], dict[str, float]]:
@@ -72,6 +84,40 @@ def score(truth: dict[str, Any], found: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _totals(per_seed: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each rule's planted, found and true positives summed over the seeds."""
+    out: dict[str, dict[str, Any]] = {}
+    for rows in per_seed:
+        for r in rows:
+            t = out.setdefault(r["rule"], {"analysis": r["analysis"], "rule": r["rule"],
+                                           "planted": 0, "found": 0, "true_positives": 0})
+            for k in ("planted", "found", "true_positives"):
+                t[k] += r[k]
+    for t in out.values():
+        t["recall"] = t["true_positives"] / t["planted"] if t["planted"] else None
+        t["precision"] = t["true_positives"] / t["found"] if t["found"] else None
+    return list(out.values())
+
+
+def _planted_seeds(n: int, scale: str, only: list[str]) -> dict[str, Any]:
+    """Score every rule on ``n`` freshly generated planted sources (seeds 1001, …)."""
+    if n <= 0:
+        return {}
+    per_seed = []
+    for seed in range(FIRST_PLANTED_SEED, FIRST_PLANTED_SEED + n):
+        with tempfile.TemporaryDirectory() as tmp:
+            truth = generate(tmp, seed=seed, scale=scale)
+            found, _ = run(Path(tmp), truth["reference_period"], only)
+        per_seed.append(score(truth, found))
+    totals = _totals(per_seed)
+    print(f"planted seeds {FIRST_PLANTED_SEED}..{FIRST_PLANTED_SEED + n - 1} ({scale}), totals:")
+    for r in totals:
+        print(f"  {r['rule']:28} {r['planted']:>7} {r['found']:>6} {_fmt(r['recall']):>7} "
+              f"{_fmt(r['precision']):>9}")
+    return {"seeds": list(range(FIRST_PLANTED_SEED, FIRST_PLANTED_SEED + n)), "scale": scale,
+            "totals": totals, "per_seed": per_seed}
+
+
 def _fmt(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
@@ -83,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--source", type=Path, default=REPO / "data" / "samples")
     ap.add_argument("--clean-seeds", type=int, default=0)
     ap.add_argument("--scale", default="small", choices=["tiny", "small"])
-    ap.add_argument("--only", nargs="*", default=list(ANALYSES), choices=list(ANALYSES))
+    ap.add_argument("--planted-seeds", type=int, default=0)
+    ap.add_argument("--only", nargs="*", default=list(ALL), choices=list(ALL))
     args = ap.parse_args(argv)
 
     truth = json.loads((args.source / "ground_truth.json").read_text(encoding="utf-8"))
@@ -120,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             + (", ".join(f"{k} {v}" for k, v in totals.items() if v) or "none")
         )
 
+    planted = _planted_seeds(args.planted_seeds, args.scale, args.only)
+
     out = REPO / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
@@ -132,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rules": rows,
                 "seconds": seconds,
                 "clean": clean,
+                "planted_seeds": planted,
             },
             indent=1,
             ensure_ascii=False,

@@ -11,11 +11,14 @@ import pytest
 from workbench import _contract_doc
 from workbench.contract import (
     AMOUNT_KINDS,
+    ANALYSES,
     CREDIT_GRADES_SCHEMA,
     ENUMS,
     FINDINGS_SCHEMA,
+    OPTIONAL_TABLES,
     OUTPUT_TABLES,
     RULES,
+    TABLE_NAMES,
     TABLES,
     Rule,
 )
@@ -97,13 +100,38 @@ def test_generator_command_writes_and_checks(tmp_path: Path, capsys) -> None:
     assert "make contract-doc" in capsys.readouterr().err
 
 
-def test_every_v11_input_table_is_in_the_code_or_declared_not_yet() -> None:
+def test_every_v11_input_table_is_in_the_code() -> None:
     for name, columns in V11_TABLES.items():
         if name in ("findings", "credit_grades"):
             continue
-        table = TABLES.get(name) or _contract_doc.PLANNED_TABLES[name]
-        assert _columns(table) == columns, name
-    assert set(TABLES).isdisjoint(_contract_doc.PLANNED_TABLES)
+        assert _columns(TABLES[name]) == columns, name
+    inputs = {n for n in V11_TABLES if n not in ("findings", "credit_grades")}
+    assert set(TABLES) == inputs
+
+
+def test_the_marketing_tables_are_the_optional_group() -> None:
+    """v1.1: the three marketing tables are optional as a group; every other is required."""
+    assert OPTIONAL_TABLES == {
+        "marketing": ("marketing_messages", "consents", "privacy_requests")}
+    assert TABLE_NAMES == tuple(t for t in TABLES if t not in OPTIONAL_TABLES["marketing"])
+    assert list(TABLES)[-3:] == list(OPTIONAL_TABLES["marketing"])
+    assert "marketing" not in ANALYSES  # the report does not run it yet (issue #17)
+    assert list(ENUMS["analysis"]) == [*ANALYSES, "marketing"]
+    assert TABLES["consents"].column("channel").enum == "message_channel"
+    assert list(ENUMS["message_channel"]) == ["sms", "app_push", "email", "wechat", "call"]
+    assert list(ENUMS["privacy_kind"]) == ["access", "copy", "correct", "delete",
+                                           "withdraw_consent", "explain", "cancel_account",
+                                           "port"]
+    assert list(ENUMS["privacy_outcome"]) == ["done", "refused", "pending"]
+
+
+def test_the_doc_states_what_is_left_of_marketing() -> None:
+    doc = _contract_doc.render()
+    assert "### Marketing and personal-information tables (v1.1, optional)" in doc
+    assert "#### privacy_requests — a person exercising rights under PIPL" in doc
+    assert "the loader neither reads nor checks them" not in doc
+    assert ("does not run it yet" in doc) is not _contract_doc.MARKETING_IN_REPORT
+    assert doc.index("#### marketing_messages") > doc.index("### receivables")
 
 
 def test_outputs_match_v11() -> None:
@@ -115,15 +143,33 @@ def test_outputs_match_v11() -> None:
     assert list(CREDIT_GRADES_SCHEMA) == V11_TABLES["credit_grades"].split()
 
 
-def test_every_v11_rule_code_exists_or_is_declared_not_yet() -> None:
-    planned = {code: entity for code, entity, _ in _contract_doc.PLANNED_RULES}
+def test_every_v11_rule_code_exists() -> None:
     for analysis, codes in V11_RULES.items():
         for code in codes.split():
-            if analysis == "marketing":
-                assert code in planned and code not in RULES, code
-            else:
-                assert RULES[code].analysis == analysis, code
+            assert RULES[code].analysis == analysis, code
     assert {c for c in RULES if RULES[c].extension} == {"dormant_top_tier"}
+    v11 = {c for codes in V11_RULES.values() for c in codes.split()}
+    assert set(RULES) - v11 == {"dormant_top_tier"}
+
+
+#: v1.1 rule codes of the marketing analysis and the entity each is about.
+MARKETING_ENTITIES = {
+    "ad_unlabelled": "message", "absolute_term": "message", "no_opt_out": "message",
+    "marketing_without_consent": "message", "privacy_request_overdue": "request",
+    "refusal_without_reason": "request",
+}
+
+
+def test_marketing_rules_name_their_entity_and_legal_basis() -> None:
+    got = {r.code: r.entity_type for r in RULES.values() if r.analysis == "marketing"}
+    assert got == MARKETING_ENTITIES
+    basis = {r.code: r.legal_basis for r in RULES.values() if r.analysis == "marketing"}
+    assert "第九条" in basis["absolute_term"] and "第十四条" in basis["ad_unlabelled"]
+    assert "第四十三条" in basis["no_opt_out"]
+    assert "第二十九条" in basis["marketing_without_consent"]
+    assert "第十三条至第十五条" in basis["marketing_without_consent"]
+    assert "第五十条" in basis["refusal_without_reason"]
+    assert all(RULES[c].amount_kind is None for c in MARKETING_ENTITIES)
 
 
 #: v1.1 "Money kinds": each rule's kind and whether its amounts add into the kind's

@@ -16,7 +16,7 @@ import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
-from workbench.contract import TABLE_NAMES
+from workbench.contract import TABLES
 from workbench.sources import load, open_source, validate_source
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -25,7 +25,7 @@ PERIOD = "2026-Q3"
 
 def _copy_without_orders(dest: Path) -> Path:
     dest.mkdir(parents=True)
-    for t in TABLE_NAMES:
+    for t in TABLES:
         if t != "orders":
             shutil.copy(SAMPLE / f"{t}.parquet", dest / f"{t}.parquet")
     return dest

@@ -32,7 +32,7 @@ import polars as pl
 import pytest
 
 from workbench import sources as S
-from workbench.contract import TABLE_NAMES
+from workbench.contract import TABLES
 from workbench.sources import BadInputError, ContractError, load, open_source, validate_source
 
 pytestmark = pytest.mark.xdist_group("postgres")  # one server, on one xdist worker
@@ -160,7 +160,7 @@ def _user_exists(name: str) -> bool:
 
 # ------------------------------------------------------------- the schemas
 def _sample_tables() -> dict[str, pl.DataFrame]:
-    return {t: pl.read_parquet(SAMPLE / f"{t}.parquet") for t in TABLE_NAMES}
+    return {t: pl.read_parquet(SAMPLE / f"{t}.parquet") for t in TABLES}
 
 
 def _ingest(uri: str, schema: str, tables: dict[str, pl.DataFrame]) -> None:
@@ -204,7 +204,7 @@ def test_sample_validates_and_loads_like_parquet(
     assert report.row_counts == validate_source(SAMPLE).row_counts
     assert report.source.startswith("postgresql database wb@127.0.0.1:")
     frames = load(sample_uri)
-    assert list(frames) == list(TABLE_NAMES)
+    assert list(frames) == list(TABLES)
     for name, lf in frames.items():
         df = lf.collect()
         assert df.schema == parquet_frames[name].schema, name

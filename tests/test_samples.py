@@ -349,3 +349,44 @@ def test_samples_refuse_a_folder_they_did_not_write(tmp_path, capsys):
     ours = tmp_path / "sample"
     assert main(["samples", "--out", str(ours), "--scale", "tiny"]) == 0
     assert main(["samples", "--out", str(ours), "--scale", "tiny", "--seed", "8"]) == 0
+
+
+# ------------------------------------------------------------ marketing (v1.1, optional)
+MARKETING_TABLES = ("marketing_messages", "consents", "privacy_requests")
+
+
+def test_the_marketing_tables_leave_every_other_table_byte_identical(tmp_path: Path) -> None:
+    """The marketing tables come from their own random stream, drawn last: the tables
+    written before them are the same bytes as the committed sample (seed 7, small)."""
+    generate(tmp_path, seed=7, scale="small")
+    for name in TABLES:
+        if name in MARKETING_TABLES:
+            continue
+        assert (COMMITTED / f"{name}.parquet").read_bytes() == (
+            tmp_path / f"{name}.parquet").read_bytes(), name
+
+
+def test_marketing_rows_exist_before_in_and_after_the_period(
+    planted: tuple[Path, dict[str, Any]]
+) -> None:
+    folder = planted[0]
+    p = parse_period("2026-Q3")
+    sent = _read(folder, "marketing_messages")["sent_at"]
+    assert sent.min() < p.start and sent.max() > p.end  # look-ahead rows too
+    requests = _read(folder, "privacy_requests")
+    assert requests["received_at"].max() > p.end
+    assert requests.filter(pl.col("completed_at") > p.end).height  # answered only later
+    consents = _read(folder, "consents")
+    assert consents["withdrawn_at"].max() > p.end
+
+
+def test_planted_marketing_traps_are_in_the_truth(planted: tuple[Path, dict[str, Any]]) -> None:
+    rules = planted[1]["rules"]
+    assert rules["marketing_without_consent"]["details"]["after_withdrawal"]
+    assert rules["ad_unlabelled"]["details"]["service_labelled_ads"]
+    # an answer on the day after the official deadline that a Monday–Friday calendar
+    # would call on time, and a request open since June falling due in July
+    assert rules["privacy_request_overdue"]["details"]["naive_misses"]
+    requests = _read(planted[0], "privacy_requests")
+    before = requests.filter(pl.col("received_at") < parse_period("2026-Q3").start)["request_id"]
+    assert set(before) & set(rules["privacy_request_overdue"]["entity_ids"])

@@ -912,3 +912,118 @@ def test_a_password_with_unencoded_slash_or_at_never_shows(password):
     assert shown == "postgresql://crm:***@db.example:5432/crm?sslmode=require"
     assert split_password(uri) == ("postgresql://crm@db.example:5432/crm?sslmode=require",
                                    password)
+
+
+# ------------------------------------------------- optional marketing tables (v1.1)
+MARKETING = ("marketing_messages", "consents", "privacy_requests")
+
+
+def marketing_tables() -> Tables:
+    """The required tables plus one or two valid rows of each optional marketing table."""
+    rows: dict[str, list[tuple[object, ...]]] = {
+        "marketing_messages": [
+            ("M1", "S1", "C1", "sms", datetime(2026, 7, 3, 10), "marketing",
+             "【云铺】【广告】秋季新品8折，回T退订"),
+            ("M2", "S2", "C2", "推送", datetime(2026, 7, 4, 9), "服务", "您的订单已发货"),
+        ],
+        "consents": [
+            ("K1", "C1", None, "marketing", None, datetime(2026, 1, 1), None),
+            ("K2", "C2", "S2", "个性化推荐", "email", datetime(2026, 2, 1),
+             datetime(2026, 8, 1)),
+        ],
+        "privacy_requests": [
+            ("R1", "C1", "S1", "delete", datetime(2026, 7, 1, 9), datetime(2026, 7, 8, 9),
+             "done", None),
+            ("R2", None, "S2", "查阅", datetime(2026, 7, 2, 9), None, "处理中", None),
+        ],
+    }
+    out = good_tables()
+    out.update({n: pl.DataFrame(rows[n], schema=TABLES[n].schema, orient="row")
+                for n in MARKETING})
+    return out
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "sqlite"])
+def test_marketing_tables_load_when_present(tmp_path: Path, kind: str) -> None:
+    t = marketing_tables()
+    # Chinese labels in text columns, as a CSV or a database would hold them
+    uri = write_sqlite(t, tmp_path / "crm.db") if kind == "sqlite" else write_dir(
+        t, tmp_path, kind)
+    frames = load(uri)
+    assert list(frames) == [*TABLE_NAMES, *MARKETING]
+    messages = frames["marketing_messages"].collect()
+    assert messages.schema == pl.Schema(TABLES["marketing_messages"].schema)
+    assert messages["channel"].to_list() == ["sms", "app_push"]
+    assert messages["purpose"].to_list() == ["marketing", "service"]
+    requests = frames["privacy_requests"].collect()
+    assert requests["kind"].to_list() == ["delete", "access"]
+    assert requests["outcome"].to_list() == ["done", "pending"]
+    assert frames["consents"].collect()["purpose"].to_list() == ["marketing", "profiling"]
+    assert validate_source(uri).ok
+
+
+def test_a_source_without_the_marketing_tables_is_not_bad_input(tmp_path: Path) -> None:
+    root = write_dir(good_tables(), tmp_path, "parquet")
+    assert list(load(root)) == list(TABLE_NAMES)
+    assert load(root, tables=list(MARKETING)) == {}  # not returned: not evaluated
+    assert list(load(root, tables=["orders", "consents"])) == ["orders"]
+    report = validate_source(root)
+    assert report.ok and report.absent == MARKETING
+    text = report.render()
+    assert "consents" in text and "absent (optional" in text
+
+
+@pytest.mark.parametrize("keep", [("consents",), ("marketing_messages", "privacy_requests")])
+def test_a_source_with_some_marketing_tables_is_bad_input(tmp_path: Path, keep) -> None:
+    t = marketing_tables()
+    for name in MARKETING:
+        if name not in keep:
+            del t[name]
+    root = write_dir(t, tmp_path, "parquet")
+    missing = [n for n in MARKETING if n not in keep]
+    expected = S.MSG_OPTIONAL_PARTIAL.format(
+        group="marketing", tables=", ".join(MARKETING), present=", ".join(keep))
+    for tables in (None, [keep[0]]):
+        with pytest.raises(ContractError) as err:
+            load(root, tables=tables)
+        assert [(p.table, p.problem) for p in err.value.problems] == [
+            (n, expected) for n in missing]
+        assert all(n in str(err.value) for n in missing)
+    assert list(load(root, tables=["orders"])) == ["orders"]  # other analyses still run
+    report = validate_source(root)
+    assert not report.ok
+    assert [p.table for p in report.problems] == missing
+    assert f"{len(missing)} of 16 tables bad" in report.render()
+
+
+MARKETING_BAD = [
+    (put("marketing_messages", "channel", 0, "fax"), "marketing_messages", "channel", ["M1"],
+     "must be one of sms, app_push, email, wechat, call"),
+    (put("marketing_messages", "message_id", 1, "M1"), "marketing_messages", "message_id",
+     ["M1"], "share a primary key"),
+    (put("marketing_messages", "content", 0, None), "marketing_messages", "content", ["M1"],
+     S.MSG_NULL),
+    (put("consents", "customer_id", 1, "C9"), "consents", "customer_id", ["K2"],
+     "must reference an existing customers.customer_id"),
+    (put("consents", "subsidiary_id", 0, "S9"), "consents", "subsidiary_id", ["K1"],
+     "must reference an existing subsidiaries.subsidiary_id"),
+    (put("consents", "withdrawn_at", 1, datetime(2025, 12, 31)), "consents", "withdrawn_at",
+     ["K2"], "a consent is withdrawn at or after it is granted"),
+    (put("privacy_requests", "completed_at", 1, datetime(2026, 7, 5)), "privacy_requests",
+     "outcome", ["R2"], "completed_at is given exactly when the outcome is done or refused"),
+    (put("privacy_requests", "completed_at", 0, datetime(2026, 6, 30)), "privacy_requests",
+     "completed_at", ["R1"], "a request is completed at or after it is received"),
+    (put("privacy_requests", "kind", 0, "erase"), "privacy_requests", "kind", ["R1"],
+     "must be one of access, copy, correct, delete"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "table", "column", "keys", "problem"), MARKETING_BAD)
+def test_bad_marketing_rows_are_named(tmp_path: Path, mutate, table, column, keys,
+                                      problem) -> None:
+    root = write_dir(mutate(marketing_tables()), tmp_path, "parquet")
+    with pytest.raises(ContractError) as err:
+        load(root, tables=[table])
+    (p,) = err.value.problems
+    assert (p.table, p.column, p.examples) == (table, column, keys)
+    assert problem in p.problem

@@ -6,7 +6,9 @@ prose definitions (period, freshness, spend and tenure, explained price, money
 kinds, …) are the shared contract's text, kept here. Where the shared contract
 (v1.1) defines something this version does not implement yet, the document says
 so plainly. Money kinds (v1.1) are implemented: the findings carry `amount_kind`,
-and the document states which rules' money adds into a total.
+and the document states which rules' money adds into a total. The optional
+marketing tables (v1.1) are read and checked by the loader and come after the
+required tables, under their own heading.
 
 ``python -m workbench._contract_doc`` (``make contract-doc``) rewrites the file;
 ``--check`` only compares and exits 1 when the committed file is out of date
@@ -22,9 +24,11 @@ from pathlib import Path
 
 from workbench.contract import (
     ENUMS,
+    OPTIONAL_TABLES,
     OUTPUT_TABLES,
     ROW_CHECKS,
     RULES,
+    TABLE_NAMES,
     TABLES,
     Column,
     Table,
@@ -36,90 +40,16 @@ DOC_PATH = Path("docs") / "data-contract.md"
 _NOT_YET = "*not yet implemented by this version*"
 
 # --------------------------------------------------- v1.1 parts not implemented yet
-#: Enum codes v1.1 adds that no analysis emits yet.
-PLANNED_CODES: dict[str, tuple[str, ...]] = {
-    "analysis": ("marketing",),
-    "entity_type": ("message", "request"),
-}
+#: Enum codes v1.1 adds that no analysis emits yet (none left).
+PLANNED_CODES: dict[str, tuple[str, ...]] = {}
 #: A `price_disparity` group's amount is the overcharge attributable to that group
 #: alone (v1.1). Set True when the pricing analysis writes attributable amounts; the
 #: document then drops its "not yet implemented" marks on group amounts.
 GROUP_AMOUNTS_IMPLEMENTED = True
-_MSG_CHANNELS = "`sms`, `app_push`, `email`, `wechat`, `call`"
-#: The optional marketing and personal-information tables of v1.1.
-PLANNED_TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (
-        Table(
-            "marketing_messages",
-            (
-                Column("message_id", "str"),
-                Column("subsidiary_id", "str", fk="subsidiaries.subsidiary_id", note="the sender"),
-                Column("customer_id", "str", fk="customers.customer_id", note="the recipient"),
-                Column("channel", "enum", note=_MSG_CHANNELS
-                       + " (`call` = outbound telemarketing; content = script)"),
-                Column("sent_at", "datetime"),
-                Column("purpose", "enum",
-                       note="`marketing`, `service`, `transaction` — the sender's own label"),
-                Column("content", "str", note="the text as sent (Chinese), incl. signature and"
-                       " opt-out line"),
-            ),
-            primary_key=("message_id",),
-            doc="every commercial or service message sent to a person",
-        ),
-        Table(
-            "consents",
-            (
-                Column("consent_id", "str"),
-                Column("customer_id", "str", fk="customers.customer_id"),
-                Column("subsidiary_id", "str", nullable=True, fk="subsidiaries.subsidiary_id",
-                       note="null = the whole group"),
-                Column("purpose", "enum", note="`marketing`, `profiling` (personalised"
-                       " recommendation/pricing), `sharing` (to another group company or third"
-                       " party), `sensitive`"),
-                Column("channel", "enum", nullable=True,
-                       note="as in marketing_messages; null = every channel"),
-                Column("granted_at", "datetime"),
-                Column("withdrawn_at", "datetime", nullable=True, note="null = still in force"),
-            ),
-            primary_key=("consent_id",),
-            doc="permission to use personal information for a purpose",
-        ),
-        Table(
-            "privacy_requests",
-            (
-                Column("request_id", "str"),
-                Column("customer_id", "str", nullable=True, fk="customers.customer_id",
-                       note="null when the requester could not be matched"),
-                Column("subsidiary_id", "str", fk="subsidiaries.subsidiary_id",
-                       note="who received it"),
-                Column("kind", "enum", note="`access`, `copy`, `correct`, `delete`,"
-                       " `withdraw_consent`, `explain`, `cancel_account`, `port`"),
-                Column("received_at", "datetime"),
-                Column("completed_at", "datetime", nullable=True, note="null = not completed"),
-                Column("outcome", "enum", note="`done`, `refused`, `pending`"),
-                Column("refusal_reason", "str", nullable=True,
-                       note="required when `outcome` is `refused` (PIPL art. 50)"),
-            ),
-            primary_key=("request_id",),
-            doc="a person exercising rights under PIPL arts. 44–50",
-        ),
-    )
-}
-#: The marketing analysis's rule codes: (code, entity_type, what it flags).
-PLANNED_RULES: tuple[tuple[str, str, str], ...] = (
-    ("ad_unlabelled", "message", "a commercial message that does not identify itself as an"
-     " advertisement (e.g. 【广告】)"),
-    ("absolute_term", "message", "a commercial message using terms such as 国家级、最高级、最佳"
-     " (Advertising Law art. 9)"),
-    ("no_opt_out", "message", "a commercial SMS/push/email/WeChat message that tells no way to"
-     " refuse further messages"),
-    ("marketing_without_consent", "message", "a commercial message sent with no consent in"
-     " force (incl. after withdrawal)"),
-    ("privacy_request_overdue", "request", "a request not completed within the limit (or"
-     " still open past it at the end of P)"),
-    ("refusal_without_reason", "request", "a refused request with no reason given"),
-)
+#: The marketing analysis exists (``workbench.marketing``, ``notebooks/marketing.ipynb``)
+#: and the loader reads its optional tables; set True when ``workbench report`` runs
+#: it and the report and dashboard say when it was not evaluated.
+MARKETING_IN_REPORT = False
 
 # ------------------------------------------------------------------------- prose
 _GROUP_AMOUNTS_ITEM = "" if GROUP_AMOUNTS_IMPLEMENTED else """\
@@ -127,6 +57,15 @@ _GROUP_AMOUNTS_ITEM = "" if GROUP_AMOUNTS_IMPLEMENTED else """\
   all its members' orders of P (as v1 defined it), not the part attributable to
   that group alone. It is labelled `overcharge` and, as v1.1 says, is a breakdown
   never added to a total.
+"""
+
+_MARKETING_ITEM = "" if MARKETING_IN_REPORT else """\
+- **The marketing analysis in the report.** The loader reads and checks the
+  optional tables (`marketing_messages`, `consents`, `privacy_requests`), and the
+  analysis (`workbench.marketing`, `notebooks/marketing.ipynb`) emits the six
+  marketing rules; but `workbench report` does not run it yet, so a report
+  neither carries marketing findings nor says that marketing was not evaluated,
+  and the dashboard and worklists have no marketing part.
 """
 
 _GROUP_AMOUNTS_DONE = (" and group amounts\n(a `price_disparity` group's amount is the overcharge"
@@ -159,12 +98,7 @@ once){_GROUP_AMOUNTS_DONE} and freshness (`workbench report` refuses a period th
 has not ended and a source that does not reach it, per table an analysis reads:
 `workbench/freshness.py`). Of v1.1 it does **not** implement yet:
 
-{_GROUP_AMOUNTS_ITEM}- **Marketing and personal-information tables** (`marketing_messages`,
-  `consents`, `privacy_requests`): the loader neither reads nor checks them. The
-  marketing analysis, its rule codes, the analysis code `marketing`, the entity
-  types `message` and `request`, and the `marketing` notebook and report do not
-  exist yet.
-
+{_GROUP_AMOUNTS_ITEM}{_MARKETING_ITEM}
 Each of these is also marked {_NOT_YET} where the contract below defines it.
 """
 
@@ -280,13 +214,19 @@ for `policy` it is the tier. For a group, `amount_cny` is the money its members
 lost (overcharge, withheld benefit).""",
 }
 
+_MARKETING_IN_REPORT_NOTE = "" if MARKETING_IN_REPORT else f"""
+The report and the dashboard do not run the marketing analysis yet ({_NOT_YET};
+see above)."""
+
 _MARKETING = f"""\
-### Marketing and personal-information tables (v1.1, optional; {_NOT_YET})
+### Marketing and personal-information tables (v1.1, optional)
 
 A source may lack all three; then the marketing analysis is reported as *not
 evaluated* (no findings, said plainly in the report and on the dashboard), not
-as bad input. A source that has one of them must have all three. This version
-does not read them: a source holding them is judged on the other tables only.
+as bad input. A source that has one of them must have all three. The loader
+returns them only when the source has them, checks them like every other table,
+and stops with one error per missing table when a source has only some of
+them.{_MARKETING_IN_REPORT_NOTE}
 """
 
 _MARKETING_AFTER = """\
@@ -300,7 +240,9 @@ data (default 15 working days from receipt on the official calendar, like the
 complaint clocks).
 """
 
-_OUTPUTS = """\
+_MARKETING_NOTEBOOK = "marketing" if MARKETING_IN_REPORT else "marketing: *not yet run*"
+
+_OUTPUTS = f"""\
 ## Outputs
 
 A report run for a period writes one folder, published all at once (never half):
@@ -313,8 +255,8 @@ reports/<period>/            e.g. reports/2026-Q3/
   findings.parquet           every finding of every analysis (schema below)
   findings.csv               the same, for spreadsheets
   credit_grades.parquet      one row per enterprise customer
-  <analysis>.ipynb           executed notebook (tiering, pricing, sla, credit;
-                             marketing: not yet implemented by this version)
+  <analysis>.ipynb           executed notebook (tiering, pricing, sla, credit,
+                             {_MARKETING_NOTEBOOK})
   <analysis>.html            the same as a report with no code
   dashboard.html             the executive dashboard, one self-contained file
 ```
@@ -456,9 +398,6 @@ def _rules() -> str:
             f"{_cell(r.title_en)} / {_cell(r.title_zh)} | {_cell(r.legal_basis)} | "
             f"{_money(r.code)} |"
         )
-    for code, entity, what in PLANNED_RULES:
-        lines.append(
-            f"| marketing | `{code}` | {entity} | {_cell(what)} | v1.1; {_NOT_YET} | — |")
     return "\n".join(lines) + "\n"
 
 
@@ -471,9 +410,9 @@ def render() -> str:
         Markdown, ending with a newline.
     """
     parts = [_HEAD, _SOURCES, _DEFINITIONS, _INPUTS]
-    parts += [_table(t) for t in TABLES.values()]
+    parts += [_table(TABLES[t]) for t in TABLE_NAMES]
     parts += [_MARKETING]
-    parts += [_table(t, level="####") for t in PLANNED_TABLES.values()]
+    parts += [_table(TABLES[t], level="####") for t in OPTIONAL_TABLES["marketing"]]
     parts += [_MARKETING_AFTER, _OUTPUTS]
     parts += [_table(OUTPUT_TABLES["findings"]), _MONEY_KINDS, _money_rules()]
     parts += [_table(OUTPUT_TABLES["credit_grades"]), _rules()]

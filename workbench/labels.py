@@ -12,6 +12,7 @@ title or a severity. Chinese is the default language of every output.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from workbench.contract import AMOUNT_KINDS
@@ -26,12 +27,14 @@ ANALYSIS_TITLES: Final[dict[str, dict[str, str]]] = {
         "pricing": "价格公平",
         "sla": "投诉处理时效",
         "credit": "客户信用",
+        "marketing": "营销与个人信息",
     },
     "en": {
         "tiering": "Customer tiering",
         "pricing": "Price fairness",
         "sla": "Complaint handling SLA",
         "credit": "Customer credit",
+        "marketing": "Marketing and personal information",
     },
 }
 
@@ -107,3 +110,23 @@ def label(kind: str, code: str, lang: str = DEFAULT_LANG) -> str:
     An unknown code is returned as it is, so a new code shows rather than fails.
     """
     return _TABLES[kind][check_lang(lang)].get(code, code)
+
+
+#: A parenthesised English gloss: ASCII letters and no Chinese inside.
+_GLOSS = re.compile(r"\s*\((?=[^()]*[A-Za-z]{2})[^()\u4e00-\u9fff]*\)")
+
+
+def legal_basis_text(text: str, lang: str = DEFAULT_LANG) -> str:
+    """A rule's legal basis as a reader of ``lang`` sees it: in Chinese the Chinese
+    citations only (the English glosses in parentheses dropped, a year in brackets
+    kept), in English as written (the Chinese title and its gloss).
+
+    >>> legal_basis_text("《广告法》第十四条；《互联网广告管理办法》(2023) 第九条 (Advertising Law "
+    ...                  "art. 14)", "zh")
+    '《广告法》第十四条；《互联网广告管理办法》(2023) 第九条'
+    >>> legal_basis_text("《企业信息公示暂行条例》 (Interim Regulation); 《办法》 (measures)", "zh")
+    '《企业信息公示暂行条例》；《办法》'
+    """
+    if check_lang(lang) != "zh":
+        return text
+    return _GLOSS.sub("", text).replace("; ", "；").strip()

@@ -30,9 +30,10 @@ ceiling (a trivial amount caps a finding whatever else it has).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ __all__ = [
     "Step",
     "load_policy",
     "policy_markdown",
+    "remediation_due",
     "severity",
     "evidence_dict",
     "severity_evidence",
@@ -133,11 +135,14 @@ class RulePolicy:
 
 @dataclass(frozen=True)
 class Policy:
-    """The whole policy: its version, where it was read from, and one entry per rule."""
+    """The whole policy: its version, where it was read from, one entry per rule, and
+    the days to fix a finding of each severity after its period (empty: not stated).
+    """
 
     version: str
     source: str
     rules: Mapping[str, RulePolicy]
+    remediation_days: Mapping[str, int] = field(default_factory=dict)
 
     def rule(self, code: str) -> RulePolicy:
         """The entry of ``code``; a ``KeyError`` naming the file when it has none."""
@@ -230,7 +235,34 @@ def _load(path: str | Path | None) -> Policy:
     if missing:
         raise r.fail("rules", f"no entry for rule(s) {', '.join(missing)}")
     rules = {c: _rule(r, c, rules_doc[c], f"rules.{c}") for c in RULES}
-    return Policy(r.string(doc, "version"), where, rules)
+    days = _remediation_days(r, doc["remediation_days"]) if "remediation_days" in doc else {}
+    return Policy(r.string(doc, "version"), where, rules, days)
+
+
+def _remediation_days(r: Reader, doc: Any) -> dict[str, int]:
+    """Days per severity, every level stated, a more severe level never given longer."""
+    key = "remediation_days"
+    doc = r.mapping(doc, key, required=LEVELS, optional=())
+    days = {level: r.integer(doc, level, key, minimum=0) for level in LEVELS}
+    for lower, higher in zip(LEVELS, LEVELS[1:], strict=False):
+        if days[higher] > days[lower]:
+            raise r.fail(f"{key}.{higher}", f"{days[higher]} days is longer than the "
+                         f"{days[lower]} days of {lower}: a more severe finding is fixed sooner")
+    return days
+
+
+def remediation_due(severity: str, period_last_day: dt.date, *,
+                    policy: Policy | None = None) -> dt.date | None:
+    """The suggested due date of a finding: its severity's ``remediation_days`` after
+    the last day of its period (None when the policy states no remediation days).
+
+    >>> remediation_due("high", dt.date(2026, 9, 30))
+    datetime.date(2026, 10, 15)
+    """
+    days = (policy or load_policy()).remediation_days
+    if severity not in LEVELS:
+        raise ValueError(f"severity must be one of {list(LEVELS)} (got {severity!r})")
+    return period_last_day + dt.timedelta(days=days[severity]) if days else None
 
 
 def severity_inputs(rule: str, *, policy: Policy | None = None) -> tuple[str, ...]:

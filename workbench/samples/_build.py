@@ -17,6 +17,7 @@ from workbench.contract import TABLES
 from workbench.periods import parse_period
 from workbench.samples import _config as C
 from workbench.samples._complaints import make_complaints
+from workbench.samples._marketing import make_marketing
 from workbench.samples._registry import make_registry
 from workbench.samples._simulate import simulate
 from workbench.samples._truth import ground_truth
@@ -139,6 +140,8 @@ def generate(
         finally:
             writer.close()
         comp = make_complaints(seed, cust, size.complaints, clean, period)
+        customers = cust.frame()
+        mkt = make_marketing(seed, customers, clean)  # own random stream, after the rest
 
         policy_rows = list(C.TIERS) + ([] if clean else [C.UNPUBLISHED_TIER])
         benefit_rows = list(C.BENEFITS) + ([] if clean else list(C.UNPUBLISHED_TIER_BENEFITS))
@@ -148,7 +151,7 @@ def generate(
                 schema=["subsidiary_id", "name", "province"],
                 orient="row",
             ),
-            "customers": cust.frame(),
+            "customers": customers,
             "tier_policy": pl.DataFrame(
                 [
                     (t, r, s, o, m, d, None if t == C.UNPUBLISHED_TIER[0] else C.POLICY_PUBLISHED)
@@ -183,6 +186,9 @@ def generate(
             "registry_snapshots": registry.snapshots,
             "registry_events": registry.events,
             "receivables": registry.receivables,
+            "marketing_messages": mkt.messages,
+            "consents": mkt.consents,
+            "privacy_requests": mkt.requests,
         }
         row_counts: dict[str, int] = {}
         for name in TABLES:
@@ -203,6 +209,7 @@ def generate(
             skus=skus,
             comp=comp,
             registry=registry,
+            marketing=mkt,
         )
         (tmp / GROUND_TRUTH_FILE).write_text(
             json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"

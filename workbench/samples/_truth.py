@@ -13,6 +13,11 @@ from workbench.periods import Period, parse_period
 from workbench.samples import _config as C
 from workbench.samples import _reference as R
 from workbench.samples._calendar import nth_weekday_after
+from workbench.samples._marketing_truth import (
+    MARKETING_NOTES,
+    MARKETING_RATES,
+    marketing_truth,
+)
 
 Rules = dict[str, dict[str, Any]]  # rule -> ground-truth entry
 Groups = dict[str, list[dict[str, Any]]]  # rule -> planted group effects
@@ -120,7 +125,8 @@ NOTES: dict[str, str] = {
     "Half of the planted ones file in October (visible only in the 2026-11-15 extract: a "
     "look-ahead trap).",
 }
-RATES: dict[str, float] = {
+NOTES.update(MARKETING_NOTES)
+RATES: dict[str, float] = {**MARKETING_RATES,
     "tier_mismatch": C.TIER_MISMATCH_RATE,
     "manual_tier_without_reason": C.MANUAL_NO_REASON_RATE,
     "hidden_benefit": C.HIDDEN_OVER_REBATE_RATE,
@@ -207,6 +213,7 @@ def ground_truth(
     skus: Any,
     comp: Any,
     registry: Any,
+    marketing: Any,
 ) -> dict[str, Any]:
     """The ground truth file: every contract rule's findings, planted groups, and notes."""
     period = parse_period(C.REFERENCE_PERIOD)
@@ -216,6 +223,8 @@ def ground_truth(
     _pricing_truth(t, period, clean, plan, skus, rules, groups)
     _sla_truth(t, period, clean, comp, rules, groups)
     _credit_truth(t, period, rules)
+    for rule, (entity, ids, details) in marketing_truth(t, period, marketing.texts).items():
+        rules[rule] = _entry(entity, ids, rule, details)
     missing = set(RULES) - set(rules)
     if missing:  # pragma: no cover - a new contract rule must get a truth here
         raise RuntimeError(f"ground truth has no entry for rules {sorted(missing)}")

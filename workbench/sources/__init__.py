@@ -14,6 +14,12 @@ rows, except the sqlite3 cursor, which can only hand out tuples. A source that i
 already validated can be loaded with ``load(source, validate=False)``: same typed
 frames, no checks.
 
+The optional tables of contract v1.1 (``OPTIONAL_TABLES``: the marketing group,
+``marketing_messages``, ``consents``, ``privacy_requests``) are read like any other
+when the source has them; a source without the whole group simply does not return
+them (the marketing analysis is then not evaluated), and a source with only some
+of them is bad input, one problem per missing table (``MSG_OPTIONAL_PARTIAL``).
+
 Each bad table reports one problem, the most basic first: table missing or
 unreadable, required column missing, value of the wrong type, null in a required
 column, unknown enum value, bound (money ≥ 0, quantity > 0, …), duplicate primary
@@ -51,6 +57,7 @@ from workbench.sources._messages import (
     MSG_DUPLICATE_KEY,
     MSG_MIN_VALUE,
     MSG_NULL,
+    MSG_OPTIONAL_PARTIAL,
     MSG_ROW_CHECK,
     MSG_SOURCE_NOT_FOUND,
     MSG_SOURCE_NOT_RECOGNISED,
@@ -97,6 +104,7 @@ __all__ = [
     "MSG_DUPLICATE_KEY",
     "MSG_MIN_VALUE",
     "MSG_NULL",
+    "MSG_OPTIONAL_PARTIAL",
     "MSG_ROW_CHECK",
     "MSG_SOURCE_NOT_FOUND",
     "MSG_SOURCE_NOT_RECOGNISED",

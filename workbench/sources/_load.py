@@ -8,10 +8,11 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.contract import CONTRACT_VERSION, TABLE_NAMES, TABLES
+from workbench.contract import CONTRACT_VERSION, OPTIONAL_TABLES, TABLES
 from workbench.redact import mask_free_text
 from workbench.sources._databases import _URI_OPENERS
 from workbench.sources._messages import (
+    MSG_OPTIONAL_PARTIAL,
     MSG_SOURCE_NOT_FOUND,
     MSG_SOURCE_NOT_RECOGNISED,
     BadInputError,
@@ -52,20 +53,42 @@ def _with_parents(names: Sequence[str]) -> list[str]:
                 if parent not in seen:
                     seen.add(parent)
                     todo.append(parent)
-    return [t for t in TABLE_NAMES if t in seen]
+    return [t for t in TABLES if t in seen]
 
 
 def _resolve(tables: Sequence[str] | None) -> list[str]:
+    """The tables asked for in contract order (``None``: every table, optional ones too)."""
     if tables is None:
-        return list(TABLE_NAMES)
+        return list(TABLES)
     if isinstance(tables, str):
         tables = [tables]
     unknown = [t for t in tables if t not in TABLES]
     if unknown:
         raise ValueError(
-            f"not contract tables: {', '.join(unknown)} (known: {', '.join(TABLE_NAMES)})"
+            f"not contract tables: {', '.join(unknown)} (known: {', '.join(TABLES)})"
         )
-    return [t for t in TABLE_NAMES if t in set(tables)]
+    return [t for t in TABLES if t in set(tables)]
+
+
+def _optional_tables(src: Source, wanted: Sequence[str]) -> tuple[list[str], list[BadInputError]]:
+    """Of the optional groups ``wanted`` touches: the tables the source lacks as a whole
+    group (left out, not an error: that analysis is *not evaluated*), and one problem
+    per table missing from a group the source has only some of (bad input).
+    """
+    present = set(src.tables())
+    absent: list[str] = []
+    problems: list[BadInputError] = []
+    for group, names in OPTIONAL_TABLES.items():
+        if not set(names) & set(wanted):
+            continue
+        have = [t for t in names if t in present]
+        if not have:
+            absent += names
+            continue
+        msg = MSG_OPTIONAL_PARTIAL.format(group=group, tables=", ".join(names),
+                                          present=", ".join(have))
+        problems += [BadInputError(t, None, msg) for t in names if t not in present]
+    return absent, problems
 
 
 def load(
@@ -77,7 +100,11 @@ def load(
     """Validate and return the contract tables (default: all), typed and in contract order.
 
     Tables referenced by foreign keys are read and validated too, so that every
-    key can be checked; only the tables asked for are returned. Raises
+    key can be checked; only the tables asked for are returned. An optional group
+    (:data:`~workbench.contract.OPTIONAL_TABLES`) the source lacks entirely is simply
+    not returned; a source with only some of a group's tables is bad input, one
+    problem per missing table (checked whenever a table of the group is asked for,
+    or every table is). Raises
     :class:`ContractError` listing the first problem of each bad table, or
     :class:`BadInputError` when the source itself cannot be opened.
 
@@ -89,6 +116,10 @@ def load(
     """
     src = open_source(source)
     wanted = _resolve(tables)
+    absent, partial = _optional_tables(src, wanted)
+    wanted = [t for t in wanted if t not in absent]
+    if partial:
+        raise ContractError(partial)
     if validate:
         results = _validate(src, _with_parents(wanted))
     else:
@@ -106,12 +137,16 @@ def load(
 
 @dataclass
 class ValidationReport:
-    """What ``workbench validate`` prints: each contract table, its rows, OK or its problem."""
+    """What ``workbench validate`` prints: each contract table, its rows, OK or its problem.
+
+    ``absent`` are optional tables the source lacks as a whole group: not a problem.
+    """
 
     source: str
     problems: list[BadInputError] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)
-    tables: tuple[str, ...] = TABLE_NAMES
+    tables: tuple[str, ...] = tuple(TABLES)
+    absent: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -130,9 +165,14 @@ class ValidationReport:
         for t in self.tables:
             rows = f"{self.row_counts[t]:,}" if t in self.row_counts else "-"
             status = f"BAD  {by_table[t]}" if t in by_table else "OK"
+            if t in self.absent:
+                status = "absent (optional: its analysis is not evaluated)"
             lines.append(f"{t:<{width}}  {rows:>10}  {status}")
         n = len(self.problems)
-        verdict = "all OK" if not n else f"{n} of {len(self.tables)} tables bad"
+        checked = len(self.tables) - len(self.absent)
+        verdict = "all OK" if not n else f"{n} of {checked} tables bad"
+        if self.absent:
+            verdict += f" ({len(self.absent)} optional tables absent)"
         lines.append(f"data contract v{CONTRACT_VERSION}: {verdict}")
         return "\n".join(lines)
 
@@ -143,9 +183,13 @@ def validate_source(source: str | Path | Source) -> ValidationReport:
         src = open_source(source)
     except BadInputError as exc:
         return ValidationReport(source=redact_uri(str(source)), problems=[exc])
-    results = _validate(src, TABLE_NAMES)
+    absent, partial = _optional_tables(src, list(TABLES))
+    skip = set(absent) | {p.table for p in partial}
+    results = _validate(src, [t for t in TABLES if t not in skip])
+    problems = [r.problem for r in results.values() if r.problem is not None]
     return ValidationReport(
         source=src.describe(),
-        problems=[r.problem for r in results.values() if r.problem is not None],
+        problems=sorted([*problems, *partial], key=lambda p: list(TABLES).index(p.table)),
         row_counts={t: r.rows for t, r in results.items() if r.rows is not None},
+        absent=tuple(absent),
     )

@@ -36,6 +36,10 @@ MSG_DUPLICATE_KEY = "share a primary key ({columns}) with another row"
 MSG_ROW_CHECK = "break the rule: {reason}"
 MSG_DANGLING_FK = "must reference an existing {ref}; missing {values}"
 MSG_CONTRACT = "{n} {tables} bad against data contract v{version}:"
+MSG_OPTIONAL_PARTIAL = (
+    "table is missing from the source: a source with any of the optional {group} tables "
+    "({tables}) must have all of them (it has {present})"
+)
 
 #: what a value of each column kind must look like, as the messages say it
 EXPECTED = {
