@@ -35,6 +35,9 @@ FIRST_SCREEN_JS = """JSON.stringify({
       return {key: e.dataset.key, status: e.dataset.status, bottom: r.bottom, right: r.right,
               visible: r.width > 0 && r.height > 0}; }),
   viewport: [window.innerWidth, window.innerHeight],
+  top: [...document.querySelectorAll('#top li')].map(e => ({key: e.dataset.key,
+      bottom: e.getBoundingClientRect().bottom})),
+  money_bottom: document.querySelector('#consumer-harm').getBoundingClientRect().bottom,
   links: [...document.querySelectorAll('a')].map(a => a.getAttribute('href')),
   title: document.title,
 })"""
@@ -72,13 +75,14 @@ def test_dashboard_with_four_quarters_in_chromium(tmp_path, _metrics):
     report = open_page(page, tmp_path / "profile", eval_js=FIRST_SCREEN_JS)
     check_clean(report)
     assert report.requests and all(u.startswith("file:") for u in report.requests)
-    assert report.plots == report.drawn == 2  # trends (10 small multiples) + league table
+    assert report.plots == report.drawn == 11  # a trend chart per headline + league chart
     info = report.info
     assert info["viewport"] == [1366, 768]
     assert len(info["headlines"]) == 10
-    # the first screen: every headline visible without scrolling
-    assert all(h["visible"] and h["bottom"] <= 768 and h["right"] <= 1366
-               for h in info["headlines"]), info["headlines"]
+    # the first screen: what is worst (all five items) and the money per kind, unscrolled
+    assert len(info["top"]) == 5 and all(t["bottom"] <= 768 for t in info["top"]), info["top"]
+    assert info["money_bottom"] <= 768, info["money_bottom"]
+    assert all(h["visible"] and h["right"] <= 1366 for h in info["headlines"])
     assert {"tiering.html", "pricing.html", "sla.html", "credit.html"} <= set(info["links"])
     assert info["title"] == "合规证据仪表板 · 2026-Q3"
     assert any(f.startswith(CJK_FONTS) for f in report.fonts), report.fonts
@@ -100,7 +104,7 @@ def test_a_published_report_in_chromium(tmp_path, fake_source, notebooks):
 
     dash = open_page(folder / "dashboard.html", tmp_path / "p1")
     check_clean(dash)
-    assert dash.plots == dash.drawn == 2
+    assert dash.plots == dash.drawn == 11
     trend_points = (folder / "dashboard.html").read_text(encoding="utf-8")
     assert all(q in trend_points for q in ('"2025-Q4"', '"2026-Q1"', '"2026-Q2"', '"2026-Q3"'))
 
@@ -113,3 +117,64 @@ def test_a_published_report_in_chromium(tmp_path, fake_source, notebooks):
     colours, not_background = colour_stats(page.screenshot)
     assert colours > 20 and not_background > 0.05
     assert json.loads((folder / "manifest.json").read_text())["parameters"]["lang"] == "zh"
+
+
+LAYOUT_JS = """JSON.stringify((() => {
+  const vw = window.innerWidth;
+  const codes = [...document.querySelectorAll('code')].map(c => c.innerText);
+  let text = document.body.innerText;
+  for (const c of codes) { text = text.split(c).join(' '); }
+  const wide = [...document.querySelectorAll('body *')].filter(e => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.right > vw + 1 && !e.closest('svg'); })
+    .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+  const cells = [...document.querySelectorAll('#league tr:not(.head) td, #rules td')];
+  const names = [...document.querySelectorAll('#league td.name')].map(e => {
+      const r = e.getBoundingClientRect();
+      return {width: r.width, height: r.height, text: e.innerText}; });
+  return {scroll: document.documentElement.scrollWidth, vw: vw, wide: wide.slice(0, 10),
+          text: text, title: document.title,
+          svg: [...document.querySelectorAll('svg text')].map(t => t.textContent).join(' '),
+          cells_right: Math.max(...cells.map(c => c.getBoundingClientRect().right)),
+          names: names,
+          modebar: document.querySelectorAll('.modebar-btn').length};
+})())"""
+
+
+def long_names(metrics: dict) -> dict:
+    """The fixture's metrics with subsidiary names as long as the sample's."""
+    m = copy.deepcopy(metrics)
+    for s, name in zip(m["subsidiaries"], ("广东南粤数字零售有限公司", "上海云铺商贸有限公司"),
+                       strict=False):
+        s["name"] = name
+    return m
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_dashboard_reads_at_desktop_and_phone_width(tmp_path, _metrics, width, lang):
+    """Issue #16: at 390 px the page overflowed to 519 px (league money and download
+    columns off screen, names one character per line, trend titles under the toolbar),
+    and the zh dashboard was partly English."""
+    from tests.report.test_dashboard import ASCII_RUN
+
+    m = long_names(_metrics)
+    history = [quarter(m, "2026-Q2", 1), m]
+    page = tmp_path / "dashboard.html"
+    page.write_text(dashboard_html(m, Q3, ALL, history=history, lang=lang, worklists=True),
+                    encoding="utf-8")
+    report = open_page(page, tmp_path / "profile", eval_js=LAYOUT_JS, width=width, height=900)
+    check_clean(report)
+    assert report.plots == report.drawn == 11
+    info = report.info
+    assert info["scroll"] <= info["vw"] and info["wide"] == [], info["wide"]
+    assert info["cells_right"] <= info["vw"]  # money and download columns reachable
+    assert all(n["width"] >= 120 and n["height"] < 70 for n in info["names"]), info["names"]
+    assert info["modebar"] == 0  # no toolbar for titles to run under
+    if lang == "zh":
+        assert info["title"] == "合规证据仪表板 · 2026-Q3"
+        assert ASCII_RUN.findall(info["text"]) == [], ASCII_RUN.findall(info["text"])
+        assert ASCII_RUN.findall(info["svg"]) == []
+        assert "最需关注" in info["text"] and "未公示权益" in info["text"]
+    else:
+        assert "What needs attention first" in info["text"]

@@ -108,7 +108,8 @@ def test_money_is_per_kind_and_counted_once(metrics):
     rules = {r["rule"]: r for r in metrics["rules"]}
     assert rules["price_disparity"] == {"analysis": "pricing", "rule": "price_disparity",
                                         "findings": 1, "amount_kind": "overcharge",
-                                        "amount_cny": 500.0, "in_total": False}
+                                        "amount_cny": 500.0, "in_total": False,
+                                        "by_severity": {"high": 1, "medium": 0, "low": 0}}
     assert rules["registry_change"]["amount_kind"] == "exposure"
     assert rules["ack_breach"]["amount_cny"] is None and rules["ack_breach"]["amount_kind"] is None
 
@@ -118,7 +119,7 @@ def test_league_is_by_high_severity_then_consumer_harm_with_money_per_kind(metri
     # not by a sum across kinds: S2's ¥10,000 of receivables does not put it first
     assert [s["subsidiary_id"] for s in league] == ["S1", "S2", "(none)"]
     assert league[1] == {"subsidiary_id": "S2", "findings": 4, "high": 1, "tiering": 1,
-                         "pricing": 1, "sla": 0, "credit": 2, "name": None,
+                         "pricing": 1, "sla": 0, "credit": 2, "name": None, "predicted": 0,
                          "money": {"overcharge": 30.0, "benefit": 79.5, "discount": 0.0,
                                    "exposure": 10_000.0}}
     assert league[2]["money"] == dict.fromkeys(("overcharge", "benefit", "discount", "exposure"),
@@ -150,7 +151,7 @@ def test_dashboard_shows_money_per_kind_never_summed(metrics):
     rules = html[html.index("id=\"rules\""):]
     assert "<code>ack_breach</code>" in rules
     row = rules[rules.index("<code>ack_breach</code>"):]
-    assert row[:row.index("</tr>")].count("<td>—</td>") == 1
+    assert row[:row.index("</tr>")].count("'>—</td>") == 1
     assert "¥0" not in rules[:rules.index("</table>")]
     # a panel gives its analysis's money per kind, consumer harm first (as metrics.json is
     # read back from disk: keys sorted)
@@ -174,10 +175,13 @@ def test_a_kind_no_analysis_ran_for_says_so(metrics):
 
 def test_no_findings_and_no_headline():
     m = hl.compute_metrics(findings().head(0), Q3, ["tiering", "credit"], {})
-    assert m["analyses"]["tiering"] == {"findings": 0, "money": {"benefit": 0.0}, "headline": {},
-                                        "by_severity": {"high": 0, "medium": 0, "low": 0}}
+    none = {"high": 0, "medium": 0, "low": 0}
+    assert m["analyses"]["tiering"] == {
+        "findings": 0, "money": {"benefit": 0.0}, "headline": {}, "by_severity": none,
+        "violations": {"findings": 0, "by_severity": none},
+        "predictions": {"findings": 0, "by_severity": none, "rules": []}}
     assert m["money"] == {"overcharge": 0.0, "benefit": 0.0, "discount": 0.0, "exposure": 0.0}
-    assert m["rules"] == [] and m["subsidiaries"] == []
+    assert m["rules"] == [] and m["subsidiaries"] == [] and m["top_findings"] == []
     html = dashboard_html(m, Q3, ["tiering", "credit"])
     assert html.count("data-status='none'") == 4 and "本期无发现" in html
 
@@ -195,7 +199,11 @@ def test_lights_and_deltas():
         "green", "green", "amber", "red", "none"]
     assert delta_text(0.9, 0.95, "share", "higher", "zh") == ("较上期 ▼ 5.0 个百分点", "bad")
     assert delta_text(3, 5, "count", "lower", "en") == ("vs previous period ▼ 2", "good")
-    assert delta_text(1.0, None, "cny", "lower", "zh") == ("无上期数据", "")
+    # no previous value: no "无上期数据" on every headline (one trends line says it once)
+    assert delta_text(1.0, None, "cny", "lower", "zh") == ("", "")
+    # any high-severity breach behind a headline on target makes it amber, never green
+    assert light(0.965, rule, high=9) == "amber" and light(0.965, rule, high=0) == "green"
+    assert light(0.5, rule, high=9) == "red"
 
 
 @pytest.mark.parametrize(
@@ -274,7 +282,7 @@ def test_dashboard_first_screen(metrics):
 def test_dashboard_in_english(metrics):
     html = dashboard_html(metrics, Q3, ALL, lang="en")
     assert 'lang="en"' in html and "Compliance evidence dashboard" in html
-    assert "合规证据仪表板" not in html and "no previous period" in html
+    assert "合规证据仪表板" not in html and "trend charts start with the next period" in html
     with pytest.raises(ValueError):
         dashboard_html(metrics, Q3, ALL, lang="fr")
 
@@ -293,14 +301,130 @@ def test_history_reads_earlier_periods_of_the_same_kind(tmp_path, metrics):
     assert labels == ["2025-Q4", "2026-Q2", "2026-Q3"]
 
 
-def test_panel_totals_separate_thousands_and_say_which_findings_are_predictions(metrics):
+def test_panel_totals_separate_thousands_and_keep_predictions_apart(metrics):
     """Issue #16: "中 1865" lacked a separator next to "2,341", and predicted breach
-    risks were counted as 问题 beside actual breaches without a word."""
+    risks were counted as 问题 beside actual breaches."""
     html = dashboard_html(metrics, Q3, ALL)
-    assert "其中 1 项为超时风险预测（尚未违规）" in html
+    sla = html[html.index("id='panel-sla'"):html.index("id='panel-credit'")]
+    # 4 SLA findings, one of them a prediction: 3 problems, the prediction said apart
+    assert "问题 3 项（高 2 · 中 0 · 低 1）" in sla
+    assert "另有预测 1 项（预计超时的在办投诉）：尚未违规，不计入问题" in sla
     english = dashboard_html(metrics, Q3, ALL, lang="en")
-    assert "1 of them predicted risks (not yet breaches)" in english
-    big = {**metrics, "analyses": {**metrics["analyses"], "pricing": {
-        **metrics["analyses"]["pricing"], "findings": 2341,
-        "by_severity": {"high": 180, "medium": 1031, "low": 1130}}}}
-    assert "中 1,031" in dashboard_html(big, Q3, ALL)
+    assert "Predictions apart: 1 (open complaint predicted to breach), not breaches yet" in english
+    pricing = {**metrics["analyses"]["pricing"], "findings": 2341,
+               "by_severity": {"high": 180, "medium": 1031, "low": 1130},
+               "violations": {"findings": 2341,
+                              "by_severity": {"high": 180, "medium": 1031, "low": 1130}}}
+    big = {**metrics, "analyses": {**metrics["analyses"], "pricing": pricing}}
+    assert "问题 2,341 项（高 180 · 中 1,031 · 低 1,130）" in dashboard_html(big, Q3, ALL)
+    # the league counts violations only; the rules table puts the prediction last, marked
+    s1 = next(s for s in metrics["subsidiaries"] if s["subsidiary_id"] == "S1")
+    assert (s1["findings"], s1["high"], s1["sla"], s1["predicted"]) == (5, 3, 3, 1)
+    order = re.findall(r"<tr data-rule='(\w+)'", html)
+    assert order[-1] == "breach_risk" and "（预测，尚未违规，不计入问题）" in html
+
+
+def test_top_block_names_the_worst_first_in_words(metrics):
+    """Issue #16: the first screen did not say what is worst. The 最需关注 block comes
+    first, ranked by severity, then consumer money, then people; money per kind."""
+    html = dashboard_html(metrics, Q3, ALL)
+    assert html.index("id=\"top\"") < html.index("id='panel-tiering'")
+    top = html[html.index("id=\"top\""):html.index("id=\"money\"")]
+    keys = re.findall(r"<li data-key='(\w+)' data-severity='(\w+)'", top)
+    assert keys == [("price_disparity", "high"), ("hidden_benefit", "high"),
+                    ("sla_clock", "high"), ("registry_knockout", "high"),
+                    ("unexplained_premium", "medium")]
+    assert "为同一商品多付钱（大数据杀熟嫌疑）" in top
+    assert "多收金额 ¥500（分解，不计入合计）" in top and "未公示权益 ¥200" in top
+    assert "3 件投诉超过承诺处理时限（2 件高严重度）" in top
+    assert "breach_risk" not in top and "预计超时" not in top  # predictions are not problems
+    assert "¥10,200" not in top and "¥10,500" not in top  # never added across kinds
+    assert "主要在：测试子公司" in top
+    en = dashboard_html(metrics, Q3, ALL, lang="en")
+    assert "pay more for the same goods (suspected big-data price discrimination)" in en
+
+
+def test_headlines_show_target_breaches_and_no_green_beside_high_breaches(metrics):
+    html = dashboard_html(metrics, Q3, ALL)
+    ack = html[html.index("data-key='sla.adherence_ack'"):]
+    ack = ack[:ack.index("</div></div>")]
+    assert "目标 ≥ 95.0%" in ack and "超时 1 件投诉（高严重度 2）" in ack
+    assert "目标 ¥0" in html and "等级不符 1 位客户" in html
+    # acceptance on target (100 %) but with a high-severity breach of its limit: amber
+    extra = make_findings(pl.DataFrame({
+        "rule": ["acceptance_breach"], "severity": ["high"], "entity_type": ["complaint"],
+        "entity_id": ["Q7"], "subsidiary_id": ["S1"]}), analysis="sla", period="2026-Q3")
+    m = hl.compute_metrics(pl.concat([findings(), extra.cast(FINDINGS_SCHEMA)]), Q3, ALL,
+                           HEADLINES_SAVED)
+    statuses = dict(re.findall(r"data-key='([^']+)' data-status='(\w+)'",
+                               dashboard_html(m, Q3, ALL)))
+    assert statuses["sla.adherence_acceptance"] == "amber"
+    assert statuses["sla.adherence_resolution"] == "green"  # no breach: green stays green
+
+
+def test_trends_only_from_two_periods_with_units(metrics):
+    one = dashboard_html(metrics, Q3, ALL)
+    assert "目前只有本期数据：趋势图从下一个报告期开始显示。" in one
+    assert one.count("class=\"plotly-graph-div\"") == 1  # the league chart only
+    assert "无上期数据" not in one and "较上期" not in one
+    two = dashboard_html(metrics, Q3, ALL, history=[previous_metrics(metrics, "2026-Q2", 1.2),
+                                                    metrics])
+    assert two.count("class=\"plotly-graph-div\"") == 11 and two.count("plotly.js v") == 1
+    # every trend axis in its unit: ¥ with separators (2), % (6), whole counts (2); no SI
+    yen = r'"tickformat":",\.0f","ticksuffix":"","tickprefix":"(?:¥|\\u00a5)"'
+    assert len(re.findall(yen, two)) == 2
+    assert two.count('"tickformat":".1f","ticksuffix":"%"') == 6
+    assert two.count('"tickformat":",d"') == 2 and '"displayModeBar": false' in two
+    assert "目前只有本期数据" not in two
+
+
+def test_rules_table_by_severity_then_money_with_a_dash_for_no_money(metrics):
+    html = dashboard_html(metrics, Q3, ALL)
+    order = re.findall(r"<tr data-rule='(\w+)'", html)
+    assert order == ["price_disparity", "hidden_benefit", "registry_knockout", "ack_breach",
+                     "unexplained_premium", "registry_change", "tier_mismatch",
+                     "annual_report_overdue", "update_gap", "breach_risk"]
+    table = html[html.index('id="rules"'):html.index("</table>", html.index('id="rules"'))]
+    assert "¥0" not in table and table.count("'>—</td>") == 5
+    assert "《消费者权益保护法》第十条" in table and "Consumer Protection Law" not in table
+
+
+def test_an_analysis_that_did_not_run_reads_not_evaluated(metrics, monkeypatch):
+    html = dashboard_html(metrics, Q3, ["tiering"])
+    pricing = html[html.index("id='panel-pricing'"):html.index("id='panel-sla'")]
+    assert "data-status='not-evaluated'" in pricing and "未评估" in pricing
+    assert "href='pricing.html'" not in html and "1 项达标" not in html
+    # a new analysis of the contract (marketing) appears without a code change
+    from workbench.report import dashboard
+
+    monkeypatch.setattr(dashboard, "ANALYSES", (*ALL, "marketing"))
+    html = dashboard_html(metrics, Q3, ALL)
+    assert "id='panel-marketing'" in html and "营销与个人信息" in html
+    m = {**metrics, "analyses": {**metrics["analyses"], "marketing": {
+        "findings": 2, "by_severity": {"high": 2, "medium": 0, "low": 0}, "money": {},
+        "headline": {}}}}
+    ran = dashboard_html(m, Q3, [*ALL, "marketing"])
+    panel = ran[ran.index("id='panel-marketing'"):]
+    assert "问题 2 项（高 2 · 中 0 · 低 0）" in panel[:panel.index("</section>")]
+
+
+ASCII_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,.;:()/&+-]+[A-Za-z][A-Za-z'’-]*){2,}")
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees: no scripts, styles, tags or code identifiers."""
+    for tag in ("script", "style", "code", "title"):
+        html = re.sub(rf"<{tag}\b.*?</{tag}>", " ", html, flags=re.S)
+    import html as html_lib
+
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_chinese_dashboard_has_no_english_sentence(metrics):
+    html = dashboard_html(metrics, Q3, ALL, history=[previous_metrics(metrics, "2026-Q2", 1.2),
+                                                     metrics], worklists=True)
+    text = visible_text(html)
+    assert ASCII_RUN.findall(text) == []
+    assert "<title>合规证据仪表板 · 2026-Q3</title>" in html
+    # the check can fail: the English legal-basis glosses were visible before
+    assert ASCII_RUN.findall("《消费者权益保护法》第十条 (Consumer Protection Law art. 10)")

@@ -1,26 +1,32 @@
 """The executive dashboard ``reports/<period>/dashboard.html``.
 
-One self-contained file (plotly.js inline once, no network) in Simplified
-Chinese, or English with ``lang="en"``, rendered from the packaged Jinja2 template
+One self-contained file (plotly.js inline once, no network) in Simplified Chinese,
+or English with ``lang="en"``, rendered from the packaged Jinja2 template
 ``templates/dashboard.html.j2`` (autoescaped). Every number comes from the
-report's ``metrics.json`` (:mod:`workbench.report.headlines`) and, for trends,
-from the ``metrics.json`` of earlier reports in the same folder — nothing is
-recomputed. Analysis titles, severities and languages come from
-:mod:`workbench.labels`; the dashboard's own words are :data:`TEXT`, one table
-per language.
+report's ``metrics.json`` (:mod:`workbench.report.headlines`) and, for trends, from
+the ``metrics.json`` of earlier reports in the same folder — nothing is
+recomputed. The dashboard's words are :data:`TEXT`
+(:mod:`workbench.report.dashboard_text`); analysis titles, severities and money
+kinds come from :mod:`workbench.labels`.
 
-First screen: one panel per analysis with its headline(s), each showing the
-value, its change against the previous period and a traffic light against the
-thresholds file (``dashboard_thresholds.yaml``: data, not code); then the money
-of the period per kind (contract v1.1 ``amount_kind``, never added across kinds):
-consumer harm as overcharge and unpublished benefits side by side, credit
-exposure apart, and discounts given through unannounced promotions shown as what
-customers received, not as money at stake. Below: trend charts over every period
-found, a subsidiary league table (findings, high severity, one money column per
-kind; sorted by high-severity findings then consumer harm), findings by rule with
-the rule's money and kind (a breakdown rule marked as such; "—" for a rule that
-carries no money) and the legal basis, and links to each analysis report.
-Aggregates only: no customer ids.
+First screen: **最需关注** — the worst findings (``metrics.json``: ``top_findings``,
+:mod:`workbench.report.top_findings`) in plain words: who, what, how many people,
+money per kind — beside the money of the period per kind (consumer harm as
+overcharge and unpublished benefits side by side, credit exposure apart,
+unannounced discounts as what customers received; never added across kinds).
+
+Then one panel per analysis of :data:`workbench.contract.ANALYSES` (an analysis
+that did not run reads 未评估): each headline with its value, its target, its
+breaches (count, high-severity count) and a traffic light. **Light rule**: the
+value against the thresholds file (``dashboard_thresholds.yaml``: data, not code),
+and any high-severity finding of the headline's rules makes it amber at best — a
+rate on target never shows green beside high-severity breaches of a committed
+limit. Predictions (an open complaint predicted to breach) are said apart and
+never counted as problems. Below: trends (only with two or more periods; units on
+every axis), the subsidiary league table, findings by rule sorted by severity then
+money ("—" for a rule with no money), links to each analysis report. Tables turn
+into cards on a narrow screen (no horizontal scrolling at 390 px). Aggregates only:
+no customer ids.
 """
 
 from __future__ import annotations
@@ -31,10 +37,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
-import plotly.io as pio
 from markupsafe import Markup
-from plotly.subplots import make_subplots
 
 from workbench.config import Reader, read_yaml
 from workbench.contract import ANALYSES, RULES
@@ -45,22 +48,33 @@ from workbench.labels import (
     SEVERITY_LABELS,
     check_lang,
     label,
+    legal_basis_text,
 )
 from workbench.money import money_text
 from workbench.notebook import CJK_FONT_STACK
 from workbench.periods import Period
+from workbench.report import top_text
+from workbench.report.dashboard_figures import (
+    league_figure,
+    plotly_html,
+    trend_figure,
+)
+from workbench.report.dashboard_text import ANALYSIS_FALLBACK, TEXT
 from workbench.report.headlines import NO_SUBSIDIARY, analysis_kinds, headline_value
+from workbench.report.top_findings import PREDICTION_RULES, TOP_N
 
 __all__ = [
     "CONSUMER_HARM",
     "HEADLINES",
     "TEXT",
+    "dashboard_html",
     "delta_text",
     "fmt",
+    "legal_basis",
     "light",
     "load_thresholds",
     "money_kinds",
-    "dashboard_html",
+    "target_text",
     "write_dashboard",
 ]
 
@@ -70,112 +84,43 @@ LIGHT_COLORS = {"green": "#1e8e3e", "amber": "#f29900", "red": "#d93025", "none"
 #: The pricing headline of the overcharge no flagged group explains (the rest of the
 #: breakdown of the order-level overcharge by group).
 UNATTRIBUTED = "pricing.unattributed_overcharge_cny"
-#: The two faces of consumer harm, shown side by side and never added; and their colours.
+#: The two faces of consumer harm, shown side by side and never added.
 CONSUMER_HARM = ("overcharge", "benefit")
-KIND_COLORS = {"overcharge": "#1f3a5f", "benefit": "#c5862b", "exposure": "#5f6368",
-               "discount": "#80868b"}
 
 
 @dataclass(frozen=True)
 class Headline:
-    """A number of the first screen: ``key`` in metrics.json, shown as ``unit``."""
+    """A number of the first screen: ``key`` in metrics.json, shown as ``unit``.
+
+    ``count`` is the headline key of the breaches behind the value (e.g. the
+    complaints that missed the limit), ``rules`` the rules whose findings they are
+    (their high-severity findings hold the light at amber at best), ``groups`` a
+    rule whose flagged groups the row names.
+    """
 
     key: str  # "<analysis>.<metric>"
     unit: str  # share | cny | count
+    count: str | None = None
+    rules: tuple[str, ...] = ()
+    groups: str | None = None
 
 
+_SLA_RULES = {"ack": "ack_breach", "acceptance": "acceptance_breach",
+              "resolution": "resolution_breach", "update": "update_gap"}
 HEADLINES: dict[str, tuple[Headline, ...]] = {
-    "tiering": (Headline("tiering.correctly_tiered_share", "share"),
-                Headline("tiering.hidden_benefit_cny", "cny")),
-    "pricing": (Headline("pricing.price_disparity_groups", "count"),
-                Headline("pricing.overcharge_cny", "cny")),
-    "sla": tuple(Headline(f"sla.adherence_{t}", "share")
-                 for t in ("ack", "acceptance", "resolution", "update")),
+    "tiering": (Headline("tiering.correctly_tiered_share", "share", "tiering.tier_mismatch",
+                         ("tier_mismatch",)),
+                Headline("tiering.hidden_benefit_cny", "cny", "tiering.hidden_benefit_grants",
+                         ("hidden_benefit",))),
+    "pricing": (Headline("pricing.price_disparity_groups", "count", None, ("price_disparity",),
+                         groups="price_disparity"),
+                Headline("pricing.overcharge_cny", "cny", "pricing.unexplained_premium_orders",
+                         ("unexplained_premium",))),
+    "sla": tuple(Headline(f"sla.adherence_{t}", "share", f"sla.breached_{t}", (rule,))
+                 for t, rule in _SLA_RULES.items()),
     "credit": (Headline("credit.receivables_aa_share", "share"),
-               Headline("credit.registry_alerts", "count")),
-}
-
-#: The dashboard's own words, one table per language (headline labels keyed as in
-#: :data:`HEADLINES`).
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "html_lang": "zh-CN",
-        "title": "合规证据仪表板", "period": "报告期", "to": "至", "report": "查看报告 →",
-        "green": "达标", "amber": "关注", "red": "超限", "none": "无数据",
-        "vs_prev": "较上期", "no_prev": "无上期数据", "flat": "持平", "pp": "个百分点",
-        "findings": "发现", "money": "金额", "trends": "历期趋势",
-        "trends_note": "本文件夹中所有已发布报告期的 metrics.json。",
-        "money_head": "本期金额（按类别）",
-        "money_note": "各类金额分别合计，不跨类别相加；每笔订单、每项权益、每家企业只计一次。"
-                      "群体金额是上面合计的分解，不另计入。",
-        "not_run": "未运行",
-        "unattributed": "未归因于任何被标记群体",
-        "league": "子公司排行",
-        "league_note": "按高严重度发现数排序，其次按消费者损害（先比多收金额，再比未公示权益，"
-                       "两者不相加），再按发现数（前 20 名）。",
-        "league_axis": "消费者损害（元）：多收金额与未公示权益并列",
-        "rank": "排名", "subsidiary": "子公司", "high": "高严重度", "rules": "按规则",
-        "rule": "规则", "basis": "法律依据", "analysis": "分析", "reports": "各分析报告",
-        "none_found": "本期无发现",
-        "footer": "仅含汇总数据，不含客户身份信息。数字取自本报告的 metrics.json；"
-                  "红黄绿阈值见 dashboard_thresholds.yaml。",
-        "status_line": "{g} 项达标 · {a} 项需关注 · {r} 项超限",
-        "totals": "{n} 项发现（{severities}）",
-        "predicted": "，其中 {n} 项为超时风险预测（尚未违规）",
-        "worklist": "下载", "worklist_head": "整改清单",
-        "group_level": "集团层面（不属于单一子公司）",
-        "group_worklist": "集团层面整改清单（Excel）",
-        "tiering.correctly_tiered_share": "按公布标准正确定级的客户",
-        "tiering.hidden_benefit_cny": "未公示权益金额",
-        "pricing.price_disparity_groups": "存在显著溢价的客户群体",
-        "pricing.overcharge_cny": "无法解释的多收金额",
-        "sla.adherence_ack": "按时首次响应",
-        "sla.adherence_acceptance": "按时作出受理决定",
-        "sla.adherence_resolution": "按时办结",
-        "sla.adherence_update": "按时告知进展",
-        "credit.receivables_aa_share": "AA级及以上客户的应收账款占比",
-        "credit.registry_alerts": "登记信息预警",
-    },
-    "en": {
-        "html_lang": "en",
-        "title": "Compliance evidence dashboard", "period": "Period", "to": "to",
-        "report": "Open report →",
-        "green": "on target", "amber": "watch", "red": "off target", "none": "no data",
-        "vs_prev": "vs previous period", "no_prev": "no previous period", "flat": "unchanged",
-        "pp": "pp", "findings": "findings", "money": "Money", "trends": "Trends",
-        "trends_note": "From the metrics.json of every published period in this folder.",
-        "money_head": "Money this period, by kind",
-        "money_note": "Each kind is totalled on its own, never added across kinds; every order, "
-                      "grant and enterprise counts once. Group amounts break the totals above "
-                      "down and are not added to them.",
-        "not_run": "not run",
-        "unattributed": "not attributed to any flagged group",
-        "league": "Subsidiary league table",
-        "league_note": "By high-severity findings, then consumer harm (overcharge first, then "
-                       "unpublished benefits, never added), then findings (top 20).",
-        "league_axis": "Consumer harm (CNY): overcharge and unpublished benefits side by side",
-        "rank": "Rank", "subsidiary": "Subsidiary", "high": "High severity", "rules": "By rule",
-        "rule": "Rule", "basis": "Legal basis", "analysis": "Analysis",
-        "reports": "Analysis reports", "none_found": "No findings this period",
-        "footer": "Aggregates only, no customer identifiers. Numbers come from this report's "
-                  "metrics.json; traffic-light thresholds from dashboard_thresholds.yaml.",
-        "status_line": "{g} on target · {a} to watch · {r} off target",
-        "totals": "{n} findings ({severities})",
-        "predicted": "; {n} of them predicted risks (not yet breaches)",
-        "worklist": "download", "worklist_head": "Worklist",
-        "group_level": "Group level (no single subsidiary)",
-        "group_worklist": "Group-level worklist (Excel)",
-        "tiering.correctly_tiered_share": "Customers tiered by the published criteria",
-        "tiering.hidden_benefit_cny": "Unpublished benefits",
-        "pricing.price_disparity_groups": "Groups paying a significant premium",
-        "pricing.overcharge_cny": "Unexplained overcharge",
-        "sla.adherence_ack": "Acknowledged in time",
-        "sla.adherence_acceptance": "Accepted/rejected in time",
-        "sla.adherence_resolution": "Resolved in time",
-        "sla.adherence_update": "Kept updated",
-        "credit.receivables_aa_share": "Receivables owed by AA-or-better customers",
-        "credit.registry_alerts": "Registry alerts",
-    },
+               Headline("credit.registry_alerts", "count", None,
+                        ("registry_knockout", "registry_change", "annual_report_overdue"))),
 }
 
 
@@ -204,19 +149,27 @@ def load_thresholds(path: str | Path | None = None) -> dict[str, dict[str, Any]]
     return out
 
 
-def light(value: float | None, rule: Mapping[str, Any] | None) -> str:
+def light(value: float | None, rule: Mapping[str, Any] | None, high: int = 0) -> str:
     """``green`` | ``amber`` | ``red`` | ``none`` (no value or no threshold).
+
+    ``high``: high-severity findings behind the headline; any makes green amber.
 
     >>> light(0.97, {"better": "higher", "green": 0.98, "amber": 0.95})
     'amber'
     >>> light(0, {"better": "lower", "green": 0, "amber": 5})
     'green'
+    >>> light(0.965, {"better": "higher", "green": 0.95, "amber": 0.9}, high=9)
+    'amber'
     """
     if value is None or not rule:
         return "none"
     if rule["better"] == "higher":
-        return "green" if value >= rule["green"] else "amber" if value >= rule["amber"] else "red"
-    return "green" if value <= rule["green"] else "amber" if value <= rule["amber"] else "red"
+        status = ("green" if value >= rule["green"] else "amber" if value >= rule["amber"]
+                  else "red")
+    else:
+        status = ("green" if value <= rule["green"] else "amber" if value <= rule["amber"]
+                  else "red")
+    return "amber" if status == "green" and high > 0 else status
 
 
 # ------------------------------------------------------------------ numbers
@@ -231,12 +184,31 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:,.0f}"
 
 
+def target_text(rule: Mapping[str, Any] | None, unit: str, lang: str) -> str:
+    """The green threshold as a target: ``目标 ≥ 95.0%``, ``目标 ¥0``; "" without one.
+
+    >>> target_text({"better": "higher", "green": 0.95, "amber": 0.9}, "share", "zh")
+    '目标 ≥ 95.0%'
+    >>> target_text({"better": "lower", "green": 0, "amber": 1}, "count", "en")
+    'target 0'
+    """
+    if not rule:
+        return ""
+    word = TEXT[lang]["target"]
+    if rule["better"] == "lower" and rule["green"] == 0:
+        return f"{word} {fmt(0, unit)}"
+    op = "≥" if rule["better"] == "higher" else "≤"
+    return f"{word} {op} {fmt(rule['green'], unit)}"
+
+
 def delta_text(value: float | None, prev: float | None, unit: str, better: str | None,
                lang: str) -> tuple[str, str]:
-    """(text, css class good|bad|"") of the change against the previous period."""
+    """(text, css class good|bad|"") of the change against the previous period; ("", "")
+    without a previous value (one "trends start next period" line says so instead).
+    """
     t = TEXT[lang]
     if value is None or prev is None:
-        return t["no_prev"], ""
+        return "", ""
     diff = value - prev
     if abs(diff) < 1e-9:
         return f"{t['vs_prev']} {t['flat']}", ""
@@ -248,91 +220,94 @@ def delta_text(value: float | None, prev: float | None, unit: str, better: str |
     return f"{t['vs_prev']} {arrow} {amount}", cls
 
 
-# ------------------------------------------------------------------ figures
-def _plotly(fig: go.Figure, *, first: bool) -> Markup:
-    return Markup(pio.to_html(
-        fig, include_plotlyjs=first, include_mathjax=False, full_html=False,
-        config={"displaylogo": False, "responsive": True}, default_width="100%",
-    ))
+def legal_basis(text: str, lang: str) -> str:
+    """A rule's legal basis as shown (:func:`workbench.labels.legal_basis_text`)."""
+    return legal_basis_text(text, lang)
 
 
-def _trend_figure(history: Sequence[Mapping[str, Any]], analyses: Sequence[str],
-                  lang: str) -> go.Figure:
+def _title(analysis: str, lang: str) -> str:
+    return ANALYSIS_TITLES[lang].get(analysis) or ANALYSIS_FALLBACK[lang].get(
+        analysis, label("analysis", analysis, lang))
+
+
+# ------------------------------------------------------------------ panels
+def _rule_counts(metrics: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Findings by severity per rule code (from metrics.json ``rules``)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in metrics.get("rules") or []:
+        by = r.get("by_severity") or {}
+        out[r["rule"]] = {s: int(by.get(s, 0)) for s in SEVERITIES}
+    return out
+
+
+def _group_names(metrics: Mapping[str, Any], rule: str, lang: str) -> str:
+    for item in metrics.get("top_findings") or []:
+        if rule in item.get("rules", ()):
+            names = [top_text.group_name(g["group"], lang) for g in item.get("groups") or []]
+            return TEXT[lang]["groups"] + ("、" if lang == "zh" else "; ").join(names)
+    return ""
+
+
+def _breaches(h: Headline, metrics: Mapping[str, Any], counts: Mapping[str, Mapping[str, int]],
+              lang: str) -> tuple[str, int]:
+    """(text, high-severity findings) of the breaches behind a headline."""
     t = TEXT[lang]
-    heads = [h for a in analyses for h in HEADLINES[a]]
-    cols = 4
-    rows = max(1, -(-len(heads) // cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[t[h.key] for h in heads],
-                        vertical_spacing=0.16, horizontal_spacing=0.06)
-    labels = [m["period"]["label"] for m in history]
-    for i, h in enumerate(heads):
-        values = [headline_value(m, h.key) for m in history]
-        suffix = "%" if h.unit == "share" else ""
-        if h.unit == "share":
-            values = [None if v is None else v * 100 for v in values]
-        fig.add_trace(
-            go.Scatter(x=labels, y=values, mode="lines+markers", name=t[h.key],
-                       line={"color": "#1f3a5f"}, showlegend=False,
-                       hovertemplate="%{x}: %{y:,.1f}" + suffix + "<extra></extra>"),
-            row=i // cols + 1, col=i % cols + 1,
-        )
-        if h.unit == "share":
-            fig.update_yaxes(ticksuffix="%", row=i // cols + 1, col=i % cols + 1)
-    fig.update_layout(height=260 * rows, template="plotly_white",
-                      margin={"t": 40, "l": 40, "r": 10, "b": 30},
-                      font={"family": CJK_FONT_STACK, "size": 11})
-    fig.update_annotations(font_size=12)
-    fig.update_xaxes(type="category")
-    return fig
+    high = sum(counts.get(r, {}).get("high", 0) for r in h.rules)
+    high_text = f"{t['high']} {high:,}" if lang == "zh" else f"{high:,} {t['high'].lower()}"
+    n = headline_value(metrics, h.count) if h.count else None
+    if n is None:
+        return (high_text if high else ""), high
+    entity = RULES[h.rules[0]].entity_type if h.rules and h.rules[0] in RULES else ""
+    text = f"{t[h.key + '.breach']} {top_text.unit(entity, int(n), lang)}".strip()
+    if high:
+        text += f"（{high_text}）" if lang == "zh" else f" ({high_text})"
+    return text, high
 
 
-def _league_figure(subs: Sequence[Mapping[str, Any]], kinds: Sequence[str],
-                   lang: str) -> go.Figure:
-    """Consumer harm per subsidiary in league order: one bar per kind, side by side
-    (grouped, never stacked: the kinds are not added).
-    """
-    top = [s for s in subs[:20] if s["subsidiary_id"] != NO_SUBSIDIARY][::-1]
-    t = TEXT[lang]
-    fig = go.Figure([
-        go.Bar(x=[(s.get("money") or {}).get(k, 0.0) for s in top],
-               y=[s["subsidiary_id"] for s in top], orientation="h",
-               name=MONEY_KIND_LABELS[lang][k], marker_color=KIND_COLORS[k],
-               hovertemplate="%{y}: ¥%{x:,.0f}<extra>" + MONEY_KIND_LABELS[lang][k] + "</extra>")
-        for k in CONSUMER_HARM if k in kinds
-    ])
-    fig.update_layout(title=t["league_axis"], height=max(260, 40 * len(top) + 90),
-                      template="plotly_white", font={"family": CJK_FONT_STACK},
-                      barmode="group", legend={"orientation": "h", "y": -0.08},
-                      margin={"l": 80, "r": 20, "t": 50, "b": 40})
-    fig.update_yaxes(type="category")
-    return fig
+def _headline_row(h: Headline, metrics: Mapping[str, Any], previous: Mapping[str, Any] | None,
+                  thresholds: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    rule = thresholds.get(h.key)
+    value = headline_value(metrics, h.key)
+    prev = headline_value(previous, h.key) if previous else None
+    delta, delta_class = delta_text(value, prev, h.unit, rule["better"] if rule else None, lang)
+    breaches, high = _breaches(h, metrics, _rule_counts(metrics), lang)
+    return {"key": h.key, "label": TEXT[lang][h.key], "value": fmt(value, h.unit),
+            "status": light(value, rule, high), "target": target_text(rule, h.unit, lang),
+            "breaches": breaches, "high": high,
+            "groups": _group_names(metrics, h.groups, lang) if h.groups else "",
+            "delta": delta, "delta_class": delta_class}
 
 
-# ------------------------------------------------------------------ view model
+def _predicted(a: Mapping[str, Any], lang: str) -> str:
+    """The analysis's predictions, said apart from its findings ("" without any)."""
+    pred = a.get("predictions") or {}
+    n = int(pred.get("findings") or 0)
+    if not n:
+        return ""
+    rules = [RULES[r] for r in pred.get("rules") or [] if r in RULES]
+    what = ("、" if lang == "zh" else ", ").join(
+        (r.title_zh if lang == "zh" else r.title_en.lower()) for r in rules)
+    return TEXT[lang]["predicted"].format(n=f"{n:,}", what=what)
+
+
 def _panel(analysis: str, metrics: Mapping[str, Any], previous: Mapping[str, Any] | None,
            thresholds: Mapping[str, Any], lang: str) -> dict[str, Any]:
     t = TEXT[lang]
-    heads = []
-    for h in HEADLINES[analysis]:
-        rule = thresholds.get(h.key)
-        value = headline_value(metrics, h.key)
-        prev = headline_value(previous, h.key) if previous else None
-        delta, delta_class = delta_text(value, prev, h.unit, rule["better"] if rule else None,
-                                        lang)
-        heads.append({"key": h.key, "label": t[h.key], "value": fmt(value, h.unit),
-                      "status": light(value, rule), "delta": delta, "delta_class": delta_class})
-    a = metrics["analyses"][analysis]
-    severities = " · ".join(f"{SEVERITY_LABELS[lang][s]} {a['by_severity'].get(s, 0):,}"
+    a = (metrics.get("analyses") or {}).get(analysis)
+    if a is None:  # not run: no conclusion, and no link to a report that does not exist
+        return {"analysis": analysis, "title": _title(analysis, lang), "evaluated": False}
+    heads = [_headline_row(h, metrics, previous, thresholds, lang)
+             for h in HEADLINES.get(analysis, ())]
+    problems = a.get("violations") or {"findings": a["findings"], "by_severity": a["by_severity"]}
+    severities = " · ".join(f"{SEVERITY_LABELS[lang][s]} {problems['by_severity'].get(s, 0):,}"
                             for s in SEVERITIES)
-    totals = t["totals"].format(n=f"{a['findings']:,}", severities=severities)
-    predicted = int((a.get("headline") or {}).get("breach_risk") or 0) if analysis == "sla" else 0
-    if predicted:  # a prediction is not a breach: say how many of the findings are
-        totals += t["predicted"].format(n=f"{predicted:,}")
+    totals = t["totals"].format(n=f"{problems['findings']:,}", severities=severities)
     amounts = a.get("money") or {}
     money = [f"{MONEY_KIND_LABELS[lang][k]} {fmt(amounts[k], 'cny')}"
              for k in money_kinds([analysis]) if k in amounts]
-    return {"analysis": analysis, "title": ANALYSIS_TITLES[lang][analysis], "headlines": heads,
-            "totals": " · ".join([totals, *money])}
+    return {"analysis": analysis, "title": _title(analysis, lang), "evaluated": True,
+            "headlines": heads, "totals": " · ".join([totals, *money]),
+            "predicted": _predicted(a, lang)}
 
 
 def money_kinds(analyses: Sequence[str]) -> list[str]:
@@ -378,13 +353,14 @@ def _money_cards(metrics: Mapping[str, Any], rules: Sequence[Mapping[str, Any]],
     ]
 
 
+# ------------------------------------------------------------------ tables
 def _league_rows(subs: Sequence[Mapping[str, Any]], analyses: Sequence[str],
                  kinds: Sequence[str], lang: str) -> list[dict[str, Any]]:
     rows = []
     for s in subs[:20]:
         group_level = s["subsidiary_id"] == NO_SUBSIDIARY
         who = (TEXT[lang]["group_level"] if group_level
-               else " ".join(x for x in (s["subsidiary_id"], s.get("name")) if x))
+               else " ".join(x for x in (s.get("name"), s["subsidiary_id"]) if x))
         money = s.get("money") or {}
         rows.append({**s, "who": who, "book": "group" if group_level else s["subsidiary_id"],
                      "counts": {a: s.get(a, 0) for a in analyses},
@@ -392,26 +368,52 @@ def _league_rows(subs: Sequence[Mapping[str, Any]], analyses: Sequence[str],
     return rows
 
 
-def _rule_money(r: Mapping[str, Any], lang: str) -> str:
-    """A rule's money as the rules table shows it: "—" when the rule carries none,
-    else the amount with its kind, a breakdown marked as not added to totals.
+def _rule_key(r: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Rules table order: violations before predictions; worst severity; money
+    (overcharge, benefit, exposure, discount in turn: never added); high-severity
+    findings; findings; code.
     """
-    return money_text(r.get("amount_cny"), r.get("amount_kind"), in_total=r.get("in_total", True),
-                      lang=lang, decimals=0)
+    by = r.get("by_severity") or {}
+    worst = next((i for i, s in enumerate(SEVERITIES) if by.get(s)), len(SEVERITIES))
+    money = [-(r.get("amount_cny") or 0.0) if r.get("amount_kind") == k else 0.0
+             for k in (*CONSUMER_HARM, "exposure", "discount")]
+    return (r["rule"] in PREDICTION_RULES, worst, *money, -int(by.get("high", 0)),
+            -r["findings"], r["rule"])
 
 
 def _rule_rows(rules: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
     rows = []
-    for r in rules:
+    for r in sorted(rules, key=_rule_key):
         rule = RULES.get(r["rule"])
+        by = r.get("by_severity") or {}
         rows.append({
             **r,
             "title": (rule.title_zh if lang == "zh" else rule.title_en) if rule else r["rule"],
-            "analysis": ANALYSIS_TITLES[lang].get(r["analysis"], r["analysis"]),
-            "basis": rule.legal_basis if rule else "",
-            "money": _rule_money(r, lang),
+            "analysis": _title(r["analysis"], lang),
+            "basis": legal_basis(rule.legal_basis, lang) if rule else "",
+            "money": money_text(r.get("amount_cny"), r.get("amount_kind"),
+                                in_total=r.get("in_total", True), lang=lang, decimals=0),
+            "severities": " · ".join(f"{SEVERITY_LABELS[lang][s]} {int(by.get(s, 0)):,}"
+                                     for s in SEVERITIES if by.get(s)),
+            "prediction": r["rule"] in PREDICTION_RULES,
         })
     return rows
+
+
+# ------------------------------------------------------------------ rendering
+def _trends(history: Sequence[Mapping[str, Any]], analyses: Sequence[str],
+            lang: str) -> list[dict[str, Any]]:
+    """One small chart per headline of the analyses that ran; none with one period."""
+    if len(history) < 2:
+        return []
+    labels = [m["period"]["label"] for m in history]
+    out = []
+    for h in (h for a in analyses for h in HEADLINES.get(a, ())):
+        fig = trend_figure(labels, [headline_value(m, h.key) for m in history], h.unit,
+                           TEXT[lang][h.key])
+        out.append({"key": h.key, "title": TEXT[lang][h.key],
+                    "html": plotly_html(fig, first=not out)})
+    return out
 
 
 @cache
@@ -423,6 +425,12 @@ def _template() -> Any:
     env.filters["num"] = lambda v: f"{v:,}"
     env.filters["cny"] = lambda v: fmt(v, "cny")
     return env.get_template(TEMPLATE)
+
+
+def _top(metrics: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    items = metrics.get("top_findings") or []
+    return {"items": [top_text.describe(i, lang) for i in items[:TOP_N]],
+            "others": top_text.others(items, lang)}
 
 
 def dashboard_html(
@@ -444,7 +452,8 @@ def dashboard_html(
     period
         The report's period.
     analyses
-        The analyses that ran (shown in report order).
+        The analyses that ran (shown in report order; the others of
+        :data:`workbench.contract.ANALYSES` read "not evaluated").
     history
         Metrics of this and earlier periods, oldest first (default: this period
         only); the previous period's are used for the changes when present.
@@ -461,36 +470,32 @@ def dashboard_html(
         A self-contained HTML document.
     """
     t = TEXT[check_lang(lang)]
-    analyses = [a for a in ANALYSES if a in analyses]
+    ran = [a for a in ANALYSES if a in analyses]
     thresholds = load_thresholds() if thresholds is None else thresholds
     history = list(history) if history else [metrics]
     prev_label = period.previous().label
     previous = next((m for m in history if m["period"]["label"] == prev_label), None)
-    panels = [_panel(a, metrics, previous, thresholds, lang) for a in analyses]
-    lights = [h["status"] for p in panels for h in p["headlines"]]
+    shown = {**metrics, "analyses": {a: v for a, v in (metrics.get("analyses") or {}).items()
+                                     if a in ran}}
+    panels = [_panel(a, shown, previous, thresholds, lang) for a in ANALYSES]
+    lights = [h["status"] for p in panels if p["evaluated"] for h in p["headlines"]]
     subs = metrics.get("subsidiaries") or []
-    kinds = money_kinds(analyses)
+    kinds = money_kinds(ran)
     rules = _rule_rows(metrics.get("rules") or [], lang)
+    trends = _trends(history, ran, lang)
+    league_fig = (plotly_html(league_figure(subs, kinds, lang, NO_SUBSIDIARY), first=not trends)
+                  if subs and set(CONSUMER_HARM) & set(kinds) else "")
     return _template().render(
-        t=t,
-        fonts=Markup(CJK_FONT_STACK),
-        colors=LIGHT_COLORS,
-        period=period,
+        t=t, lang=lang, fonts=Markup(CJK_FONT_STACK), colors=LIGHT_COLORS, period=period,
         dates=f"{period.start_date.isoformat()} {t['to']} {period.last_day.isoformat()}",
         status_line=t["status_line"].format(g=lights.count("green"), a=lights.count("amber"),
                                             r=lights.count("red")),
-        panels=panels,
-        trends=_plotly(_trend_figure(history, analyses, lang), first=True),
-        analyses=analyses,
-        titles=ANALYSIS_TITLES[lang],
+        top=_top(metrics, lang), panels=panels, trends=trends, analyses=ran,
+        titles={a: _title(a, lang) for a in ran},
         money=_money_cards(metrics, rules, kinds, lang),
-        money_note=t["money_note"],
         kinds=[MONEY_KIND_LABELS[lang][k] for k in kinds],
-        league=_league_rows(subs, analyses, kinds, lang),
-        league_figure=(_plotly(_league_figure(subs, kinds, lang), first=False)
-                       if subs and set(CONSUMER_HARM) & set(kinds) else ""),
-        rules=rules,
-        worklists=worklists,
+        league=_league_rows(subs, ran, kinds, lang), league_figure=league_fig,
+        rules=rules, worklists=worklists,
     )
 
 

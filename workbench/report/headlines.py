@@ -11,16 +11,23 @@ never in a total):
 
 * ``money``: the report's total per kind (every kind of the contract);
 * per analysis: findings, findings by severity, ``money`` per kind (the kinds its
-  rules add into totals);
-* ``rules``: per analysis and rule, the findings and the rule's own money with
-  its ``amount_kind`` and ``in_total`` (false: a breakdown of another rule's
-  money, e.g. ``price_disparity`` groups); ``amount_cny`` null for a rule that
-  carries no money;
-* ``subsidiaries``: the league table — findings, high-severity findings,
-  ``money`` per kind and findings per analysis for each subsidiary (``(none)``
-  for findings that belong to no single subsidiary), with the subsidiary's name;
-  sorted by high-severity findings, then consumer harm (overcharge, then
-  unpublished benefits: compared in turn, never added), then findings.
+  rules add into totals); ``violations`` and ``predictions`` split the findings
+  (a prediction — an open complaint predicted to breach — is never counted as a
+  problem), each with its findings and findings by severity (``predictions`` also
+  its rules);
+* ``rules``: per analysis and rule, the findings (and by severity) and the rule's
+  own money with its ``amount_kind`` and ``in_total`` (false: a breakdown of
+  another rule's money, e.g. ``price_disparity`` groups); ``amount_cny`` null for
+  a rule that carries no money;
+* ``subsidiaries``: the league table — violations, high-severity violations,
+  ``money`` per kind, violations per analysis and predictions (``predicted``) for
+  each subsidiary (``(none)`` for findings that belong to no single subsidiary),
+  with the subsidiary's name; sorted by high-severity violations, then consumer
+  harm (overcharge, then unpublished benefits: compared in turn, never added),
+  then violations;
+* ``top_findings``: every rule's violations as one ranked item — who (group ids,
+  subsidiaries), what, how many people, money per kind — worst first
+  (:mod:`workbench.report.top_findings`); the dashboard's 最需关注 block.
 
 The headline keys each analysis provides (the dashboard reads them):
 
@@ -56,6 +63,7 @@ from workbench.contract import AMOUNT_KINDS, rules_for
 from workbench.labels import SEVERITIES
 from workbench.money import money_by, money_totals, rule_money
 from workbench.periods import Period, parse_period
+from workbench.report.top_findings import PREDICTION_RULES, top_findings, violations
 
 __all__ = [
     "METRICS_FILE",
@@ -71,7 +79,8 @@ __all__ = [
 #: The league-table row of findings that belong to no single subsidiary.
 NO_SUBSIDIARY = "(none)"
 #: 2: money per kind (``money``) instead of one ``amount_cny`` summed across kinds.
-METRICS_VERSION = 2
+#: 3: ``top_findings``; violations and predictions apart; rules by severity.
+METRICS_VERSION = 3
 
 
 def analysis_kinds(analysis: str) -> list[str]:
@@ -84,24 +93,47 @@ def analysis_kinds(analysis: str) -> list[str]:
     return [k for k in AMOUNT_KINDS if k in kinds]
 
 
+def _by_severity(findings: pl.DataFrame) -> dict[str, int]:
+    return {s: findings.filter(pl.col("severity") == s).height for s in SEVERITIES}
+
+
 def _summary(findings: pl.DataFrame, analysis: str) -> dict[str, Any]:
     totals = money_totals(findings)
+    real = violations(findings)
+    predicted = findings.filter(pl.col("rule").is_in(list(PREDICTION_RULES)))
     return {
         "findings": findings.height,
-        "by_severity": {s: findings.filter(pl.col("severity") == s).height for s in SEVERITIES},
+        "by_severity": _by_severity(findings),
         "money": {k: totals[k] for k in analysis_kinds(analysis)},
+        "violations": {"findings": real.height, "by_severity": _by_severity(real)},
+        "predictions": {"findings": predicted.height, "by_severity": _by_severity(predicted),
+                        "rules": sorted(predicted["rule"].unique().to_list())},
     }
+
+
+def _rules(findings: pl.DataFrame) -> list[dict[str, Any]]:
+    """Each rule's money (:func:`workbench.money.rule_money`) and findings by severity."""
+    counts = findings.group_by("analysis", "rule", "severity").len()
+    out = []
+    for r in rule_money(findings).iter_rows(named=True):
+        mine = counts.filter(pl.col("analysis") == r["analysis"], pl.col("rule") == r["rule"])
+        by = dict(mine.select("severity", "len").iter_rows())
+        out.append({**r, "by_severity": {s: int(by.get(s, 0)) for s in SEVERITIES}})
+    return out
 
 
 def _league(findings: pl.DataFrame, analyses: Sequence[str],
             names: Mapping[str, str]) -> list[dict[str, Any]]:
-    subs = findings.with_columns(pl.col("subsidiary_id").fill_null(NO_SUBSIDIARY))
+    subs = findings.with_columns(pl.col("subsidiary_id").fill_null(NO_SUBSIDIARY),
+                                 pl.col("rule").is_in(list(PREDICTION_RULES)).alias("_pred"))
+    real = ~pl.col("_pred")
     league = (
         subs.group_by("subsidiary_id")
         .agg(
-            pl.len().alias("findings"),
-            (pl.col("severity") == "high").sum().alias("high"),
-            *[(pl.col("analysis") == a).sum().alias(a) for a in analyses],
+            real.sum().alias("findings"),
+            ((pl.col("severity") == "high") & real).sum().alias("high"),
+            *[((pl.col("analysis") == a) & real).sum().alias(a) for a in analyses],
+            pl.col("_pred").sum().alias("predicted"),
         )
         .join(money_by(subs, ["subsidiary_id"]), on="subsidiary_id", how="left")
         .sort(["high", "overcharge", "benefit", "findings", "subsidiary_id"],
@@ -152,8 +184,9 @@ def compute_metrics(
                    "end": period.end.isoformat()},
         "money": money_totals(findings),
         "analyses": per,
-        "rules": list(rule_money(findings).iter_rows(named=True)),
+        "rules": _rules(findings),
         "subsidiaries": _league(findings, analyses, names or {}),
+        "top_findings": top_findings(findings, names),
     }
 
 
