@@ -20,6 +20,7 @@ import pytest
 from workbench.analysis import METRICS_FILE, PARAMETERS_FILE
 from workbench.cli import main
 from workbench.contract import ANALYSES, CREDIT_GRADES_SCHEMA, FINDINGS_SCHEMA, rules_for
+from workbench.labels import legal_basis_text
 from workbench.report.manifest import sha256_file
 from workbench.report.render import external_references
 from workbench.report.run import default_notebooks_dir
@@ -102,7 +103,8 @@ def test_notebook_is_thin_and_follows_the_protocol(analysis):
     title = nb.cells[0]
     assert title.cell_type == "markdown" and title.source.startswith("# ")
     for rule in rules_for(analysis):
-        assert f"`{rule.code}`" in title.source and rule.legal_basis in title.source
+        assert f"`{rule.code}`" in title.source and (
+            legal_basis_text(rule.legal_basis, "zh") in title.source)
     code_cells = [c.source for c in nb.cells if c.cell_type == "code"]
     code = "\n".join(code_cells)
     assert (f"sources.load(source, tables={analysis}.TABLES, validate=validate_source)"

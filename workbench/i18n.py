@@ -17,7 +17,7 @@ unknown column or value is shown as it is, so a new one shows rather than fails.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from workbench.labels import (
@@ -104,6 +104,21 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
                   "harmonyos": ("鸿蒙", "HarmonyOS"), "web": ("网页", "web"),
                   "other": ("其他", "other")},
     "flagged": {True: ("是", "yes"), False: ("否", "no")},  # type: ignore[dict-item]
+    "table": {
+        "subsidiaries": ("子公司", "subsidiaries"), "customers": ("客户", "customers"),
+        "tier_policy": ("等级标准", "tier criteria"),
+        "tier_benefits": ("等级权益表", "tier benefits"),
+        "tier_assignments": ("等级评定记录", "tier assignments"),
+        "benefit_grants": ("权益发放记录", "benefit grants"), "orders": ("订单", "orders"),
+        "promotions": ("促销活动", "promotions"), "complaints": ("投诉", "complaints"),
+        "complaint_events": ("投诉处理记录", "complaint handling record"),
+        "registry_snapshots": ("企业登记信息快照", "registry extracts"),
+        "registry_events": ("企业登记事件", "registry events"),
+        "receivables": ("应收账款", "receivables"),
+        "marketing_messages": ("营销消息", "marketing messages"),
+        "consents": ("个人信息同意记录", "consents"),
+        "privacy_requests": ("个人信息权利请求", "privacy requests"),
+    },
 }
 
 
@@ -125,6 +140,31 @@ def is_zh() -> bool:
 def tr(zh: str, en: str) -> str:
     """``zh`` or ``en``, by the current language."""
     return zh if is_zh() else en
+
+
+def count(x: float) -> str:
+    """A count with thousands separators: ``1,234``."""
+    return f"{round(float(x)):,}"
+
+
+def cny(x: float) -> str:
+    """An amount in yuan, to the cent: ``¥1,234.50``."""
+    return f"¥{float(x):,.2f}"
+
+
+def pct(x: float, digits: int = 1) -> str:
+    """A share (0–1) as a percentage: ``16.2%``."""
+    return f"{float(x) * 100:.{digits}f}%"
+
+
+def join_list(items: Iterable[str]) -> str:
+    """Items of a list: 、 in Chinese, commas in English."""
+    return ("、" if is_zh() else ", ").join(items)
+
+
+def join_clauses(parts: Iterable[str]) -> str:
+    """Clauses of one sentence (the empty ones left out): ； in Chinese, ; in English."""
+    return ("；" if is_zh() else "; ").join(p for p in parts if p)
 
 
 def register(

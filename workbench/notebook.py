@@ -59,6 +59,9 @@ DATE_COLUMNS: dict[str, str] = {
     "registry_snapshots": "snapshot_date",
     "registry_events": "event_date",
     "receivables": "issued_at",
+    "marketing_messages": "sent_at",
+    "consents": "granted_at",
+    "privacy_requests": "received_at",
 }
 
 _state: dict[str, Any] = {"plotlyjs_sent": False}
@@ -141,6 +144,11 @@ class _WorkbenchRenderer(MimetypeRenderer):
 _PERCENT_SUFFIXES = ("_rate", "_share", "share", "rate", "_rate_group", "_rate_rest")
 
 
+def _is_pd(column: str) -> bool:
+    """A probability-of-default column (``pd``, ``mean_pd``, ``pd_low`` …)."""
+    return column == "pd" or column.endswith("_pd") or column.startswith("pd_")
+
+
 def _cell(value: Any, column: str = "") -> str:
     """A cell as a reader wants it: money with ¥ and thousands separators, shares as
     percentages, counts with separators, other numbers to 4 significant digits (no
@@ -155,7 +163,7 @@ def _cell(value: Any, column: str = "") -> str:
             return ""
         if column.endswith("_cny"):
             return f"¥{value:,.2f}"
-        if column.endswith(_PERCENT_SUFFIXES) and -1.0 <= value <= 1.0:
+        if (column.endswith(_PERCENT_SUFFIXES) or _is_pd(column)) and -1.0 <= value <= 1.0:
             return f"{value * 100:.1f}%"
         return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.4g}"
     if isinstance(value, int):
@@ -169,6 +177,9 @@ def _cell(value: Any, column: str = "") -> str:
 def _td(value: object, numeric: bool, max_chars: int, column: str = "") -> str:
     text = _cell(value, column)
     style = ' style="text-align:right"' if numeric else ""
+    if len(text) <= 12:  # a short value on one line: the table scrolls, words don't break
+        style = (' style="text-align:right;white-space:nowrap"' if numeric
+                 else ' style="white-space:nowrap"')
     if len(text) <= max_chars:
         return f"<td{style}>{html.escape(text)}</td>"
     # Long text stays readable: the start is shown, the whole is a tooltip.
@@ -182,8 +193,9 @@ def frame_html(df: pl.DataFrame, max_chars: int = 160) -> str:
     strings and prints ``null``); text longer than ``max_chars`` is cut, with the
     whole text as the cell's tooltip. Headers are as given (see :func:`readable`).
 
-    >>> frame_html(pl.DataFrame({"名称": ["客户"], "n": [1200], "p": [None]})).split("<tbody>")[1]
-    '<tr><td>客户</td><td style="text-align:right">1,200</td><td></td></tr></tbody></table></div>'
+    >>> row = frame_html(pl.DataFrame({"名称": ["客户"], "n": [1200], "p": [None]}))
+    >>> row.split("<tbody>")[1].split("</tr>")[0].replace("white-space:nowrap", "")
+    '<tr><td style="">客户</td><td style="text-align:right;">1,200</td><td style=""></td>'
     """
     numeric = [dtype.is_numeric() for dtype in df.dtypes]
     cols = df.columns
@@ -277,9 +289,15 @@ def findings_view(findings: pl.DataFrame) -> pl.DataFrame:
                           amount_cny=r["amount_cny"], amount_kind=r["amount_kind"])
         for r in ordered.iter_rows(named=True)
     ]
-    return ordered.select(
+    view = ordered.select(
         "severity", "rule", "entity_id", "subsidiary_id", "amount_cny", "amount_kind"
     ).with_columns(pl.Series("evidence", sentences, pl.String))
+    # a column that says the same on every row (one rule, no money) says nothing
+    same = [c for c in ("rule", "amount_kind")
+            if view.height > 1 and view[c].n_unique() == 1]
+    if view["amount_cny"].null_count() == view.height:
+        same += ["amount_cny", "amount_kind"]
+    return view.drop(list(dict.fromkeys(same)))
 
 
 def findings_table(findings: pl.DataFrame, n: int = 20) -> None:

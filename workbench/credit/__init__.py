@@ -36,6 +36,11 @@ PSI of the score and each feature. Headline numbers are in ``result.metrics``.
 
 Semantics chosen where the contract leaves room are stated in the docstrings of
 the private modules ``_registry``, ``_features`` and ``_grades``.
+
+The report reads in Chinese (English on request): ``_words`` registers the headers
+and coded values of every table the notebook shows (on import) and holds the
+display views; :func:`conclusion` words each section's conclusion and what to do
+next (``_conclusions``).
 """
 
 from workbench.credit._analysis import (
@@ -45,6 +50,7 @@ from workbench.credit._analysis import (
     TABLES,
     analyze,
 )
+from workbench.credit._conclusions import SECTIONS, auc_p_value, conclusion
 from workbench.credit._features import (
     FEATURES,
     as_of,
@@ -77,12 +83,28 @@ from workbench.credit._validation import (
     reliability_table,
     roc_auc,
 )
+from workbench.credit._words import (
+    findings_overview,
+    grade_reliability_view,
+    grade_summary_view,
+    grades_view,
+    migration_view,
+    notes_text,
+    policy_view,
+    psi_view,
+    reasons_text,
+    registry_view,
+    run_details_html,
+    validation_view,
+    weak_status_view,
+)
 
 __all__ = [
     "ANALYSIS",
     "FEATURES",
     "PARAMETERS",
     "PUBLISHED",
+    "SECTIONS",
     "TABLES",
     "CreditPolicy",
     "MonotoneBinner",
@@ -91,28 +113,43 @@ __all__ = [
     "analyze",
     "as_of",
     "assign_grades",
+    "auc_p_value",
     "brier",
     "build_features",
     "check_uscc",
     "check_usccs",
+    "conclusion",
     "default_labels",
     "development_sample",
+    "findings_overview",
     "grade_reliability",
+    "grade_reliability_view",
+    "grade_summary_view",
+    "grades_view",
     "is_valid_uscc",
     "jeffreys_interval",
     "ks_statistic",
     "load_policy",
     "migration_matrix",
+    "migration_view",
+    "notes_text",
     "org_code_check",
     "out_of_time_sample",
     "pd_bands",
+    "policy_view",
     "psi",
+    "psi_view",
     "raw_logistic_baseline",
+    "reasons_text",
     "registry_facts",
     "registry_status_counts",
+    "registry_view",
     "reliability_table",
     "roc_auc",
+    "run_details_html",
     "sample_summary",
     "sample_windows",
+    "validation_view",
+    "weak_status_view",
     "write_credit_grades",
 ]

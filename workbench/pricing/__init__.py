@@ -21,7 +21,9 @@ consumer's knowledge); the platform pricing rules in force since 2026-04-10
 (willingness to pay, preferences and habits are forbidden bases).
 
 Modules: ``_analysis`` (parameters, :func:`analyze`, headline metrics),
-``_findings`` (one builder per rule), ``_figures``, and private helpers:
+``_findings`` (one builder per rule), ``_figures``, ``_words`` (the report's headers,
+coded values and reader views, registered on import), ``_conclusions`` (each
+section's conclusion and next step in words), and private helpers:
 ``_explained`` (explained price), ``_attributes``, ``_units`` (order units),
 ``_audit`` (stepwise decision rule) with ``_round``, ``_estimator``,
 ``_cluster``, ``_permutations``, ``_placebo``, ``_parallel``; ``_money``,
@@ -33,6 +35,7 @@ True
 """
 
 from workbench.attributes import age_band, attribute_sets, group_label, tenure_band
+from workbench.pricing import _words as words
 from workbench.pricing._analysis import ANALYSIS, PARAMETERS, PUBLISHED, TABLES, analyze
 from workbench.pricing._attributes import (
     CONFIRMATORY_ATTRIBUTES,
@@ -40,11 +43,13 @@ from workbench.pricing._attributes import (
     SUPPORTED_ATTRIBUTES,
 )
 from workbench.pricing._audit import Disparity, audit
+from workbench.pricing._conclusions import SECTIONS, conclusion
 from workbench.pricing._estimator import METRICS, Settings
 from workbench.pricing._explained import DEFAULT_TOLERANCE, priced_orders, tier_at_order
 from workbench.pricing._figures import (
     forest_plot,
     mitigation_figure,
+    monthly_orders,
     overcharge_by_subsidiary,
     premium_distribution,
     refund_exposure,
@@ -72,6 +77,7 @@ __all__ = [
     "PARAMETERS",
     "PUBLISHED",
     "REFUND_COLUMNS",
+    "SECTIONS",
     "SUPPORTED_ATTRIBUTES",
     "TABLES",
     "Disparity",
@@ -81,6 +87,7 @@ __all__ = [
     "attribute_sets",
     "audit",
     "cantelli_p",
+    "conclusion",
     "family_adjusted",
     "forest_plot",
     "group_label",
@@ -88,6 +95,7 @@ __all__ = [
     "matched_metric_frame",
     "mitigation_figure",
     "model_check",
+    "monthly_orders",
     "order_findings",
     "order_units",
     "orders_by_month",
@@ -103,5 +111,6 @@ __all__ = [
     "tier_at_order",
     "unexplained_premium",
     "unpublished_promotion",
+    "words",
     "write_refund_lists",
 ]

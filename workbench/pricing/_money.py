@@ -488,7 +488,8 @@ def orders_summary(units: pl.DataFrame) -> pl.DataFrame:
         pl.col("is_unexplained").sum().alias("orders_above_tolerance"),
         (excess_cents(units).sum() / 100).alias("overcharge_cny"),
         pl.col("is_unpublished_promo").sum().alias("orders_unpublished_promo"),
-        pl.col("hidden_discount_cny").sum().round(2).alias("hidden_discount_cny"),
+        # each order's discount to the cent, as its finding states it: one total
+        pl.col("hidden_discount_cny").round(2).sum().round(2).alias("hidden_discount_cny"),
         pl.col("log_premium").mean().alias("mean_log_premium"),
     )
 

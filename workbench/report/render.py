@@ -29,6 +29,7 @@ from workbench.labels import (
     MONEY_TERMS,
     SEVERITIES,
     SEVERITY_LABELS,
+    legal_basis_text,
 )
 from workbench.money import money_text, money_totals, rule_money
 from workbench.notebook import CJK_FONT_STACK
@@ -63,6 +64,8 @@ body { font-family: FONTS; max-width: 1200px; margin: 0 auto; }
 .wb-rules td code { overflow-wrap: anywhere; }
 /* wide tables scroll inside their own box, never the page */
 .wb-table-wrap { overflow-x: auto; max-width: 100%; }
+.wb-table th, .wb-table td { text-align: left; }
+.wb-table td { min-width: 4em; }
 .wb-conclusion { background: #fff8e6; border-left: 4px solid #c98a00; padding: 8px 14px;
                  margin: 12px 0; line-height: 1.6; }
 .wb-details { margin: 8px 0; }
@@ -187,6 +190,8 @@ NOTHING_TO_JUDGE: dict[str, tuple[str, str, str]] = {
     "tiering": ("customers_in_scope", "本期没有需评估的客户", "there are no customers to judge"),
     "pricing": ("orders_in_period", "本期没有订单", "there are no orders in the period"),
     "sla": ("complaints_received", "本期没有收到投诉", "no complaints were received in the period"),
+    "credit": ("enterprises_graded", "本期没有需评级的企业客户",
+               "there are no enterprise customers to grade"),
 }
 
 
@@ -226,6 +231,11 @@ def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: st
                     f"({', '.join(f'{sev[s]} {counts[s]:,}' for s in SEVERITIES)})"
                     + (f"; {money}" if money else "") + f". By rule: {parts}. The rules and "
                     "their legal basis are listed at the end.")
+    unjudged = [] if empty else [e(str(n["en" if lang == "en" else "zh"]))
+                                 for n in (metrics or {}).get("not_judged") or []]
+    if unjudged:
+        text += ("无法评估：" + "；".join(unjudged) + "。") if lang == "zh" else \
+                (" Not judged: " + "; ".join(unjudged) + ".")
     heading = "摘要" if lang == "zh" else "Summary"
     return f'<section class="wb-summary" id="wb-summary"><b>{heading}</b> · {text}</section>'
 
@@ -255,7 +265,8 @@ def rules_table_html(findings: pl.DataFrame, analysis: str, *, lang: str = "zh")
         rows.append(
             f"<tr><td><code>{e(rule.code)}</code></td>"
             f"<td>{e(rule.title_zh if zh else rule.title_en)}</td>"
-            f"<td>{e(rule.legal_basis)}</td><td class='n'>{r['n']:,}</td>"
+            f"<td>{e(legal_basis_text(rule.legal_basis, lang))}</td>"
+            f"<td class='n'>{r['n']:,}</td>"
             f"<td class='n'>{r['high']:,}/{r['medium']:,}/{r['low']:,}</td>"
             f"<td class='n'>{e(money)}</td></tr>"
         )

@@ -30,11 +30,19 @@ severity and by subsidiary, open complaints censored at the end of P, with media
 and 90th percentile and their intervals (:func:`kaplan_meier`, checked against
 lifelines in the tests).
 
+Reading the report: :mod:`~workbench.sla._words` registers the tables' headers and
+coded values in Chinese and English (on import), :mod:`~workbench.sla._views` gives
+the tables as a reader sees them and :mod:`~workbench.sla._conclusions` each
+section's conclusion and what to do next, in words (``sla.conclusions``).
+
 >>> from workbench.sla import load_policy
 >>> load_policy().version_for(__import__("datetime").date(2026, 7, 1)).version
 '2026.1'
 """
 
+from workbench.sla import _conclusions as conclusions
+from workbench.sla import _views as views
+from workbench.sla import _words as words
 from workbench.sla._adherence import adherence, adherence_by_dimension, complaints_by_month
 from workbench.sla._analysis import (
     ANALYSIS,
@@ -46,6 +54,7 @@ from workbench.sla._analysis import (
     headline_metrics,
 )
 from workbench.sla._clocks import CLOCK_SCHEMA, judge, judge_at
+from workbench.sla._figures import complaints_per_month as complaints_figure
 from workbench.sla._policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
 from workbench.sla._records import CHECKS, record_checks
 from workbench.sla._survival import kaplan_meier
@@ -65,10 +74,14 @@ __all__ = [
     "adherence_by_dimension",
     "analyze",
     "complaints_by_month",
+    "complaints_figure",
+    "conclusions",
     "headline_metrics",
     "judge",
     "judge_at",
     "kaplan_meier",
     "load_policy",
     "record_checks",
+    "views",
+    "words",
 ]

@@ -1,120 +1,214 @@
-"""Plotly figure builders for the SLA report (the notebook only shows them).
+"""Plotly figures of the SLA report, in the report's language (the notebook only shows them).
 
-No personal identifiers: the worklist shows complaint ids and subsidiaries, never
-customer ids or names.
+Every title, axis, legend, hover label and category is in words of the language set
+by :func:`workbench.notebook.setup` (:func:`workbench.i18n.tr`; codes through
+:mod:`workbench.sla._words`), with units on the axes (%, days, complaints). Titles are
+short and sit above the plot, below plotly's toolbar (:func:`_frame`); what a figure
+shows in detail is said in the notebook's text. No personal identifiers: complaint
+ids and subsidiaries only, never customer ids or names.
+
+The breach-risk and root-cause figures are in :mod:`workbench.sla._figures_more`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
+from workbench.i18n import is_zh, tr
+from workbench.sla._words import (
+    COMPLAINT_SEVERITY,
+    SEVERITY_ORDER,
+    TARGETS_SHORT,
+    group_word,
+    word,
+)
+
 __all__ = [
+    "KM_MAX_STEPS",
     "adherence_bars",
     "adherence_heatmap",
-    "calibration_figure",
+    "all_figures",
+    "complaints_per_month",
     "km_curves",
+    "km_steps",
     "monthly_trend_figure",
-    "pareto_figure",
-    "recurring_figure",
-    "worklist_figure",
 ]
+
+#: Colours of the complaint severities (most severe darkest red) and of the targets.
+SEVERITY_COLOURS = {"critical": "#8b0000", "high": "#e4572e", "medium": "#f3a712",
+                    "low": "#76b041"}
+TARGET_COLOURS = {"ack": "#1f77b4", "acceptance": "#ff7f0e", "resolution": "#2ca02c",
+                  "mediation": "#9467bd", "update_gap": "#8c564b"}
+_TARGET_ORDER = ("ack", "acceptance", "resolution", "mediation", "update_gap")
 
 
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
 
-def adherence_heatmap(by_subsidiary: pl.DataFrame) -> go.Figure:
-    """Adherence per target × subsidiary; each cell shows the rate, its Wilson interval and n."""
-    df = by_subsidiary.sort("target", "subsidiary_id")
-    targets = df["target"].unique(maintain_order=True).to_list()
-    subs = sorted(df["subsidiary_id"].unique().to_list())
-    lookup = {(r["target"], r["subsidiary_id"]): r for r in df.iter_rows(named=True)}
-    z, text = [], []
-    for t in targets:
-        zr, tr = [], []
-        for s in subs:
-            r = lookup.get((t, s))
-            zr.append(None if r is None else r["adherence"])
-            tr.append(
-                ""
-                if r is None
-                else f"{_pct(r['adherence'])}<br>[{_pct(r['ci_low'])}–{_pct(r['ci_high'])}]"
-                f"<br>n={r['judged']}"
-            )
-        z.append(zr)
-        text.append(tr)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z, x=subs, y=targets, text=text, texttemplate="%{text}", colorscale="RdYlGn",
-            zmin=0.8, zmax=1.0,
-            colorbar={"title": "adherence", "tickformat": ".0%"},
-            hovertemplate="target %{y}<br>subsidiary %{x}<br>%{text}<extra></extra>",
-        )
-    )
+def _n(count: Any) -> str:
+    """``70 件`` / ``70 complaints``."""
+    return tr(f"{int(count):,} 件", f"{int(count):,} complaints")
+
+
+def _frame(fig: go.Figure, title: str, *, height: int = 440, legend: bool = True,
+           bottom: int = 60) -> go.Figure:
+    """A short title above the plot area, below plotly's toolbar (which sits at the
+    top right of the figure), and the legend under the plot so that it never takes
+    the width of a phone screen.
+    """
     fig.update_layout(
-        title="各子公司时效达成率 · SLA adherence by target and subsidiary (95% Wilson interval)",
-        xaxis={"title": "subsidiary", "type": "category"},
-        yaxis={"title": "target"},
+        title={"text": title, "x": 0, "xanchor": "left", "xref": "paper", "y": 1,
+               "yref": "paper", "yanchor": "bottom", "pad": {"b": 14}, "font": {"size": 16}},
+        height=height, margin={"t": 84, "l": 64, "r": 24, "b": bottom},
+        showlegend=legend,
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.16, "yanchor": "top"},
+        hoverlabel={"align": "left"},
     )
     return fig
+
+
+#: A month axis: dates, ticks chosen by plotly for the width (fewer on a phone).
+_MONTH_AXIS = {"type": "date", "tickformat": "%Y-%m", "hoverformat": "%Y-%m"}
+
+
+def _targets_in(df: pl.DataFrame) -> list[str]:
+    present = set(df["target"].to_list()) if df.height else set()
+    return [t for t in _TARGET_ORDER if t in present] + sorted(present - set(_TARGET_ORDER))
+
+
+def complaints_per_month(monthly: pl.DataFrame) -> go.Figure:
+    """Complaints received per month, stacked by complaint severity (most severe at the
+    bottom): the workload the limits are judged against.
+    """
+    fig = go.Figure()
+    months = sorted(set(monthly["month"].to_list())) if monthly.height else []
+    for sev in [s for s in SEVERITY_ORDER if s in set(monthly["severity"].to_list())]:
+        part = dict(monthly.filter(pl.col("severity") == sev)
+                    .select("month", "complaints").iter_rows())
+        fig.add_bar(name=word(COMPLAINT_SEVERITY, sev), x=months, xperiod="M1",
+                    xperiodalignment="middle",
+                    y=[part.get(m, 0) for m in months], marker_color=SEVERITY_COLOURS[sev],
+                    hovertemplate="%{x|%Y-%m}：%{y:,} 件<extra>%{fullData.name}</extra>"
+                    if is_zh() else "%{x|%Y-%m}: %{y:,} complaints<extra>%{fullData.name}</extra>")
+    fig.update_layout(barmode="stack", legend_title_text=tr("投诉等级", "Severity"),
+                      legend_traceorder="normal",
+                      xaxis=_MONTH_AXIS,
+                      yaxis={"title": tr("投诉数（件）", "Complaints"), "tickformat": ",d"})
+    return _frame(fig, tr("每月收到的投诉", "Complaints received per month"))
+
+
+def adherence_heatmap(by_subsidiary: pl.DataFrame) -> go.Figure:
+    """Adherence per commitment × subsidiary: each cell the rate and how many were
+    judged; the Wilson interval and the breaches in the hover.
+    """
+    df = by_subsidiary
+    targets = _targets_in(df)
+    subs = sorted(df["subsidiary_id"].unique().to_list()) if df.height else []
+    lookup = {(r["target"], r["subsidiary_id"]): r for r in df.iter_rows(named=True)}
+    z, text, hover = [], [], []
+    for t in targets:
+        rows = [lookup.get((t, s)) for s in subs]
+        z.append([None if r is None else r["adherence"] for r in rows])
+        text.append(["" if r is None or r["adherence"] is None
+                     else f"{_pct(r['adherence'])}<br>{_n(r['judged'])}" for r in rows])
+        hover.append(["" if r is None else tr(
+            f"达成率 {_pct(r['adherence'])}（95% 区间 {_pct(r['ci_low'])}–{_pct(r['ci_high'])}）"
+            f"<br>已判定 {r['judged']:,} 件，超时 {r['breached']:,} 件",
+            f"adherence {_pct(r['adherence'])} (95% CI {_pct(r['ci_low'])}–"
+            f"{_pct(r['ci_high'])})<br>{r['judged']:,} judged, {r['breached']:,} breached")
+            for r in rows])
+    fig = go.Figure(go.Heatmap(
+        z=z, x=subs, y=[word(TARGETS_SHORT, t) for t in targets], text=text,
+        customdata=hover, texttemplate="%{text}", colorscale="RdYlGn", zmin=0.8, zmax=1.0,
+        colorbar={"title": {"text": tr("达成率", "Adherence")}, "tickformat": ".0%",
+                  "thickness": 12},
+        hovertemplate=tr("子公司 %{x} · %{y}<br>%{customdata}<extra></extra>",
+                         "subsidiary %{x} · %{y}<br>%{customdata}<extra></extra>"),
+    ))
+    fig.update_layout(xaxis={"title": tr("子公司", "Subsidiary"), "type": "category"},
+                      yaxis={"autorange": "reversed"})
+    return _frame(fig, tr("各子公司时效达成率", "Adherence by subsidiary"), legend=False,
+                  height=120 + 56 * max(1, len(targets)))
+
+
+def _error(part: pl.DataFrame, rate: str = "adherence") -> dict[str, Any]:
+    return {"type": "data", "symmetric": False, "thickness": 1.2, "width": 3,
+            "array": (part["ci_high"] - part[rate]).to_list(),
+            "arrayminus": (part[rate] - part["ci_low"]).to_list()}
+
+
+def _rate_axis(df: pl.DataFrame) -> dict[str, Any]:
+    """A percentage axis from a little below the lowest interval to 100 %."""
+    low = df["ci_low"].drop_nulls().min() if df.height else None
+    floor = 0.0 if low is None else max(0.0, float(low) - 0.05)  # type: ignore[arg-type]
+    return {"title": tr("达成率（%）", "Adherence (%)"), "tickformat": ".0%",
+            "range": [floor, 1.01]}
+
+
+_DIMENSION_TITLES = {
+    "severity": ("按投诉等级的达成率", "Adherence by complaint severity"),
+    "channel": ("按投诉渠道的达成率", "Adherence by channel"),
+    "category": ("按投诉类别的达成率", "Adherence by category"),
+    "subsidiary_id": ("按子公司的达成率", "Adherence by subsidiary"),
+}
 
 
 def adherence_bars(by_dimension: pl.DataFrame, dimension: str) -> go.Figure:
-    """Adherence per group of ``dimension`` for each target, with Wilson error bars."""
-    df = by_dimension.filter(pl.col("dimension") == dimension).sort("target", "group")
+    """Adherence of each commitment per group of ``dimension``: a dot per rate with its
+    95 % Wilson interval (a dot, not a bar, so the axis can start near the rates).
+    """
+    df = by_dimension.filter((pl.col("dimension") == dimension) & (pl.col("judged") > 0))
+    order = SEVERITY_ORDER if dimension == "severity" else sorted(set(df["group"].to_list()))
+    groups = [g for g in order if g in set(df["group"].to_list())]
     fig = go.Figure()
-    for (target,), part in df.group_by(["target"], maintain_order=True):
-        fig.add_bar(
-            name=str(target),
-            x=part["group"].to_list(),
-            y=part["adherence"].to_list(),
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": (part["ci_high"] - part["adherence"]).to_list(),
-                "arrayminus": (part["adherence"] - part["ci_low"]).to_list(),
-            },
-            customdata=part.select("judged", "breached").to_numpy(),
-            hovertemplate="%{x}: %{y:.1%} (n=%{customdata[0]}, breached %{customdata[1]})"
-            f"<extra>{target}</extra>",
+    for t in _targets_in(df):
+        part = df.filter(pl.col("target") == t)
+        part = part.sort(pl.col("group").replace_strict(
+            {g: i for i, g in enumerate(groups)}, return_dtype=pl.Int64))
+        name = word(TARGETS_SHORT, t)
+        fig.add_scatter(
+            name=name, x=[group_word(dimension, g) for g in part["group"].to_list()],
+            y=part["adherence"].to_list(), mode="markers", error_y=_error(part),
+            marker={"size": 9, "color": TARGET_COLOURS.get(t)}, offsetgroup=t,
+            customdata=part.select("judged", "breached", "ci_low", "ci_high").to_numpy(),
+            hovertemplate=tr(
+                "%{x} · " + name + "：%{y:.1%}（95% 区间 %{customdata[2]:.1%}–"
+                "%{customdata[3]:.1%}）<br>已判定 %{customdata[0]:,} 件，超时 %{customdata[1]:,} 件"
+                "<extra></extra>",
+                "%{x} · " + name + ": %{y:.1%} (95% CI %{customdata[2]:.1%}–%{customdata[3]:.1%})"
+                "<br>%{customdata[0]:,} judged, %{customdata[1]:,} breached<extra></extra>"),
         )
-    fig.update_layout(
-        barmode="group",
-        title=f"按{dimension}的时效达成率 · Adherence by {dimension} (95% Wilson interval)",
-        yaxis={"title": "adherence", "tickformat": ".0%", "range": [0, 1.02]},
-        xaxis={"title": dimension, "type": "category"},
-    )
-    return fig
+    zh, en = _DIMENSION_TITLES.get(dimension, (f"按{dimension}的达成率", f"Adherence by "
+                                                                       f"{dimension}"))
+    fig.update_layout(scattermode="group", yaxis=_rate_axis(df),
+                      xaxis={"type": "category"})
+    return _frame(fig, tr(zh, en), height=420, bottom=70)
 
 
 def monthly_trend_figure(monthly: pl.DataFrame) -> go.Figure:
-    """Adherence per target by month of receipt, with Wilson error bars."""
+    """Adherence of each commitment by month of receipt, with 95 % Wilson intervals."""
     fig = go.Figure()
-    by_target = monthly.sort("target", "month").group_by(["target"], maintain_order=True)
-    for (target,), part in by_target:
+    df = monthly.filter(pl.col("judged") > 0).sort("month")
+    for t in _targets_in(df):
+        part = df.filter(pl.col("target") == t)
+        name = word(TARGETS_SHORT, t)
         fig.add_scatter(
-            name=str(target),
-            x=part["month"].to_list(),
-            y=part["adherence"].to_list(),
-            mode="lines+markers",
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": (part["ci_high"] - part["adherence"]).to_list(),
-                "arrayminus": (part["adherence"] - part["ci_low"]).to_list(),
-            },
+            name=name, x=part["month"].to_list(),
+            y=part["adherence"].to_list(), mode="lines+markers", error_y=_error(part),
+            line={"color": TARGET_COLOURS.get(t)},
+            customdata=part.select("judged", "breached").to_numpy(),
+            hovertemplate=tr("%{x|%Y-%m} · " + name + "：%{y:.1%}（已判定 %{customdata[0]:,} 件，"
+                             "超时 %{customdata[1]:,} 件）<extra></extra>",
+                             "%{x|%Y-%m} · " + name + ": %{y:.1%} (%{customdata[0]:,} judged, "
+                             "%{customdata[1]:,} breached)<extra></extra>"),
         )
-    fig.update_layout(
-        title="月度时效达成率 · Monthly adherence by target (month of receipt)",
-        yaxis={"title": "adherence", "tickformat": ".0%"},
-        xaxis={"title": "month received"},
-    )
-    return fig
+    fig.update_layout(yaxis=_rate_axis(df), xaxis=_MONTH_AXIS)
+    return _frame(fig, tr("每月时效达成率", "Adherence by month"), height=420, bottom=70)
 
 
 #: Steps drawn per Kaplan–Meier curve. A curve has a step per distinct resolution
@@ -147,189 +241,115 @@ def km_steps(curve: pl.DataFrame, max_steps: int = KM_MAX_STEPS) -> pl.DataFrame
     )
 
 
-def km_curves(curves: pl.DataFrame, group: str = "severity") -> go.Figure:
-    """Kaplan–Meier share of complaints still unresolved vs days on the resolution clock,
-    one curve per value of ``group`` with its log(−log) Greenwood 95 % band (shaded);
+def _km_order(curves: pl.DataFrame, group: str) -> list[str]:
+    values = set(curves[group].to_list()) if curves.height else set()
+    if group == "severity":
+        return [s for s in SEVERITY_ORDER if s in values] + sorted(values - set(SEVERITY_ORDER))
+    return sorted(values)
+
+
+def _limit_lines(fig: go.Figure, limits: Mapping[str, float] | None) -> None:
+    """A dotted line at each distinct resolution limit, labelled with the severities
+    it applies to (``办结时限 15 天（高、中、低）``).
+    """
+    by_days: dict[float, list[str]] = {}
+    for sev in SEVERITY_ORDER:
+        if limits and sev in limits:
+            by_days.setdefault(float(limits[sev]), []).append(word(COMPLAINT_SEVERITY, sev))
+    for i, (days, sevs) in enumerate(sorted(by_days.items())):
+        who = ("、" if is_zh() else ", ").join(sevs)
+        fig.add_vline(x=days, line_dash="dot", line_color="#555",
+                      annotation_text=tr(f"时限 {days:g} 天（{who}）",
+                                         f"limit {days:g} days ({who})"),
+                      annotation_position="top right" if i % 2 == 0 else "bottom right",
+                      annotation_font_size=11)
+
+
+def _km_range(fig: go.Figure, curves: pl.DataFrame,
+              limits: Mapping[str, float] | None) -> None:
+    """Show the first twice the longest limit, where the curves fall; a long tail of a
+    few complaints still open goes on to the right (zoom out to see it, as the note says).
+    """
+    if not limits or curves.height == 0:
+        return
+    longest = float(curves["time"].max()) / 24  # type: ignore[arg-type]
+    shown = 2 * max(limits.values())
+    if longest <= shown * 1.1:
+        return
+    fig.update_xaxes(range=[0, shown])
+    fig.add_annotation(x=1, xref="paper", xanchor="right", y=0.08, yref="paper",
+                       showarrow=False, font={"size": 11, "color": "#555"},
+                       text=tr(f"最长 {longest:.0f} 天 →（缩小可见）",
+                               f"longest {longest:.0f} days → (zoom out)"))
+
+
+def km_curves(curves: pl.DataFrame, group: str = "severity",
+              limits: Mapping[str, float] | None = None) -> go.Figure:
+    """Share of complaints still unresolved against days on the resolution clock
+    (Kaplan–Meier), one curve per value of ``group`` with its 95 % band (shaded), and
+    a dotted line at each resolution limit (``limits``: days per complaint severity);
     at most :data:`KM_MAX_STEPS` steps drawn per curve (:func:`km_steps`).
     """
-    fig = go.Figure()
     from plotly.colors import hex_to_rgb
     from plotly.colors import qualitative as _q
 
-    by_group = curves.sort(group, "time").group_by([group], maintain_order=True)
-    for i, ((value,), full) in enumerate(by_group):
-        part = km_steps(full)
-        colour = _q.Plotly[i % len(_q.Plotly)]
+    fig = go.Figure()
+    for i, value in enumerate(_km_order(curves, group)):
+        part = km_steps(curves.filter(pl.col(group) == value).sort("time"))
+        colour = (SEVERITY_COLOURS.get(value) if group == "severity" else None) or \
+            _q.Plotly[i % len(_q.Plotly)]
         band = "rgba({},{},{},0.15)".format(*hex_to_rgb(colour))
         days = [0.0, *(part["time"] / 24).to_list()]
-        surv = [1.0, *part["survival"].to_list()]
-        fig.add_scatter(x=days, y=[1.0, *part["ci_high"].to_list()], mode="lines",
-                        line_shape="hv", line={"width": 0, "color": colour}, showlegend=False,
-                        legendgroup=str(value), hoverinfo="skip")
-        fig.add_scatter(x=days, y=[1.0, *part["ci_low"].to_list()], mode="lines",
-                        line_shape="hv", fill="tonexty", fillcolor=band,
-                        line={"width": 0, "color": colour}, showlegend=False,
-                        legendgroup=str(value), hoverinfo="skip")
-        fig.add_scatter(name=str(value), x=days, y=surv, mode="lines", line_shape="hv",
-                        legendgroup=str(value), line={"color": colour})
-    fig.add_vline(x=15, line_dash="dot", annotation_text="15 days")
-    fig.add_vline(x=3, line_dash="dot", annotation_text="72 h (critical)")
-    fig.update_layout(
-        title=f"办结时间生存曲线 · Kaplan–Meier by {group}: share still unresolved "
-        "(net of customer waits; open = censored)",
-        xaxis={"title": "days on the resolution clock"},
-        yaxis={"title": "share unresolved", "tickformat": ".0%", "range": [0, 1.02]},
-    )
-    return fig
-
-
-def worklist_figure(worklist: pl.DataFrame, threshold: float) -> go.Figure:
-    """The breach-risk worklist as a table.
-
-    Complaint id, subsidiary, severity, channel, age and probability (no personal data).
-    """
-    df = worklist.sort("probability", descending=True)
-    fig = go.Figure(
-        go.Table(
-            header={"values": ["complaint_id", "subsidiary", "severity", "channel",
-                               "age (days)", "P(breach)"]},
-            cells={
-                "values": [
-                    df["complaint_id"].to_list(),
-                    df["subsidiary_id"].to_list(),
-                    df["severity"].to_list(),
-                    df["channel"].to_list(),
-                    (df["age_h"] / 24).round(1).to_list(),
-                    [f"{p:.0%}" for p in df["probability"].to_list()],
-                ]
-            },
-        )
-    )
-    fig.update_layout(
-        title=f"预计超时的在办投诉 · Open complaints with P(breach) ≥ {threshold:.0%} ({df.height})"
-    )
-    return fig
-
-
-def calibration_figure(
-    reliability: pl.DataFrame,
-    metrics: Mapping[str, object] | None = None,
-    holdout: pl.DataFrame | None = None,
-) -> go.Figure:
-    """Reliability diagram of the breach-risk model out of time: observed breach rate
-    (Wilson 95 % interval) against mean predicted probability in equal-count bins of the
-    prediction (:func:`workbench.sla._risk_model.reliability_table`), for the model
-    fitted before the split on the complaints received after it; the diagonal is perfect
-    calibration. The title gives the Brier skill score against the base rate.
-    """
-    fig = go.Figure()
-    fig.add_scatter(name="perfect calibration", x=[0, 1], y=[0, 1], mode="lines",
-                    line={"dash": "dot", "color": "grey"})
-    m = metrics or {}
-    title = "校准图 · Calibration of P(breach resolution) on a later period than the fit"
-    if m.get("brier_oot") is not None:
-        title += (f" — Brier {m['brier_oot']} vs {m.get('brier_climatology_oot')} for the base "
-                  f"rate (skill {m.get('brier_skill_oot')}), ROC AUC {m.get('roc_auc_oot')}")
-    if reliability.height:
-        g = reliability
+        name = group_word(group, value) if group != "subsidiary_id" else str(value)
+        for bound, fill in (("ci_high", None), ("ci_low", "tonexty")):
+            fig.add_scatter(x=days, y=[1.0, *part[bound].to_list()], mode="lines",
+                            line_shape="hv", line={"width": 0, "color": colour}, fill=fill,
+                            fillcolor=band if fill else None, showlegend=False,
+                            legendgroup=name, hoverinfo="skip")
         fig.add_scatter(
-            name="observed (Wilson 95 %)",
-            x=g["predicted"].to_list(),
-            y=g["observed"].to_list(),
-            mode="markers+lines",
-            error_y={"type": "data", "symmetric": False,
-                     "array": (g["upper"] - g["observed"]).to_list(),
-                     "arrayminus": (g["observed"] - g["lower"]).to_list()},
-            customdata=np.stack([g["n"].to_numpy(), g["breached"].to_numpy()], axis=1),
-            hovertemplate="predicted %{x:.1%}, observed %{y:.1%} "
-            "(%{customdata[1]:.0f}/%{customdata[0]:.0f})<extra></extra>",
-        )
-        if holdout is not None and holdout.height:
-            fig.add_histogram(name="predictions", x=holdout["probability"].to_list(),
-                              yaxis="y2", opacity=0.3,
-                              xbins={"start": 0, "end": 1, "size": 0.05}, marker_color="grey")
-    else:
-        title += " — not evaluated (one class only)"
+            name=name, x=days, y=[1.0, *part["survival"].to_list()], mode="lines",
+            line_shape="hv", legendgroup=name, line={"color": colour},
+            hovertemplate=tr("第 %{x:.1f} 天：%{y:.1%} 仍未办结<extra>" + name + "</extra>",
+                             "day %{x:.1f}: %{y:.1%} still unresolved<extra>" + name
+                             + "</extra>"))
+    _limit_lines(fig, limits)
+    _km_range(fig, curves, limits)
+    title = (tr("按投诉等级：仍未办结的比例", "Still unresolved, by severity")
+             if group == "severity"
+             else tr("按子公司：仍未办结的比例", "Still unresolved, by subsidiary"))
     fig.update_layout(
-        title=title,
-        xaxis={"title": "predicted probability", "range": [0, 1], "tickformat": ".0%"},
-        yaxis={"title": "observed share breached", "range": [0, 1], "tickformat": ".0%"},
-        yaxis2={"title": "landmark rows", "overlaying": "y", "side": "right",
-                "showgrid": False},
-        legend={"orientation": "h", "y": -0.2},
+        legend_title_text=tr("投诉等级", "Severity") if group == "severity"
+        else tr("子公司", "Subsidiary"),
+        xaxis={"title": tr("办结计时（天，不含等待客户的时间）",
+                           "Days on the resolution clock (customer waits excluded)"),
+               "rangemode": "tozero"},
+        yaxis={"title": tr("仍未办结（%）", "Still unresolved (%)"), "tickformat": ".0%",
+               "range": [0, 1.02]},
     )
-    return fig
+    return _frame(fig, title, height=460, bottom=70)
 
 
-def pareto_figure(table: pl.DataFrame, cols: int = 3) -> go.Figure:
-    """Pareto chart per subsidiary: root-cause counts (bars, vital few darker) and the
-    cumulative share (line, right axis) with the 80 % line.
+def all_figures(t: Mapping[str, pl.DataFrame], risk: Any,
+                params: Mapping[str, Any]) -> dict[str, go.Figure]:
+    """Every figure of :func:`workbench.sla.analyze` from its tables (``t``), the
+    breach-risk model and the parameters, in the current language.
     """
-    from plotly.subplots import make_subplots
+    from workbench.sla import _figures_more as more
+    from workbench.sla._views import resolution_limits
 
-    subs = table["subsidiary_id"].unique().sort().to_list() if table.height else []
-    rows = max(1, -(-len(subs) // cols))
-    fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=subs or ["no root cause known"],
-        specs=[[{"secondary_y": True}] * cols for _ in range(rows)], vertical_spacing=0.25,
-        horizontal_spacing=0.08,
-    )
-    for i, s in enumerate(subs):
-        r, c = i // cols + 1, i % cols + 1
-        part = table.filter(pl.col("subsidiary_id") == s).sort("rank")
-        fig.add_bar(
-            x=part["root_cause"].to_list(), y=part["count"].to_list(), showlegend=False,
-            row=r, col=c,
-            marker_color=["#1f4e79" if v else "#9dc3e6" for v in part["vital_few"].to_list()],
-            hovertemplate="%{x}: %{y}<extra></extra>",
-        )
-        fig.add_scatter(
-            x=part["root_cause"].to_list(), y=part["cumulative_share"].to_list(),
-            mode="lines+markers",
-            showlegend=False, line={"color": "crimson"}, row=r, col=c, secondary_y=True,
-            hovertemplate="cumulative %{y:.0%}<extra></extra>",
-        )
-        fig.add_hline(y=0.8, line_dash="dot", line_color="grey", row=r, col=c, secondary_y=True)
-        fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=r, col=c, secondary_y=True)
-    fig.update_xaxes(tickangle=45, tickfont={"size": 8})
-    fig.update_layout(
-        title="根本原因帕累托图 · Pareto of root causes by subsidiary (complaints received in the "
-        "period, cause known; dark = vital few to 80 %)",
-        height=380 * rows,
-    )
-    return fig
-
-
-def recurring_figure(
-    volumes: pl.DataFrame, causes: pl.DataFrame, threshold: float, top: int = 8
-) -> go.Figure:
-    """Monthly share of each (subsidiary, root cause) that exceeded the threshold at some
-    month: flagged pairs (volume did not fall) in red, others grey; threshold dotted.
-    """
-    fig = go.Figure()
-    trig = causes.filter(pl.col("trigger_month").is_not_null()).sort(
-        ["flagged", "share_after"], descending=[True, True], nulls_last=True
-    ).head(top)
-    for r in trig.iter_rows(named=True):
-        part = volumes.filter(
-            (pl.col("subsidiary_id") == r["subsidiary_id"])
-            & (pl.col("root_cause") == r["root_cause"])
-        ).sort("month")
-        fig.add_scatter(
-            name=f"{r['subsidiary_id']} · {r['root_cause']}"
-            + (" (flagged)" if r["flagged"] else ""),
-            x=part["month"].to_list(), y=part["share"].to_list(), mode="lines+markers",
-            line={"color": "crimson" if r["flagged"] else "lightgrey"},
-            customdata=part.select("count", "n").to_numpy(),
-            hovertemplate="%{x|%Y-%m}: %{y:.0%} (%{customdata[0]}/%{customdata[1]})<extra></extra>",
-        )
-        fig.add_vline(x=r["trigger_month"], line_dash="dash",
-                      line_color="crimson" if r["flagged"] else "lightgrey")
-    fig.add_hline(y=threshold, line_dash="dot", annotation_text=f"threshold {threshold:.0%}")
-    fig.update_layout(
-        title="反复出现的根本原因 · Causes that exceeded the threshold: monthly share of the "
-        "subsidiary's complaints (dashed = trigger month)",
-        yaxis={"title": "share of complaints with a known cause", "tickformat": ".0%"},
-        xaxis={"title": "month received"},
-    )
-    return fig
+    limits = resolution_limits(t["clocks"]) if "clocks" in t else {}
+    figs = {
+        "adherence_heatmap": adherence_heatmap(t["adherence_by_subsidiary"]),
+        **{f"adherence_by_{d}": adherence_bars(t["adherence"], d)
+           for d in ("channel", "category", "severity")},
+        "monthly_trend": monthly_trend_figure(t["monthly"]),
+        "km": km_curves(t["km"], "severity", limits),
+        "km_subsidiary": km_curves(t["km_subsidiary"], "subsidiary_id", limits),
+        "calibration": more.calibration_figure(risk.reliability, risk.metrics, risk.holdout),
+        "pareto": more.pareto_figure(t["pareto"]),
+        "recurring": more.recurring_figure(t["cause_months"], t["recurring"],
+                                           params["recurring_threshold"]),
+    }
+    if t["worklist"].height and risk.threshold is not None:
+        figs["worklist"] = more.worklist_figure(t["worklist"], risk.threshold)
+    return figs

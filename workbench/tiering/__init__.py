@@ -28,6 +28,9 @@ The semantics chosen where the contract leaves room are stated in
 """
 
 from workbench.attributes import age_band, tenure_band, tenure_months
+from workbench.tiering import _conclusions as conclusions
+from workbench.tiering import _views as views
+from workbench.tiering import _words as words
 from workbench.tiering._analysis import ANALYSIS, PARAMETERS, PUBLISHED, TABLES, analyze
 from workbench.tiering._disparity import (
     DEFAULT_ATTRIBUTES,
@@ -53,6 +56,7 @@ __all__ = [
     "Metric",
     "age_band",
     "analyze",
+    "conclusions",
     "current_tiers",
     "fisher_one_sided",
     "group_disparity",
@@ -62,4 +66,6 @@ __all__ = [
     "tenure_months",
     "tier_counts",
     "under_tiered_rate",
+    "views",
+    "words",
 ]
