@@ -64,8 +64,12 @@ body { font-family: FONTS; max-width: 1200px; margin: 0 auto; }
 .wb-rules td code { overflow-wrap: anywhere; }
 /* wide tables scroll inside their own box, never the page */
 .wb-table-wrap { overflow-x: auto; max-width: 100%; }
-.wb-table th, .wb-table td { text-align: left; }
-.wb-table td { min-width: 4em; }
+/* beats the lab template's right-aligned cells; numbers align right inline */
+.jp-RenderedHTMLCommon table.wb-table th, .jp-RenderedHTMLCommon table.wb-table td,
+table.wb-table th, table.wb-table td { text-align: left; }
+.wb-table td { min-width: 4em; max-width: 26em; }
+/* a table keeps its natural width (long text wraps at 26em) and scrolls in its box */
+.wb-table-wrap > table.wb-table { width: max-content; max-width: none; }
 .wb-conclusion { background: #fff8e6; border-left: 4px solid #c98a00; padding: 8px 14px;
                  margin: 12px 0; line-height: 1.6; }
 .wb-details { margin: 8px 0; }
