@@ -1,4 +1,7 @@
-"""``python -m benchmarks [--only …] [--skip report] [--out-of-core 100000000]``."""
+"""``python -m benchmarks [--only …] [--skip report] [--out-of-core 100000000] [--cases …]``.
+
+Analyses: pricing, tiering, sla, report, marketing (issue #17: 10M messages, 5M consents).
+"""
 
 import sys
 

@@ -10,6 +10,10 @@
   suffixed ``~k``; every other column as in the large source) and written as
   hive partitions ``orders/year=YYYY/month=MM/*.parquet`` by polars' streaming
   partitioned sink, so it is never in memory as a whole.
+* ``marketing-10m/`` — issue #17's scale input: 10,000,000 marketing messages (all sent
+  in 2026-Q3, 200,000 distinct texts), 5,000,000 consents, 2,000,000 customers and
+  50,000 privacy requests, written by ``workbench.marketing._synthetic.write_source``
+  (seed 17; the other required tables empty), about 30 s.
 """
 
 from __future__ import annotations
@@ -134,10 +138,25 @@ def out_of_core(n_orders: int, say: object = None) -> Path:
     return _finish(folder, started, say)
 
 
+def marketing(n_messages: int = 10_000_000, say: object = None) -> Path:
+    """A contract source of ``n_messages`` marketing messages and half as many consents."""
+    from workbench.marketing._synthetic import write_source
+
+    m = n_messages
+    folder = DATA / (f"marketing-{m // 1_000_000}m" if m % 1_000_000 == 0 else f"marketing-{m}")
+    if _complete(folder):
+        return folder
+    started = _start(folder, f"{m:,} messages and {m // 2:,} consents", say)
+    # 200,000 distinct texts at 10M (campaigns repeat a text); fewer for a small source
+    write_source(folder, messages=m, consents=m // 2, texts=max(1, min(200_000, m // 50)))
+    return _finish(folder, started, say)
+
+
 def prepare(kind: str, arg: int | None = None) -> Path:
     """Make one input in a child process (keeps the harness' own memory small) and
     return its folder. ``kind``: a sample scale (``"large"``, ``"medium"``; ``arg``
-    unused), ``"sla"`` (``arg`` complaints) or ``"ooc"`` (``arg`` orders).
+    unused), ``"sla"`` (``arg`` complaints), ``"ooc"`` (``arg`` orders) or
+    ``"marketing"`` (``arg`` messages).
     """
     import subprocess
     import sys
@@ -156,6 +175,8 @@ def _main(argv: list[str]) -> None:
         path = sla_1m(arg or 1_000_000, say)
     elif kind == "ooc":
         path = out_of_core(arg, say)
+    elif kind == "marketing":
+        path = marketing(arg or 10_000_000, say)
     else:
         path = sample(kind, say)
     print(path)
