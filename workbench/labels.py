@@ -113,7 +113,7 @@ def label(kind: str, code: str, lang: str = DEFAULT_LANG) -> str:
 
 
 #: A parenthesised English gloss: ASCII letters and no Chinese inside.
-_GLOSS = re.compile(r"\s*\((?=[^()]*[A-Za-z]{2})[^()\u4e00-\u9fff]*\)")
+_GLOSS = re.compile(r"\s*\((?=[^()]*[A-Za-z]{2})(?:[^()\u4e00-\u9fff]|\([^()]*\))*\)")
 
 
 def legal_basis_text(text: str, lang: str = DEFAULT_LANG) -> str:

@@ -296,3 +296,24 @@ def test_rules_table_lists_the_worst_rules_first() -> None:
     order = re.findall(r"<code>([a-z_]+)</code>", html)
     # hidden_benefit has a high finding, stale_tier only a low one, the rest nothing
     assert order[:2] == ["hidden_benefit", "stale_tier"]
+
+
+def test_an_analysis_not_evaluated_says_so_and_drops_its_sections() -> None:
+    from workbench.findings import empty_findings
+    from workbench.report.render import summary_html
+
+    note = {"zh": "数据源没有 marketing_messages、consents、privacy_requests 三张表",
+            "en": "the source has no marketing tables"}
+    metrics = {"evaluated": False, "note": note}
+    zh = summary_html(empty_findings(), "marketing", "2026-Q3", metrics=metrics)
+    assert "未评估" in zh and "不是“未发现问题”" in zh and "未发现问题。" not in zh.replace(
+        "不是“未发现问题”", "")
+    en = summary_html(empty_findings(), "marketing", "2026-Q3", lang="en", metrics=metrics)
+    assert "not evaluated" in en and "the source has no marketing tables" in en
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 营销"),
+        nbformat.v4.new_markdown_cell("## 同意", metadata={"tags": ["if-evaluated"]}),
+    ])
+    html = notebook_to_html(nb, findings=empty_findings(), analysis="marketing",
+                            period="2026-Q3", metrics=metrics)
+    assert "同意</h2>" not in html and "营销" in html

@@ -214,7 +214,15 @@ def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: st
     money = _money_phrase(findings, analysis, lang)
     key, why_zh, why_en = NOTHING_TO_JUDGE.get(analysis, ("", "", ""))
     empty = bool(key) and metrics is not None and metrics.get(key) == 0
-    if empty:
+    if metrics is not None and metrics.get("evaluated") is False:
+        note = metrics.get("note") or {}
+        why = note.get(lang) if isinstance(note, dict) else None
+        text = (f"本期（{e(period)}）<b>未评估</b>{e(name)}：{e(why or '数据源没有所需的数据表')}。"
+                "这不是“未发现问题”的结论。" if lang == "zh" else
+                f"{e(name)}, {e(period)}: <b>not evaluated</b>: "
+                f"{e(why or 'the source lacks the tables it needs')}. This is not a clean result.")
+        empty = True
+    elif empty:
         text = (f"本期（{e(period)}）{e(name)}分析<b>无可评估的内容</b>：{why_zh}，"
                 "因此这不是“未发现问题”的结论。" if lang == "zh" else
                 f"{e(name)}, {e(period)}: <b>nothing could be judged</b>: {why_en}; this is "
@@ -314,6 +322,8 @@ def _param_doc(param: Any, zh: bool) -> str:
     return (getattr(param, "doc_zh", "") or param.doc) if zh else param.doc
 
 
+#: Cells shown only when the analysis could evaluate anything (``metrics.evaluated``).
+EVALUATED_TAG = "if-evaluated"
 #: Cells tagged ``lang-<code>`` are shown only in a report of that language.
 LANG_TAG = "lang-"
 
@@ -386,6 +396,10 @@ def notebook_to_html(
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
     nb = select_language(nb, lang)
+    if metrics is not None and metrics.get("evaluated") is False:
+        # nothing was evaluated: the sections that would judge the data are left out
+        nb.cells = [c for c in nb.cells
+                    if EVALUATED_TAG not in c.get("metadata", {}).get("tags", [])]
     if title:
         nb.metadata["title"] = title
     html, _ = _exporter().from_notebook_node(nb)
