@@ -31,11 +31,17 @@ the declared parameters are :data:`PARAMETERS`), called by
 
 Measured quality of the text rules and the scale are in ``docs/marketing.md``.
 
+The report reads as a document: :func:`conclusion` words each section's conclusion and
+what to do next (``_conclusions``, sections in :data:`SECTIONS`); ``views`` holds the
+tables and figures the notebook shows (``_figures``); the report's words are registered
+on import (``_words``).
+
 >>> from workbench.marketing import PARAMETERS
 >>> PARAMETERS.names()
 ('content_rules_path', 'lexicon_path', 'policy_path', 'calendar_files')
 """
 
+from workbench.marketing import _figures as views
 from workbench.marketing import _words  # noqa: F401  (registers the report's words)
 from workbench.marketing._analysis import (
     ANALYSIS,
@@ -46,6 +52,7 @@ from workbench.marketing._analysis import (
     analyze,
     headline_metrics,
 )
+from workbench.marketing._conclusions import NOT_EVALUATED, SECTIONS, conclusion
 from workbench.marketing._consent import consent_at_send, merged_consents
 from workbench.marketing._content import content_features
 from workbench.marketing._messages import judge_messages
@@ -62,6 +69,7 @@ from workbench.marketing._rules import RulesError, load_content_rules, load_lexi
 __all__ = [
     "ANALYSIS",
     "MSG_PARTIAL",
+    "NOT_EVALUATED",
     "PARAMETERS",
     "PLACEHOLDER_REASONS",
     "PUBLISHED",
@@ -69,7 +77,9 @@ __all__ = [
     "PrivacyPolicy",
     "PrivacyPolicyError",
     "RulesError",
+    "SECTIONS",
     "analyze",
+    "conclusion",
     "consent_at_send",
     "content_features",
     "headline_metrics",
@@ -80,4 +90,5 @@ __all__ = [
     "load_policy",
     "merged_consents",
     "refusals",
+    "views",
 ]

@@ -51,20 +51,27 @@ PARAMETERS = ParameterSet(
             None, PathOrNone(),
             "commercial signals, ad labels and opt-out wordings (YAML); empty: the packaged "
             "workbench/marketing/content_rules.yaml",
+            doc_zh="认定商业信息的广告信号及权重、可接受的广告标识和拒收方式写法（YAML 文件）；"
+                   "留空则使用内置的 content_rules.yaml",
         ),
         "lexicon_path": Param(
             None, PathOrNone(),
             "absolute terms, their exceptions and the company's own names (YAML); empty: the "
             "packaged workbench/marketing/absolute_terms.yaml",
+            doc_zh="绝对化用语词库：用语、例外情形及本集团自有名称（YAML 文件，每个词条注明依据）；"
+                   "留空则使用内置的 absolute_terms.yaml",
         ),
         "policy_path": Param(
             None, PathOrNone(),
             "privacy request limits (YAML); empty: the packaged "
             "workbench/marketing/privacy_policy.yaml (15 working days)",
+            doc_zh="个人信息权利请求的办理时限（YAML 文件，按请求类型和生效日期分版本）；"
+                   "留空则使用内置的 privacy_policy.yaml",
         ),
         "calendar_files": Param(
             (), SequenceOf(PathOrNone()),
             "working-day calendar extension files for years chinesecalendar does not know",
+            doc_zh="工作日日历补充文件：chinesecalendar 尚未收录年份的法定节假日与调休安排",
         ),
     },
 )

@@ -37,7 +37,7 @@ CONSENT_STATES: dict[str, tuple[str, str]] = {
 }
 REQUEST_STATES: dict[str, tuple[str, str]] = {
     "met": ("按时办结", "met"), "overdue": ("逾期", "overdue"),
-    "running": ("办理中（未到期）", "running"),
+    "running": ("办理中（未到期）", "open, within its limit"),
 }
 KINDS: dict[str, tuple[str, str]] = {
     "access": ("查阅", "access"), "copy": ("复制", "copy"), "correct": ("更正补充", "correction"),
@@ -53,6 +53,28 @@ SIGNALS: dict[str, tuple[str, str]] = {
     "product_push": ("商品推荐", "product push"), "link": ("链接", "link"),
     "ad_label": ("广告标识", "ad label"), "opt_out": ("退订方式", "opt-out line"),
     "absolute_term": ("绝对化用语", "absolute term"),
+}
+
+#: The rules as the column headers of the per-subsidiary table (short: one word each).
+RULE_COLUMNS: dict[str, tuple[str, str]] = {
+    "ad_unlabelled": ("未标明广告", "Not labelled"), "no_opt_out": ("无拒收方式", "No opt-out"),
+    "absolute_term": ("绝对化用语", "Absolute term"),
+    "marketing_without_consent": ("无有效同意", "No consent"),
+    "privacy_request_overdue": ("请求逾期", "Request overdue"),
+    "refusal_without_reason": ("拒绝未说明理由", "Refused, no reason"),
+}
+#: The lexicon's entries (``absolute_terms.yaml`` names) in words; a custom lexicon's
+#: other names show as they are.
+LEXICON_ENTRIES: dict[str, tuple[str, str]] = {
+    "named_in_law": ("法律明列（国家级、最高级、最佳）", "named in the law"),
+    "world_class": ("世界级、全球级", "world-class"), "best": ("最好的", "the best"),
+    "superlative_quality": ("“最＋形容词”", "superlative quality"),
+    "highest": ("最高", "the highest"), "biggest": ("最大", "the biggest"),
+    "lowest_price": ("全网最低、最低价", "the lowest price"),
+    "number_one": ("第一、NO.1、销量冠军", "number one"), "absolute": ("绝对", "absolute"),
+    "only_one": ("唯一、独一无二", "the only one"), "top": ("顶级、极品", "top grade"),
+    "first_choice": ("首选", "first choice"), "hundred_percent": ("100%、百分之百", "100 %"),
+    "leading": ("领先、领导品牌", "leading"),
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -71,18 +93,27 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "overrun": ("超期天数", "Days over"), "requests": ("请求数", "Requests"),
     "due": ("期内到期", "Due"), "met": ("按时", "Met"), "overdue": ("逾期", "Overdue"),
     "running": ("未到期", "Running"), "on_time_share": ("按时率", "On time"),
-    "refused": ("拒绝", "Refused"), "without_reason": ("未说明理由", "No reason"),
+    "refused": ("拒绝件数", "Refused"),
+    "without_reason": ("其中未说明理由", "Of them without reason"),
     "clock": ("计时方式", "Clock"), "policy_version": ("政策版本", "Policy version"),
     "version": ("版本", "Version"), "effective_from": ("生效日期", "In force from"),
     "lexicon_entry": ("词库条目", "Lexicon entry"), "source": ("依据", "Source"),
+    "weight": ("权重", "Weight"), "in_force": ("同意有效", "Consent in force"),
+    "withdrawn": ("已撤回同意", "Consent withdrawn"), "never": ("从未同意", "Never consented"),
+    "without_consent": ("无有效同意", "No consent"),
+    "consent_share": ("同意覆盖率", "Consent coverage"),
+    "deadline": ("期限（最后一天）", "Deadline"), "kinds": ("适用的请求类型", "Kinds of request"),
+    "reason_given": ("说明理由", "Reason given"), "refused_at": ("拒绝时间", "Refused on"),
+    **RULE_COLUMNS,
 }
 
 i18n.register(
     columns=COLUMNS,
     values={"channel": CHANNELS, "purpose": PURPOSES, "commercial_basis": BASIS,
             "consent_state": CONSENT_STATES, "state": REQUEST_STATES, "kind": KINDS,
-            "signal": SIGNALS, "clock": {"working_days": ("工作日", "working days"),
-                                         "calendar_days": ("自然日", "calendar days")}},
+            "signal": SIGNALS, "lexicon_entry": LEXICON_ENTRIES,
+            "clock": {"working_days": ("工作日", "working days"),
+                      "calendar_days": ("自然日", "calendar days")}},
 )
 
 
