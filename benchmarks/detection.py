@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 MODULES = {"tiering": tiering, "pricing": pricing, "sla": sla, "credit": credit,
            "marketing": marketing}
 #: Every analysis that can be scored: the report's and those on optional tables.
-ALL = (*ANALYSES, *OPTIONAL_TABLES)
+ALL = tuple(dict.fromkeys((*ANALYSES, *OPTIONAL_TABLES)))
 FIRST_PLANTED_SEED = 1001
 
 

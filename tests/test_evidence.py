@@ -36,7 +36,7 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 ZH_ASCII = {"iOS", "SKU"}
 #: Detail keys whose values are ids or codes a sentence may quote as they are.
 ID_KEYS = ("customer_id", "customer_ids", "order_id", "sku", "promo_id", "uscc_as_given",
-           "group", "affected_skus", "terms")
+           "group", "affected_skus", "terms", "withdrawn_consent_id")
 
 
 @functools.cache
@@ -124,9 +124,10 @@ def test_every_rule_of_the_contract_and_of_marketing_has_a_template() -> None:
     assert rules_without_template(["stale_tier", "brand_new_rule"]) == ["brand_new_rule"]
 
 
-def test_the_sample_shows_every_rule_of_the_four_analyses() -> None:
+def test_the_sample_shows_every_rule_of_every_analysis() -> None:
     seen = set(sample_findings()["rule"])
     assert {r.code for r in RULES.values() if r.analysis in ANALYSES} <= seen
+    assert set(MARKETING_RULES) <= seen
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -242,47 +243,88 @@ def test_clock_units_read_naturally() -> None:
         "8 working days; committed 7 working days, 1 working day late")
 
 
+# ------------------------------------------------------------------- marketing
+def _marketing(rule: str, where: str | None = None) -> tuple[dict[str, Any], str, str]:
+    """A real finding of ``rule`` on the sample (the first whose evidence holds
+    ``where``) and its sentence in both languages."""
+    f = sample_findings().filter(pl.col("rule") == rule)
+    if where is not None:
+        f = f.filter(pl.col("detail").str.contains(where, literal=True))
+    row = f.sort("entity_id").row(0, named=True)
+    zh, en = (evidence_sentence(rule, row["entity_type"], row["entity_id"], row["detail"], lang)
+              for lang in ("zh", "en"))
+    return row, zh, en
+
+
+def test_marketing_sentences_read_what_the_analysis_writes() -> None:
+    """Issue #17: the six templates read the keys of workbench/marketing/_findings.py
+    (channel, sent_at, purpose_label, commercial_because, signals, terms, consent_state,
+    withdrawn_at, consent_scope, deadline, completed_at, limit, elapsed, overrun …)."""
+    _, zh, en = _marketing("ad_unlabelled", '"commercial_because":"purpose"')
+    assert re.fullmatch(r"2026-\d\d-\d\d 经(短信|应用推送|邮件|微信)发送的营销信息未标明“广告”", zh)
+    _, zh, en = _marketing("ad_unlabelled", '"commercial_because":"content"')
+    assert re.fullmatch(r"2026-\d\d-\d\d 经\S+发送的(服务|交易)信息含\S+等广告内容，实为商业信息，"
+                        r"却未标明“广告”", zh), zh
+    assert "advertises (" in en and "not marked as an advertisement" in en
+    row, zh, en = _marketing("absolute_term")
+    terms = json.loads(row["detail"])["terms"]
+    assert f"使用了《广告法》禁止的绝对化用语“{terms[0]}”" in zh
+    assert "the Advertising Law bans (kind" in en
+    row, zh, en = _marketing("marketing_without_consent", '"consent_state":"withdrawn"')
+    d = json.loads(row["detail"])
+    assert zh.startswith(f"客户已于 {d['withdrawn_at'][:10]} 撤回营销同意（同意记录 "
+                         f"{d['withdrawn_consent_id']}，适用于")
+    assert zh.endswith(f"之后仍于 {d['sent_at'][:10]} 收到经{zh.split('收到经')[1]}")
+    assert f"withdrew marketing consent on {d['withdrawn_at'][:10]}" in en
+    _, zh, _ = _marketing("marketing_without_consent", '"consent_state":"none"')
+    assert zh.endswith("未取得客户对该发送方和渠道的营销同意")
+    row, zh, en = _marketing("privacy_request_overdue", '"still_open_at_period_end":true')
+    d = json.loads(row["detail"])
+    assert zh == (f"{d['received_at'][:10]} 收到的个人信息{zh.split('个人信息')[1].split('，')[0]}"
+                  f"，办结期限 {d['deadline']}，至期末仍未办结（已过 {d['elapsed']} 个工作日）："
+                  f"时限 {d['limit']} 个工作日，超期 {d['overrun']} 个工作日")
+    row, zh, _ = _marketing("privacy_request_overdue", '"still_open_at_period_end":false')
+    d = json.loads(row["detail"])
+    assert f"，{d['completed_at'][:10]} 才办结（用时 {d['elapsed']} 个工作日）" in zh
+    row, zh, en = _marketing("refusal_without_reason")
+    d = json.loads(row["detail"])
+    assert zh.endswith(f"请求于 {d['refused_at'][:10]} 被拒绝，未说明理由")
+    assert en.endswith(f"was refused on {d['refused_at'][:10]} without a reason")
+
+
+def test_marketing_sentences_never_quote_a_message_or_name_its_recipient() -> None:
+    """The evidence has neither; the sentences must not bring them in: no run of 8
+    characters of any message's text, no recipient's or requester's id."""
+    from workbench.sources import load
+
+    frames = load(REPO_SAMPLES, tables=["marketing_messages", "privacy_requests"])
+    msgs = frames["marketing_messages"].select("message_id", "customer_id", "content").collect()
+    reqs = frames["privacy_requests"].select("request_id", "customer_id").collect()
+    text = dict(msgs.select("message_id", "content").iter_rows())
+    owner = {**dict(msgs.select("message_id", "customer_id").iter_rows()),
+             **dict(reqs.select("request_id", "customer_id").iter_rows())}
+    checked = 0
+    for row, s in _sentences("zh") + _sentences("en"):
+        if row["analysis"] != "marketing":
+            continue
+        content = text.get(row["entity_id"], "")
+        assert not any(content[i:i + 8] in s for i in range(max(len(content) - 7, 0))), s
+        assert owner.get(row["entity_id"]) is None or owner[row["entity_id"]] not in s, s
+        checked += 1
+    assert checked == 2 * sample_findings().filter(pl.col("analysis") == "marketing").height
+
+
+def test_a_privacy_request_states_its_delay_from_the_severity_inputs() -> None:
+    detail = {"kind": "copy", "received_at": "2026-07-01", "completed_at": "2026-08-20",
+              "severity_basis": {"overrun_days": 12}}
+    assert evidence_sentence("privacy_request_overdue", "request", "R1", detail) == (
+        "2026-07-01 收到的个人信息复制请求，2026-08-20 才办结，超期 12 个工作日")
+    assert evidence_sentence("privacy_request_overdue", "request", "R1", detail, "en") == (
+        "the personal-information copy request received 2026-07-01 completed only on "
+        "2026-08-20; 12 working days over")
+
+
 # --------------------------------------------------------- tolerance, fallbacks
-MARKETING_DETAILS = {
-    "ad_unlabelled": ({"channel": "sms", "sent_at": "2026-08-01T10:00:00"},
-                      "2026-08-01 通过短信发送的商业信息未标明“广告”",
-                      "commercial SMS message sent 2026-08-01 not marked as an advertisement"),
-    "absolute_term": ({"channel": "wechat", "terms": ["国家级", "最佳"]},
-                      "通过微信发送的商业信息使用了《广告法》第九条禁止的绝对化用语：“国家级”、“最佳”",
-                      "commercial WeChat message used 2 absolute terms banned by Advertising "
-                      "Law art. 9"),
-    "no_opt_out": ({"channel": "email"}, "通过邮件发送的商业信息未告知拒绝继续接收的方式",
-                   "commercial email message gave no way to refuse further messages"),
-    "marketing_without_consent": (
-        {"channel": "app_push", "sent_at": "2026-09-02", "withdrawn_at": "2026-08-01T00:00:00"},
-        "2026-09-02 通过应用推送发送的商业信息发送时没有有效的营销同意"
-        "（客户已于 2026-08-01 撤回同意）",
-        "commercial app push message sent 2026-09-02 with no marketing consent in force "
-        "(consent withdrawn on 2026-08-01)"),
-    "privacy_request_overdue": (
-        {"kind": "delete", "received_at": "2026-07-01T09:00:00", "completed_at": None,
-         "clock": "working_days", "elapsed": 25, "limit": 15, "overrun": 10},
-        "客户于 2026-07-01 提出的个人信息删除请求至期末仍未完成，已过 25 个工作日，"
-        "承诺时限 15 个工作日，超时 10 个工作日",
-        "a personal-information deletion request received 2026-07-01 still not completed at "
-        "the period end after 25 working days; committed 15 working days, 10 working days late"),
-    "refusal_without_reason": (
-        {"kind": "access", "received_at": "2026-07-03T09:00:00"},
-        "拒绝了客户于 2026-07-03 提出的个人信息查阅请求，未说明理由",
-        "refused a personal-information access request received 2026-07-03 without giving a "
-        "reason"),
-}
-
-
-@pytest.mark.parametrize("rule", sorted(MARKETING_DETAILS))
-def test_marketing_templates_read_their_best_guess_keys(rule: str) -> None:
-    detail, zh, en = MARKETING_DETAILS[rule]
-    etype = "request" if "request" in rule or "refusal" in rule else "message"
-    assert evidence_sentence(rule, etype, "M1", json.dumps(detail, ensure_ascii=False)) == zh
-    assert evidence_sentence(rule, etype, "M1", detail, "en") == en
-    assert not CJK.search(evidence_sentence(rule, etype, "M1", detail, "en"))
-
-
 @pytest.mark.parametrize("rule", sorted({*RULES, *MARKETING_RULES}))
 def test_every_template_survives_a_detail_without_its_keys(rule: str) -> None:
     etype = RULES[rule].entity_type if rule in RULES else "message"
@@ -314,13 +356,3 @@ def test_customers_of_a_finding() -> None:
     assert customer_ids("order", "O1", "oops") == []
     assert entity_label("grant") == "权益发放" and entity_label("grant", "en") == "grant"
     assert entity_label("spaceship") == "spaceship"
-
-
-def test_a_privacy_request_states_its_delay_from_the_severity_inputs() -> None:
-    detail = {"kind": "copy", "received_at": "2026-07-01", "completed_at": "2026-08-20",
-              "severity_basis": {"overrun_days": 12}}
-    assert evidence_sentence("privacy_request_overdue", "request", "R1", detail) == (
-        "客户于 2026-07-01 提出的个人信息复制请求未按时完成，超时 12 个工作日")
-    assert evidence_sentence("privacy_request_overdue", "request", "R1", detail, "en") == (
-        "a personal-information copy request received 2026-07-01 completed late; "
-        "12 working days late")

@@ -100,11 +100,13 @@ def test_parameters_cell_lists_the_protocol_and_every_declared_parameter(analysi
 def test_notebook_is_thin_and_follows_the_protocol(analysis):
     nb = nbformat.read(NOTEBOOKS / f"{analysis}.ipynb", as_version=4)
     assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
-    title = nb.cells[0]
-    assert title.cell_type == "markdown" and title.source.startswith("# ")
+    # the title in Chinese (the default language; an English twin is tagged lang-en)
+    title = next(c for c in nb.cells if c.cell_type == "markdown"
+                 and "lang-en" not in c.metadata.get("tags", []))
+    assert title.source.startswith("# ")
     for rule in rules_for(analysis):
         assert f"`{rule.code}`" in title.source and (
-            legal_basis_text(rule.legal_basis, "zh") in title.source)
+            legal_basis_text(rule.legal_basis, "zh") in title.source), rule.code
     code_cells = [c.source for c in nb.cells if c.cell_type == "code"]
     code = "\n".join(code_cells)
     assert (f"sources.load(source, tables={analysis}.TABLES, validate=validate_source)"
@@ -163,7 +165,7 @@ def test_cli_report_end_to_end(tiny, tmp_path, capsys):
     code = main(["report", "--source", str(tiny), "--period", PERIOD, "--out", str(out)])
     printed = capsys.readouterr()
     assert code == 0, printed.err
-    assert "[4/4] credit … ok" in printed.out
+    assert "[4/5] credit … ok" in printed.out and "[5/5] marketing … ok" in printed.out
     folder = out / PERIOD
     assert {p.name for p in folder.iterdir()} == CONTRACT_OUTPUTS
     assert {p.name for p in out.iterdir()} == {PERIOD, "chain-head.json", ".locks"}
@@ -172,7 +174,7 @@ def test_cli_report_end_to_end(tiny, tmp_path, capsys):
     for name, digest in manifest["outputs"].items():
         assert sha256_file(folder / name) == digest, name
     inputs = manifest["source"]["input_files"]
-    assert len(inputs) == 13
+    assert len(inputs) == 16  # the 13 required tables and the 3 optional marketing ones
     assert inputs["orders"]["sha256"] == sha256_file(tiny / "orders.parquet")
     findings = pl.read_parquet(folder / "findings.parquet")
     assert findings.schema == pl.Schema(FINDINGS_SCHEMA)
@@ -214,3 +216,47 @@ def test_cli_report_on_broken_input_publishes_nothing(tiny, tmp_path, capsys):
     assert code == 1
     assert "orders" in err and "order_id" in err
     assert not out.exists() or list(out.iterdir()) == []
+
+
+MARKETING_TABLES = ("marketing_messages", "consents", "privacy_requests")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("notebooks")
+def test_cli_report_on_a_source_without_the_marketing_tables(tiny, tmp_path, capsys):
+    """Issue #17: a copy of the tiny sample without the three optional tables renders
+    the other four analyses and says plainly that marketing was not evaluated: in the
+    progress, its report, the dashboard, the metrics and the worklists."""
+    src = tmp_path / "no-marketing"
+    shutil.copytree(tiny, src, ignore=shutil.ignore_patterns(
+        *(f"{t}.parquet" for t in MARKETING_TABLES)))
+    out = tmp_path / "reports"
+    code = main(["report", "--source", str(src), "--period", PERIOD, "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "[5/5] marketing … ok" in printed.out and "0 findings; Not evaluated" in printed.out
+    folder = out / PERIOD
+    assert {p.name for p in folder.iterdir()} == CONTRACT_OUTPUTS
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["source"]["input_files"]) == 13
+    assert manifest["analyses"]["marketing"] == {**manifest["analyses"]["marketing"],
+                                                 "status": "ok", "findings": 0}
+    findings = pl.read_parquet(folder / "findings.parquet")
+    assert set(findings["analysis"]) == {"tiering", "pricing", "sla", "credit"}
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["analyses"]["marketing"]["headline"]["evaluated"] is False
+    dashboard = (folder / "dashboard.html").read_text(encoding="utf-8")
+    panel = dashboard[dashboard.index("id='panel-marketing'"):]
+    panel = panel[:panel.index("</section>")]
+    assert "data-status='not-evaluated'" in panel and "<p class='state'>未评估</p>" in panel
+    assert "数据源没有营销与个人信息表" in panel and "href='marketing.html'" in panel
+    for a in ("tiering", "pricing", "sla", "credit"):
+        assert f"data-key='{a}." in dashboard  # the other four have their lights
+    report = (folder / "marketing.html").read_text(encoding="utf-8")
+    assert "未评估：数据源没有营销与个人信息表" in report
+    from workbench.report.worklists import read_sheet
+
+    subs = pl.read_parquet(src / "subsidiaries.parquet")["subsidiary_id"].to_list()
+    assert read_sheet(folder / "worklists" / f"{subs[0]}.xlsx", "营销与个人信息")[1] == [
+        "本期无需整改的问题。"]
+    assert main(["verify", str(out)]) == 0

@@ -854,7 +854,7 @@ def test_contract_error_lists_each_bad_table_in_contract_order(tmp_path: Path) -
         ("receivables", "amount_cny"),
     ]
     lines = str(err.value).splitlines()
-    assert lines[0] == S.MSG_CONTRACT.format(n=3, tables="tables are", version="1")
+    assert lines[0] == S.MSG_CONTRACT.format(n=3, tables="tables are", version="1.1")
     assert lines[1:] == [f"  {p}" for p in problems]
 
 

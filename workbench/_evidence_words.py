@@ -306,24 +306,125 @@ def _illegal(d: Mapping[str, Any], zh: bool, since: Any = None) -> str:
     return "on the serious-illegal list" + (f" since {_date(since)}" if since else "")
 
 
+# ------------------------------------------------------------------ marketing
+#: A sender's label of a message (``purpose``).
+_PURPOSES: dict[str, tuple[str, str]] = {
+    "marketing": ("营销", "marketing"), "service": ("服务", "service"),
+    "transaction": ("交易", "transaction"),
+}
+#: The content signals that make a message an advertisement (content_rules.yaml).
+_SIGNALS: dict[str, tuple[str, str]] = {
+    "discount": ("折扣满减", "a discount"), "offer_price": ("促销价", "an offer price"),
+    "coupon": ("优惠券", "a coupon"), "campaign": ("促销活动", "a campaign"),
+    "urgency": ("限时限量", "urgency"), "price_offer": ("低价宣传", "a bargain price"),
+    "call_to_action": ("购买号召", "a call to buy"), "upsell": ("增值推荐", "an upsell"),
+    "product_push": ("商品推荐", "a product push"), "link": ("购买链接", "a link"),
+}
+#: Absolute-term lexicon entries (absolute_terms.yaml) in English; Chinese quotes the term.
+_LEXICON_EN: dict[str, str] = {
+    "named_in_law": "named in the law", "world_class": "world-class", "best": "best",
+    "superlative_quality": "top quality", "highest": "highest", "biggest": "biggest",
+    "lowest_price": "lowest price", "number_one": "number one", "absolute": "absolute",
+    "only_one": "the only one", "top": "top-grade", "first_choice": "first choice",
+    "hundred_percent": "100%", "leading": "leading",
+}
+
+
+def _by_content(d: Mapping[str, Any]) -> bool:
+    """Commercial by its content although labelled service or transaction."""
+    label = d.get("purpose_label", d.get("purpose"))
+    return d.get("commercial_because") == "content" or label in ("service", "transaction")
+
+
 def _message(d: Mapping[str, Any], zh: bool) -> str:
-    """``2026-08-01 通过短信发送的商业信息`` from whatever the detail has."""
-    when = _date(d.get("sent_at", "")) if d.get("sent_at") else ""
+    """``2026-07-03 经短信发送的营销信息`` / ``marketing SMS message sent 2026-07-03``
+    from the time, channel and the sender's label the detail has.
+    """
+    when = _date(d["sent_at"]) if d.get("sent_at") else ""
     channel = _w(_MSG_CHANNELS, d["channel"], zh) if d.get("channel") else ""
+    label = d.get("purpose_label", d.get("purpose"))
+    purpose = _w(_PURPOSES, label, zh) if label else ("商业" if zh else "commercial")
     if zh:
-        via = f"通过{channel}" if channel else ""
-        return (f"{when} " if when else "") + via + "发送的商业信息"
-    return "commercial " + (f"{channel} " if channel else "") + "message" + (
+        return (f"{when} " if when else "") + (f"经{channel}" if channel else "") + (
+            f"发送的{purpose}信息")
+    return f"{purpose} {channel + ' ' if channel else ''}message" + (
         f" sent {when}" if when else "")
 
 
+def _advert(d: Mapping[str, Any], zh: bool) -> str:
+    """Why a message labelled otherwise is an advertisement: ``（按内容属于广告）``."""
+    if not _by_content(d):
+        return ""
+    return "（按内容属于广告）" if zh else " (an advertisement by its content)"
+
+
+def _signals(d: Mapping[str, Any], zh: bool, limit: int = 3) -> str:
+    """The message's advertising signals in words (``折扣满减、促销价``), at most ``limit``."""
+    words = [_SIGNALS[s][0 if zh else 1] for s in d.get("signals") or [] if s in _SIGNALS]
+    return ("、" if zh else ", ").join(words[:limit])
+
+
+def _terms(d: Mapping[str, Any], zh: bool, limit: int = 3) -> str:
+    """The absolute terms found: quoted in Chinese (``“国家级”“最佳”``, ``… 等 5 个``),
+    their kinds (lexicon entries) in English, which has no Chinese to quote.
+    """
+    if zh:
+        terms = [str(t) for t in d.get("terms") or [] if t]
+        shown = "".join(f"“{t}”" for t in terms[:limit])
+        return shown + (f"等 {len(terms)} 个" if len(terms) > limit else "")
+    entries = [_LEXICON_EN[e] for e in dict.fromkeys(d.get("lexicon_entries") or [])
+               if e in _LEXICON_EN]
+    return ", ".join(entries[:limit])
+
+
+def _consent_scope(d: Mapping[str, Any], zh: bool) -> str:
+    """The withdrawn consent and its scope: ``（同意记录 K1，适用于全集团、全部渠道）``."""
+    scope = d.get("consent_scope") if isinstance(d.get("consent_scope"), Mapping) else {}
+    sub, channel = scope.get("subsidiary"), scope.get("channel")
+    parts = []
+    if sub:
+        parts.append(("全集团" if zh else "the whole group") if sub == "*"
+                     else (f"子公司 {sub}" if zh else f"subsidiary {sub}"))
+    if channel:
+        parts.append(("全部渠道" if zh else "every channel") if channel == "*"
+                     else _w(_MSG_CHANNELS, channel, zh))
+    cid = d.get("withdrawn_consent_id")
+    if zh:
+        head = f"同意记录 {cid}" if cid else ""
+        body = f"适用于{'、'.join(parts)}" if parts else ""
+        inner = "，".join(p for p in (head, body) if p)
+    else:
+        inner = ", ".join(p for p in (f"consent {cid}" if cid else "",
+                                      f"for {' and '.join(parts)}" if parts else "") if p)
+    return (f"（{inner}）" if zh else f" ({inner})") if inner else ""
+
+
 def _request(d: Mapping[str, Any], zh: bool) -> str:
+    """``2026-06-22 收到的个人信息查阅请求`` / ``the personal-information access request
+    received 2026-06-22`` (never who made it).
+    """
     kind = _w(_PRIVACY_KINDS, d["kind"], zh) if d.get("kind") else ""
     when = _date(d["received_at"]) if d.get("received_at") else ""
     if zh:
-        return (f"客户于 {when} 提出的" if when else "客户的") + f"个人信息{kind}请求"
-    return (f"a personal-information {kind} request" if kind else "a privacy request") + (
+        return (f"{when} 收到的" if when else "") + f"个人信息{kind}请求"
+    return (f"the personal-information {kind} request" if kind else "a privacy request") + (
         f" received {when}" if when else "")
+
+
+def _request_outcome(d: Mapping[str, Any], zh: bool) -> str:
+    """``，2026-07-20 才办结（用时 28 个工作日）`` or ``，至期末仍未办结（已过 …）``."""
+    clock = d.get("clock") or "working_days"
+    took = "" if d.get("elapsed") is None else _duration(d["elapsed"], clock, zh)
+    done = d.get("completed_at")
+    if d.get("still_open_at_period_end", done is None):
+        if zh:
+            return "，至期末仍未办结" + (f"（已过 {took}）" if took else "")
+        return " still not completed at the period end" + (f" after {took}" if took else "")
+    if not done:
+        return "，未按时办结" if zh else " completed late"
+    if zh:
+        return f"，{_date(done)} 才办结" + (f"（用时 {took}）" if took else "")
+    return f" completed only on {_date(done)}" + (f" after {took}" if took else "")
 
 
 def _tier(code: Any, zh: bool) -> str:

@@ -17,7 +17,7 @@ import polars as pl
 
 #: The shared contract version this code implements in full; the parts of a newer
 #: shared version not yet implemented are listed in ``docs/data-contract.md``.
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "1.1"
 TIMEZONE = "Asia/Shanghai"
 
 Kind = Literal["str", "int", "float", "bool", "date", "datetime", "enum"]
@@ -86,11 +86,12 @@ class Table:
         raise KeyError(f"table {self.name!r} has no column {name!r}")
 
 
-#: The analyses the report runs on every source.
-ANALYSES: tuple[str, ...] = ("tiering", "pricing", "sla", "credit")
+#: The analyses the report runs on every source (``marketing`` too: on a source
+#: without its optional tables it runs and reports itself *not evaluated*).
+ANALYSES: tuple[str, ...] = ("tiering", "pricing", "sla", "credit", "marketing")
 #: Analyses whose input tables are optional (v1.1): analysis -> its table group. A
 #: source may lack a whole group (the analysis is then *not evaluated*); one that has
-#: some of a group's tables must have them all. The report does not run these yet.
+#: some of a group's tables must have them all.
 OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
     "marketing": ("marketing_messages", "consents", "privacy_requests"),
 }

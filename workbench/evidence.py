@@ -37,7 +37,10 @@ from workbench._evidence_words import (
     _TARGETS,
     _USCC,
     PROVINCES,
+    _advert,
+    _by_content,
     _clock_clause,
+    _consent_scope,
     _date,
     _disparity_metric,
     _duration,
@@ -55,6 +58,9 @@ from workbench._evidence_words import (
     _plural,
     _regulator,
     _request,
+    _request_outcome,
+    _signals,
+    _terms,
     _tier,
     _title,
     _w,
@@ -76,7 +82,8 @@ __all__ = [
     "rules_without_template",
 ]
 
-#: The marketing rules of the shared contract v1.1 (templates ready before the analysis).
+#: The marketing rules of the shared contract v1.1 (their templates read the evidence
+#: of ``workbench/marketing/_findings.py``: never a message's text or its recipient).
 MARKETING_RULES: tuple[str, ...] = ("ad_unlabelled", "absolute_term", "no_opt_out",
                                     "marketing_without_consent", "privacy_request_overdue",
                                     "refusal_without_reason")
@@ -454,73 +461,79 @@ def _annual_report(d: Mapping[str, Any], zh: bool, x: Mapping[str, Any]) -> str:
 
 @_template("ad_unlabelled")
 def _ad_unlabelled(d: Mapping[str, Any], zh: bool, x: Mapping[str, Any]) -> str:
-    disguised = _flag(d, "disguised") or d.get("purpose") in ("service", "transaction")
+    msg, signals = _message(d, zh), _signals(d, zh)
+    if not _by_content(d):
+        return f"{msg}未标明“广告”" if zh else f"{msg} not marked as an advertisement"
     if zh:
-        return f"{_message(d, zh)}未标明“广告”" + ("，且被标为服务或交易信息" if disguised else "")
-    return f"{_message(d, zh)} not marked as an advertisement" + (
-        ", and labelled a service or transaction message" if disguised else "")
+        what = f"含{signals}等广告内容" if signals else "按内容属于广告"
+        return f"{msg}{what}，实为商业信息，却未标明“广告”"
+    what = f"advertises ({signals})" if signals else "advertises"
+    return f"{msg} {what}: commercial, yet not marked as an advertisement"
 
 
 @_template("absolute_term")
 def _absolute_term(d: Mapping[str, Any], zh: bool, x: Mapping[str, Any]) -> str:
-    terms = d.get("terms") or d.get("matched_terms") or d.get("absolute_terms") or []
-    if isinstance(terms, str):
-        terms = [terms]
+    terms = _terms(d, zh)
     if zh:
-        shown = "：" + "、".join(f"“{t}”" for t in terms) if terms else ""
-        return f"{_message(d, zh)}使用了《广告法》第九条禁止的绝对化用语{shown}"
-    n = f"{len(terms)} " if terms else ""
-    word = "term" if len(terms) == 1 else "terms"
-    return f"{_message(d, zh)} used {n}absolute {word} banned by Advertising Law art. 9"
+        return f"{_message(d, zh)}{_advert(d, zh)}使用了《广告法》禁止的绝对化用语{terms}"
+    n = len(d.get("terms") or [])
+    what = "an absolute term" if n == 1 else f"{n} absolute terms" if n else "absolute terms"
+    kinds = f" ({'kinds' if ', ' in terms else 'kind'}: {terms})" if terms else ""
+    return f"{_message(d, zh)}{_advert(d, zh)} used {what} the Advertising Law bans{kinds}"
 
 
 @_template("no_opt_out")
 def _no_opt_out(d: Mapping[str, Any], zh: bool, x: Mapping[str, Any]) -> str:
-    return (f"{_message(d, zh)}未告知拒绝继续接收的方式" if zh
-            else f"{_message(d, zh)} gave no way to refuse further messages")
+    return (f"{_message(d, zh)}{_advert(d, zh)}未告知拒绝继续接收的方式" if zh
+            else f"{_message(d, zh)}{_advert(d, zh)} gave no way to refuse further messages")
 
 
 @_template("marketing_without_consent")
 def _without_consent(d: Mapping[str, Any], zh: bool, x: Mapping[str, Any]) -> str:
-    withdrawn = d.get("withdrawn_at") or d.get("consent_withdrawn_at")
-    after = withdrawn or _flag(d, "after_withdrawal")
-    if zh:
-        tail = (f"（客户已于 {_date(withdrawn)} 撤回同意）" if withdrawn
-                else "（客户已撤回同意）" if after else "")
-        return f"{_message(d, zh)}发送时没有有效的营销同意{tail}"
-    tail = (f" (consent withdrawn on {_date(withdrawn)})" if withdrawn
-            else " (consent had been withdrawn)" if after else "")
-    return f"{_message(d, zh)} with no marketing consent in force{tail}"
+    withdrawn = d.get("withdrawn_at")
+    after = bool(withdrawn) or d.get("consent_state") == "withdrawn" or bool(
+        _flag(d, "after_withdrawal"))
+    msg, scope = _message(d, zh), _consent_scope(d, zh)
+    if after and withdrawn:
+        sent = _date(d["sent_at"]) if d.get("sent_at") else ""
+        bare = _message({k: v for k, v in d.items() if k != "sent_at"}, zh)
+        if zh:
+            return (f"客户已于 {_date(withdrawn)} 撤回营销同意{scope}，之后仍"
+                    + (f"于 {sent} " if sent else "") + f"收到{bare.lstrip()}")
+        return (f"the customer withdrew marketing consent on {_date(withdrawn)}{scope} and "
+                f"still received a {bare}" + (f" on {sent}" if sent else ""))
+    if after:
+        return (f"{msg}发出时，客户已撤回营销同意" if zh
+                else f"{msg} after the customer had withdrawn marketing consent")
+    return (f"{msg}{_advert(d, zh)}未取得客户对该发送方和渠道的营销同意" if zh
+            else f"{msg}{_advert(d, zh)} with no marketing consent covering its sender and "
+                 "channel")
 
 
 @_template("privacy_request_overdue")
 def _privacy_overdue(d: Mapping[str, Any], zh: bool, x: Mapping[str, Any]) -> str:
-    clock = d.get("clock", "working_days")
-    still = d.get("still_open_at_period_end", d.get("completed_at") is None)
-    took = None if d.get("elapsed") is None else _duration(d["elapsed"], clock, zh)
-    if zh:
-        text = _request(d, zh) + ("至期末仍未完成" + (f"，已过 {took}" if took else "") if still
-                                  else f"{took}后才完成" if took else "未按时完成")
-    else:
-        text = _request(d, zh) + (" still not completed at the period end" + (
-            f" after {took}" if took else "") if still
-            else f" completed only after {took}" if took else " completed late")
-    limit = d.get("limit", d.get("limit_days"))
-    late = next((v for v in (d.get("overrun"), d.get("overdue_days"), _flag(d, "overrun_days"),
+    clock = d.get("clock") or "working_days"
+    due = _date(d.get("deadline") or "")
+    text = _request(d, zh) + ((f"，办结期限 {due}" if zh else f", due {due},") if due else "")
+    text += _request_outcome(d, zh)
+    late = next((v for v in (d.get("overrun"), _flag(d, "overrun_days"),
                              _flag(d, "overrun_working_days")) if v is not None), None)
-    if limit is not None and late is not None:
-        clause = _clock_clause({"limit": limit, "overrun": late}, clock, zh)
-        text += ("，" if zh else "; ") + clause
-    elif late is not None:
-        text += f"，超时 {_duration(late, clock, zh)}" if zh else \
-            f"; {_duration(late, clock, zh)} late"
-    return text
+    if late is None:
+        return text
+    limit = "" if d.get("limit") is None else _duration(d["limit"], clock, zh)
+    over = _duration(late, clock, zh)
+    if zh:
+        return text + (f"：时限 {limit}，" if limit else "，") + f"超期 {over}"
+    return text + (f"; limit {limit}," if limit else ";") + f" {over} over"
 
 
 @_template("refusal_without_reason")
 def _refusal(d: Mapping[str, Any], zh: bool, x: Mapping[str, Any]) -> str:
-    return (f"拒绝了{_request(d, zh)}，未说明理由" if zh
-            else f"refused {_request(d, zh)} without giving a reason")
+    when = _date(d["refused_at"]) if d.get("refused_at") else ""
+    if zh:
+        return f"{_request(d, zh)}" + (f"于 {when} " if when else "") + "被拒绝，未说明理由"
+    return f"{_request(d, zh)} was refused" + (f" on {when}" if when else "") + (
+        " without a reason")
 
 
 # ------------------------------------------------------------------------- API

@@ -4,7 +4,8 @@ The stand-ins follow the notebook protocol (``source``, ``period``, ``out_dir``,
 ``validate_source``; ``save_result`` last) and save one result each — two
 findings, the headline metrics of :data:`STAND_IN_METRICS` and, for ``credit``,
 the credit grades it publishes — so that the runner can be tested without the
-analyses or the sample data. Variants fail, sleep or save nothing.
+analyses or the sample data. Variants fail, sleep, save nothing or (marketing on a
+source without its tables) save no findings and ``evaluated: false``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ ONE_RULE = {
     "pricing": ("unexplained_premium", "order"),
     "sla": ("ack_breach", "complaint"),
     "credit": ("invalid_uscc", "enterprise"),
+    "marketing": ("refusal_without_reason", "request"),
 }
 #: What each stand-in notebook saves as its analysis's own metrics.json.
 STAND_IN_METRICS: dict[str, dict[str, Any]] = {
@@ -48,11 +50,23 @@ STAND_IN_METRICS: dict[str, dict[str, Any]] = {
                "receivables_outstanding_cny": 400.0, "receivables_aa_cny": 0.0,
                "receivables_aa_share": 0.0, "registry_alerts": 0, "registry_knockouts": 0,
                "invalid_uscc": 2},
+    "marketing": {"evaluated": True, "messages": 4, "commercial": 2, "commercial_by_content": 0,
+                  "consent_coverage": 1.0, "requests_received": 2, "requests_judged": 2,
+                  "requests_met": 2, "requests_overdue": 0, "requests_running": 0,
+                  "on_time_share": 1.0, "refusals": 2, "refusals_without_reason": 2,
+                  "ad_unlabelled": 0, "absolute_term": 0, "no_opt_out": 0,
+                  "marketing_without_consent": 0, "privacy_request_overdue": 0,
+                  "refusal_without_reason": 2},
 }
+#: What the marketing analysis saves on a source without its tables (``not_evaluated``).
+NOT_EVALUATED_METRICS: dict[str, Any] = {"evaluated": False, "note": {
+    "zh": "未评估：数据源没有营销与个人信息表（marketing_messages、consents、privacy_requests）。",
+    "en": "Not evaluated: the source has no marketing and personal-information tables "
+          "(marketing_messages, consents, privacy_requests)."}}
 #: The tables each stand-in publishes: the same as its analysis package's PUBLISHED
 #: (test_run.py checks that).
 STAND_IN_PUBLISHED = {"tiering": (), "pricing": ("refunds",), "sla": (),
-                      "credit": ("credit_grades",)}
+                      "credit": ("credit_grades",), "marketing": ()}
 
 PARAMETERS_CELL = 'source = ""\nperiod = "2026-Q3"\nout_dir = ""\nvalidate_source = True\n'
 
@@ -101,6 +115,8 @@ BODIES = {
     "foreign": OK_BODY,  # writes another analysis' findings
     # prints a complaint note with a phone number, as an analysis showing free text would
     "leaky": OK_BODY + 'print("备注：客户要求回电 13812345678")\n',
+    # the marketing analysis on a source without its tables: no findings, not evaluated
+    "not_evaluated": OK_BODY + "findings = findings.head(0)\n",
     # a PostgreSQL source whose URI carried a password: the kernel gets it from
     # PGPASSWORD, the source parameter has none
     "pgpass": OK_BODY + 'import os\nassert os.environ["PGPASSWORD"] == "s3" + "cret-pw" '
@@ -119,12 +135,13 @@ def write_notebook(path: Path, analysis: str, kind: str = "ok") -> Path:
     cells = [nbformat.v4.new_markdown_cell(f"# {analysis} 测试 stand-in"),
              nbformat.v4.new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]}),
              nbformat.v4.new_code_cell("SECRET_CODE_MARKER = 42")]
-    if kind in ("ok", "foreign", "leaky", "pgpass"):
+    if kind in ("ok", "foreign", "leaky", "pgpass", "not_evaluated"):
         if analysis == "credit":
             body += CREDIT_EXTRA
         if analysis == "pricing":
             body += PRICING_EXTRA
-        body += SAVE.format(analysis=writes_as, metrics=STAND_IN_METRICS[analysis],
+        metrics = NOT_EVALUATED_METRICS if kind == "not_evaluated" else STAND_IN_METRICS[analysis]
+        body += SAVE.format(analysis=writes_as, metrics=metrics,
                             published=STAND_IN_PUBLISHED[analysis])
         cells += [nbformat.v4.new_code_cell(body), nbformat.v4.new_code_cell(LAST_CELL)]
     else:

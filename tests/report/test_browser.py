@@ -11,13 +11,13 @@ import copy
 import importlib.util
 import json
 
+import polars as pl
 import pytest
 
 from tests.report.browser import colour_stats, open_page
 from tests.report.conftest import publish_fake
-from tests.report.test_dashboard import ALL, HEADLINES_SAVED, Q3, findings
+from tests.report.test_dashboard import ALL, HEADLINES_SAVED, NOT_EVALUATED, Q3, compute, findings
 from tests.report.test_dashboard import metrics as dashboard_metrics  # noqa: F401 - fixture
-from workbench.report import headlines as hl
 from workbench.report import run_report, verify_reports
 from workbench.report.dashboard import dashboard_html
 
@@ -75,15 +75,16 @@ def test_dashboard_with_four_quarters_in_chromium(tmp_path, _metrics):
     report = open_page(page, tmp_path / "profile", eval_js=FIRST_SCREEN_JS)
     check_clean(report)
     assert report.requests and all(u.startswith("file:") for u in report.requests)
-    assert report.plots == report.drawn == 11  # a trend chart per headline + league chart
+    assert report.plots == report.drawn == 17  # a trend chart per headline + league chart
     info = report.info
     assert info["viewport"] == [1366, 768]
-    assert len(info["headlines"]) == 10
+    assert len(info["headlines"]) == 16
     # the first screen: what is worst (all five items) and the money per kind, unscrolled
     assert len(info["top"]) == 5 and all(t["bottom"] <= 768 for t in info["top"]), info["top"]
     assert info["money_bottom"] <= 768, info["money_bottom"]
     assert all(h["visible"] and h["right"] <= 1366 for h in info["headlines"])
-    assert {"tiering.html", "pricing.html", "sla.html", "credit.html"} <= set(info["links"])
+    assert {"tiering.html", "pricing.html", "sla.html", "credit.html",
+            "marketing.html"} <= set(info["links"])
     assert info["title"] == "合规证据仪表板 · 2026-Q3"
     assert any(f.startswith(CJK_FONTS) for f in report.fonts), report.fonts
     colours, not_background = colour_stats(report.screenshot)
@@ -96,7 +97,7 @@ def test_a_published_report_in_chromium(tmp_path, fake_source, notebooks):
     run_report with stand-in notebooks): the dashboard shows four trend points,
     the report HTML opens clean, and the chain verifies."""
     out = tmp_path / "reports"
-    base = hl.compute_metrics(findings(), Q3, ALL, HEADLINES_SAVED)
+    base = compute(findings())
     for k, label in enumerate(("2025-Q4", "2026-Q1", "2026-Q2")):
         publish_fake(out, label, metrics=quarter(base, label, k))
     folder = run_report(fake_source, "2026-Q3", out, notebooks_dir=notebooks())
@@ -104,7 +105,7 @@ def test_a_published_report_in_chromium(tmp_path, fake_source, notebooks):
 
     dash = open_page(folder / "dashboard.html", tmp_path / "p1")
     check_clean(dash)
-    assert dash.plots == dash.drawn == 11
+    assert dash.plots == dash.drawn == 17
     trend_points = (folder / "dashboard.html").read_text(encoding="utf-8")
     assert all(q in trend_points for q in ('"2025-Q4"', '"2026-Q1"', '"2026-Q2"', '"2026-Q3"'))
 
@@ -165,7 +166,7 @@ def test_dashboard_reads_at_desktop_and_phone_width(tmp_path, _metrics, width, l
                     encoding="utf-8")
     report = open_page(page, tmp_path / "profile", eval_js=LAYOUT_JS, width=width, height=900)
     check_clean(report)
-    assert report.plots == report.drawn == 11
+    assert report.plots == report.drawn == 17
     info = report.info
     assert info["scroll"] <= info["vw"] and info["wide"] == [], info["wide"]
     assert info["cells_right"] <= info["vw"]  # money and download columns reachable
@@ -178,3 +179,24 @@ def test_dashboard_reads_at_desktop_and_phone_width(tmp_path, _metrics, width, l
         assert "最需关注" in info["text"] and "未公示权益" in info["text"]
     else:
         assert "What needs attention first" in info["text"]
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_marketing_not_evaluated_reads_at_desktop_and_phone_width(tmp_path, width):
+    """Issue #17: on a source without the marketing tables the panel says 未评估 and
+    why, the other four read as before, and nothing overflows."""
+    from tests.report.test_dashboard import ASCII_RUN
+
+    m = long_names(compute(findings().filter(pl.col("analysis") != "marketing"),
+                           saved={**HEADLINES_SAVED, "marketing": NOT_EVALUATED}))
+    page = tmp_path / "dashboard.html"
+    page.write_text(dashboard_html(m, Q3, ALL, worklists=True), encoding="utf-8")
+    js = LAYOUT_JS.replace("return {scroll:", "return {off: [...document.querySelectorAll("
+                           "'[data-status=not-evaluated]')].map(e => e.innerText), scroll:")
+    report = open_page(page, tmp_path / "profile", eval_js=js, width=width, height=900)
+    check_clean(report)
+    info = report.info
+    assert info["scroll"] <= info["vw"] and info["wide"] == [], info["wide"]
+    assert len(info["off"]) == 1 and "未评估" in info["off"][0]
+    assert "数据源没有营销与个人信息表" in info["off"][0]
+    assert ASCII_RUN.findall(info["text"]) == []

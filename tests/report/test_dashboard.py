@@ -24,17 +24,24 @@ from workbench.report.dashboard import (
 from workbench.report.privacy import Scanner
 from workbench.report.render import external_references
 
-ALL = ["tiering", "pricing", "sla", "credit"]
+ALL = ["tiering", "pricing", "sla", "credit", "marketing"]
 Q3 = parse_period("2026-Q3")
+#: What the marketing evidence says of its messages (the sample's keys).
+WITHDRAWN = ('{"channel": "sms", "sent_at": "2026-07-05T10:00:00", "purpose_label": "marketing", '
+             '"commercial_because": "purpose", "consent_state": "withdrawn", '
+             '"after_withdrawal": true, "withdrawn_at": "2026-06-01T00:00:00"}')
+DISGUISED = ('{"channel": "email", "sent_at": "2026-07-06T10:00:00", "purpose_label": "service", '
+             '"commercial_because": "content", "signals": ["discount"]}')
 
 
 def findings() -> pl.DataFrame:
     def mk(analysis, rows):
-        rule, sev, et, eid, sub, amount = zip(*rows, strict=True)
+        rule, sev, et, eid, sub, amount, *detail = zip(*rows, strict=True)
         return make_findings(pl.DataFrame({
             "rule": rule, "severity": sev, "entity_type": et, "entity_id": eid,
-            "subsidiary_id": sub, "amount_cny": amount},
-            schema_overrides={"amount_cny": pl.Float64}),
+            "subsidiary_id": sub, "amount_cny": amount,
+            "detail": detail[0] if detail else [None] * len(rule)},
+            schema_overrides={"amount_cny": pl.Float64, "detail": pl.String}),
             analysis=analysis, period="2026-Q3")
 
     return pl.concat([
@@ -54,7 +61,21 @@ def findings() -> pl.DataFrame:
                        10_000.0),
                       ("annual_report_overdue", "low", "enterprise", "91110105524876441M", None,
                        None)]),
+        # a message after the person withdrew consent (high), an advertisement labelled as a
+        # service message, a privacy request past its limit
+        mk("marketing", [("marketing_without_consent", "high", "message", "MSG-ZQXID-1", "S1",
+                          None, WITHDRAWN),
+                         ("ad_unlabelled", "medium", "message", "MSG-ZQXID-2", "S2", None,
+                          DISGUISED),
+                         ("privacy_request_overdue", "low", "request", "REQ-ZQXID-1", "S1", None,
+                          '{"kind": "access", "still_open_at_period_end": true}')]),
     ]).cast(FINDINGS_SCHEMA)  # type: ignore[arg-type]
+
+
+def recipients(f: pl.DataFrame) -> pl.DataFrame:
+    """The runner's look-up of the marketing findings' customers (one person each)."""
+    mine = f.filter(pl.col("entity_type").is_in(["message", "request"]))
+    return mine.select("finding_id", pl.format("C-{}", "entity_id").alias("customer_id"))
 
 
 #: Each analysis's own headline numbers, as its notebook saves them (metrics.json).
@@ -73,12 +94,29 @@ HEADLINES_SAVED = {
                "receivables_outstanding_cny": 400.0, "receivables_aa_cny": 300.0,
                "receivables_aa_share": 0.75, "registry_alerts": 2, "registry_knockouts": 1,
                "invalid_uscc": 0},
+    "marketing": {"evaluated": True, "messages": 10, "commercial": 8, "commercial_by_content": 1,
+                  "consent_coverage": 0.875, "requests_received": 2, "requests_judged": 2,
+                  "requests_met": 1, "requests_overdue": 1, "requests_running": 0,
+                  "on_time_share": 0.5, "refusals": 0, "refusals_without_reason": 0,
+                  "ad_unlabelled": 1, "absolute_term": 0, "no_opt_out": 0,
+                  "marketing_without_consent": 1, "privacy_request_overdue": 1,
+                  "refusal_without_reason": 0},
 }
+#: The marketing analysis on a source without its tables (workbench/marketing/_analysis.py).
+NOT_EVALUATED = {"evaluated": False, "note": {
+    "zh": "未评估：数据源没有营销与个人信息表（marketing_messages、consents、privacy_requests）。",
+    "en": "Not evaluated: the source has no marketing and personal-information tables "
+          "(marketing_messages, consents, privacy_requests)."}}
+
+
+def compute(f: pl.DataFrame, analyses=ALL, saved=None) -> dict:
+    return hl.compute_metrics(f, Q3, analyses, HEADLINES_SAVED if saved is None else saved,
+                              names={"S1": "测试子公司"}, customers=recipients(f))
 
 
 @pytest.fixture(scope="module")
 def metrics() -> dict:
-    return hl.compute_metrics(findings(), Q3, ALL, HEADLINES_SAVED, names={"S1": "测试子公司"})
+    return compute(findings())
 
 
 def test_headlines_are_the_analyses_own_numbers(metrics):
@@ -118,8 +156,9 @@ def test_league_is_by_high_severity_then_consumer_harm_with_money_per_kind(metri
     league = metrics["subsidiaries"]
     # not by a sum across kinds: S2's ¥10,000 of receivables does not put it first
     assert [s["subsidiary_id"] for s in league] == ["S1", "S2", "(none)"]
-    assert league[1] == {"subsidiary_id": "S2", "findings": 4, "high": 1, "tiering": 1,
-                         "pricing": 1, "sla": 0, "credit": 2, "name": None, "predicted": 0,
+    assert league[1] == {"subsidiary_id": "S2", "findings": 5, "high": 1, "tiering": 1,
+                         "pricing": 1, "sla": 0, "credit": 2, "marketing": 1, "name": None,
+                         "predicted": 0,
                          "money": {"overcharge": 30.0, "benefit": 79.5, "discount": 0.0,
                                    "exposure": 10_000.0}}
     assert league[2]["money"] == dict.fromkeys(("overcharge", "benefit", "discount", "exposure"),
@@ -269,9 +308,13 @@ def test_dashboard_first_screen(metrics):
         "sla.adherence_ack": "red", "sla.adherence_acceptance": "green",
         "sla.adherence_resolution": "green", "sla.adherence_update": "red",
         "credit.receivables_aa_share": "green", "credit.registry_alerts": "amber",
+        # 1 of 8 commercial messages unlabelled, 1 without consent; 1 of 2 requests late
+        "marketing.ad_label_share": "red", "marketing.opt_out_share": "green",
+        "marketing.absolute_term": "green", "marketing.consent_coverage": "red",
+        "marketing.on_time_share": "red", "marketing.refusals_without_reason": "green",
     }
     assert "75.0%" in html and "较上期 ▼ 15.0 个百分点" in html
-    assert "3 项达标 · 4 项需关注 · 3 项超限" in html
+    assert "6 项达标 · 4 项需关注 · 6 项超限" in html
     from plotly.offline import get_plotlyjs
 
     ours = html.replace(get_plotlyjs(), "")
@@ -319,7 +362,8 @@ def test_panel_totals_separate_thousands_and_keep_predictions_apart(metrics):
     assert "问题 2,341 项（高 180 · 中 1,031 · 低 1,130）" in dashboard_html(big, Q3, ALL)
     # the league counts violations only; the rules table puts the prediction last, marked
     s1 = next(s for s in metrics["subsidiaries"] if s["subsidiary_id"] == "S1")
-    assert (s1["findings"], s1["high"], s1["sla"], s1["predicted"]) == (5, 3, 3, 1)
+    assert (s1["findings"], s1["high"], s1["sla"], s1["marketing"], s1["predicted"]) == (
+        7, 4, 3, 2, 1)
     order = re.findall(r"<tr data-rule='(\w+)'", html)
     assert order[-1] == "breach_risk" and "（预测，尚未违规，不计入问题）" in html
 
@@ -331,9 +375,13 @@ def test_top_block_names_the_worst_first_in_words(metrics):
     assert html.index("id=\"top\"") < html.index("id='panel-tiering'")
     top = html[html.index("id=\"top\""):html.index("id=\"money\"")]
     keys = re.findall(r"<li data-key='(\w+)' data-severity='(\w+)'", top)
+    # the message sent after a withdrawal touches one person: ahead of the registry
+    # knock-out, whose exposure is no loss to anyone; the medium overcharge is sixth
     assert keys == [("price_disparity", "high"), ("hidden_benefit", "high"),
-                    ("sla_clock", "high"), ("registry_knockout", "high"),
-                    ("unexplained_premium", "medium")]
+                    ("sla_clock", "high"), ("marketing_without_consent", "high"),
+                    ("registry_knockout", "high")]
+    assert "1 条商业信息在没有有效营销同意时发出，其中 1 条发出时客户已撤回同意" in top
+    assert "1 位客户" in top and "MSG-ZQXID" not in html and "C-MSG" not in html
     assert "为同一商品多付钱（大数据杀熟嫌疑）" in top
     assert "多收金额 ¥500（分解，不计入合计）" in top and "未公示权益 ¥200" in top
     assert "3 件投诉超过承诺处理时限（2 件高严重度）" in top
@@ -369,12 +417,13 @@ def test_trends_only_from_two_periods_with_units(metrics):
     assert "无上期数据" not in one and "较上期" not in one
     two = dashboard_html(metrics, Q3, ALL, history=[previous_metrics(metrics, "2026-Q2", 1.2),
                                                     metrics])
-    assert two.count("class=\"plotly-graph-div\"") == 11 and two.count("plotly.js v") == 1
-    # every trend axis in its unit: ¥ with separators (2), % (6), whole counts (2); no SI
+    # a trend per headline (tiering 2, pricing 2, SLA 4, credit 2, marketing 6) + league
+    assert two.count("class=\"plotly-graph-div\"") == 17 and two.count("plotly.js v") == 1
+    # every trend axis in its unit: ¥ with separators (2), % (10), whole counts (4); no SI
     yen = r'"tickformat":",\.0f","ticksuffix":"","tickprefix":"(?:¥|\\u00a5)"'
     assert len(re.findall(yen, two)) == 2
-    assert two.count('"tickformat":".1f","ticksuffix":"%"') == 6
-    assert two.count('"tickformat":",d"') == 2 and '"displayModeBar": false' in two
+    assert two.count('"tickformat":".1f","ticksuffix":"%"') == 10
+    assert two.count('"tickformat":",d"') == 4 and '"displayModeBar": false' in two
     assert "目前只有本期数据" not in two
 
 
@@ -382,30 +431,94 @@ def test_rules_table_by_severity_then_money_with_a_dash_for_no_money(metrics):
     html = dashboard_html(metrics, Q3, ALL)
     order = re.findall(r"<tr data-rule='(\w+)'", html)
     assert order == ["price_disparity", "hidden_benefit", "registry_knockout", "ack_breach",
-                     "unexplained_premium", "registry_change", "tier_mismatch",
-                     "annual_report_overdue", "update_gap", "breach_risk"]
+                     "marketing_without_consent", "unexplained_premium", "registry_change",
+                     "ad_unlabelled", "tier_mismatch", "annual_report_overdue",
+                     "privacy_request_overdue", "update_gap", "breach_risk"]
     table = html[html.index('id="rules"'):html.index("</table>", html.index('id="rules"'))]
-    assert "¥0" not in table and table.count("'>—</td>") == 5
+    assert "¥0" not in table and table.count("'>—</td>") == 8
     assert "《消费者权益保护法》第十条" in table and "Consumer Protection Law" not in table
 
 
-def test_an_analysis_that_did_not_run_reads_not_evaluated(metrics, monkeypatch):
+def test_an_analysis_that_did_not_run_reads_not_evaluated(metrics):
     html = dashboard_html(metrics, Q3, ["tiering"])
     pricing = html[html.index("id='panel-pricing'"):html.index("id='panel-sla'")]
     assert "data-status='not-evaluated'" in pricing and "未评估" in pricing
     assert "href='pricing.html'" not in html and "1 项达标" not in html
-    # a new analysis of the contract (marketing) appears without a code change
-    from workbench.report import dashboard
+    assert "本期未运行此项分析，没有结论。" in pricing
 
-    monkeypatch.setattr(dashboard, "ANALYSES", (*ALL, "marketing"))
-    html = dashboard_html(metrics, Q3, ALL)
-    assert "id='panel-marketing'" in html and "营销与个人信息" in html
-    m = {**metrics, "analyses": {**metrics["analyses"], "marketing": {
-        "findings": 2, "by_severity": {"high": 2, "medium": 0, "low": 0}, "money": {},
-        "headline": {}}}}
-    ran = dashboard_html(m, Q3, [*ALL, "marketing"])
-    panel = ran[ran.index("id='panel-marketing'"):]
-    assert "问题 2 项（高 2 · 中 0 · 低 0）" in panel[:panel.index("</section>")]
+
+def _panel(html: str, analysis: str) -> str:
+    panel = html[html.index(f"id='panel-{analysis}'"):]
+    return panel[:panel.index("</section>")]
+
+
+def test_marketing_panel_rates_beside_breaches_and_targets(metrics):
+    """Issue #17: the marketing panel, each rate with its target and the breaches
+    behind it; the two message shares are derived from the analysis's own counts."""
+    assert hl.headline_value(metrics, "marketing.ad_label_share") == 0.875  # 1 − 1/8
+    assert hl.headline_value(metrics, "marketing.opt_out_share") == 1.0
+    panel = _panel(dashboard_html(metrics, Q3, ALL), "marketing")
+    assert "href='marketing.html'" in panel and "营销与个人信息" in panel
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", panel))
+    for expected in ("符合广告标识要求的商业信息 87.5% 超限 目标 100% 未标明广告 1 条商业信息",
+                     "发送时有有效营销同意的商业信息 87.5% 超限 目标 100% 无有效同意 1 条商业信息"
+                     "（高严重度 1）",
+                     "按时办结的个人信息请求 50.0% 超限 目标 100% 逾期 1 项个人信息请求",
+                     "使用绝对化用语的商业信息 0 达标 目标 0",
+                     "拒绝请求而未说明理由 0 达标 目标 0",
+                     "问题 3 项（高 1 · 中 1 · 低 1）",
+                     "外呼电话不适用广告标识和拒收方式的要求"):
+        assert expected in text, (expected, text)
+    en = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", _panel(
+        dashboard_html(metrics, Q3, ALL, lang="en"), "marketing")))
+    assert "Commercial messages sent with consent in force 87.5% off target target 100% " \
+           "without consent: 1 message (1 high severity)" in en
+    # a high-severity finding holds an on-target share at amber; none: green
+    m = compute(findings(), saved={**HEADLINES_SAVED, "marketing": {
+        **HEADLINES_SAVED["marketing"], "consent_coverage": 1.0, "on_time_share": 1.0}})
+    statuses = dict(re.findall(r"data-key='([^']+)' data-status='(\w+)'",
+                               dashboard_html(m, Q3, ALL)))
+    assert statuses["marketing.consent_coverage"] == "amber"
+    assert statuses["marketing.on_time_share"] == "green"  # its finding is low severity
+
+
+def test_marketing_not_evaluated_says_so_plainly(metrics):
+    """Issue #17: a source without the marketing tables renders the other four and
+    the marketing panel says 未评估 and why: no light, no league column, no trend."""
+    f = findings().filter(pl.col("analysis") != "marketing")
+    saved = {**HEADLINES_SAVED, "marketing": NOT_EVALUATED}
+    m = compute(f, saved=saved)
+    previous = previous_metrics(m, "2026-Q2", 1.2)
+    html = dashboard_html(m, Q3, ALL, history=[previous, m], worklists=True)
+    panel = _panel(html, "marketing")
+    assert "data-status='not-evaluated'" in panel and "<p class='state'>未评估</p>" in panel
+    assert "数据源没有营销与个人信息表（marketing_messages、consents、privacy_requests）。" in panel
+    assert "未评估：数据源" not in panel  # said once
+    assert "href='marketing.html'" in panel  # its report exists and says why
+    assert "data-key='marketing." not in html  # no lights, no trends
+    assert "3 项达标 · 4 项需关注 · 3 项超限" in html  # the other four only
+    assert html.count("class=\"plotly-graph-div\"") == 11  # 10 trends + the league
+    league = html[html.index('id="league"'):html.index("</table>", html.index('id="league"'))]
+    assert "营销与个人信息" not in league
+    for a in ("tiering", "pricing", "sla", "credit"):
+        assert "data-status='not-evaluated'" not in _panel(html, a)
+    en = _panel(dashboard_html(m, Q3, ALL, lang="en"), "marketing")
+    assert "not evaluated" in en and "The source has no marketing and personal-information" in en
+    # a note of another shape still reads
+    odd = compute(f, saved={**HEADLINES_SAVED, "marketing": {"evaluated": False}})
+    assert "数据源缺少本项分析所需的数据表" in _panel(dashboard_html(odd, Q3, ALL), "marketing")
+
+
+def test_a_legal_basis_gloss_with_parentheses_inside_is_dropped_in_chinese():
+    from workbench.contract import RULES
+    from workbench.report.dashboard import legal_basis
+
+    basis = RULES["absolute_term"].legal_basis
+    assert "9(3)" in basis  # the gloss nests parentheses
+    zh = legal_basis(basis, "zh")
+    assert zh == ("《广告法》第九条第（三）项、第五十七条；《广告绝对化用语执法指南》"
+                  "(市场监管总局公告2023年第6号)")
+    assert ASCII_RUN.findall(zh) == [] and legal_basis(basis, "en") == basis
 
 
 ASCII_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,.;:()/&+-]+[A-Za-z][A-Za-z'’-]*){2,}")

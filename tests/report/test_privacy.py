@@ -199,7 +199,9 @@ PHONE, NAME = "13912345678", "欧阳娜娜"
 SEEDED = (f"联系人{NAME} 电话{PHONE} 身份证{ID_CARD} 邮箱li.si@example.com "
           "地址上海市长宁区延安西路1号")
 FREE_TEXT = [("complaint_events", "note"), ("registry_events", "reason"),
-             ("tier_assignments", "reason"), ("registry_snapshots", "business_scope")]
+             ("tier_assignments", "reason"), ("registry_snapshots", "business_scope"),
+             # the marketing tables: a message's text, a refusal's stated reason
+             ("marketing_messages", "content"), ("privacy_requests", "refusal_reason")]
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +246,7 @@ def _raw_hits(folder) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("notebooks")
-@pytest.mark.parametrize("analysis", ["tiering", "pricing", "sla", "credit"])
+@pytest.mark.parametrize("analysis", ["tiering", "pricing", "sla", "credit", "marketing"])
 def test_seeded_personal_data_never_reaches_the_exports(seeded, tmp_path, analysis):
     from workbench.report import ReportError, run_report
 

@@ -34,7 +34,8 @@ CONTRACT_OUTPUTS = {
     "dashboard.html",
     "metrics.json",
     "worklists",
-    *(f"{a}.{ext}" for a in ("tiering", "pricing", "sla", "credit") for ext in ("ipynb", "html")),
+    *(f"{a}.{ext}" for a in ("tiering", "pricing", "sla", "credit", "marketing")
+      for ext in ("ipynb", "html")),
 }
 WORKLISTS = {"worklists/S1.xlsx", "worklists/group.xlsx"}
 kernels = [pytest.mark.slow, pytest.mark.xdist_group("report-kernels")]
@@ -65,7 +66,9 @@ def test_refuses_an_existing_report_without_replace(tmp_path, fake_source, noteb
     ("kwargs", "message"),
     [
         ({"period": "2026-Q5"}, "not understood"),
-        ({"analyses": ["tiering", "marketing"]}, "unknown analyses"),
+        ({"analyses": ["tiering", "fraud"]}, r"unknown analyses \['fraud'\]; choose from "
+                                             r"\['tiering', 'pricing', 'sla', 'credit', "
+                                             r"'marketing'\]"),
         ({"source": "/no/such/source"}, "does not exist"),
     ],
 )
@@ -102,7 +105,8 @@ def test_the_stand_ins_publish_what_the_analysis_packages_declare():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("marketing: {alpha: 0.1}\n", r"params.yaml: marketing: unknown key"),
+        ("fraud: {alpha: 0.1}\n", r"params.yaml: fraud: unknown key"),
+        ("marketing: {alpha: 0.1}\n", r"params.yaml: marketing.alpha: unknown parameter"),
         ("tiering: {alpah: 0.1}\n", r"params.yaml: tiering.alpah: unknown parameter \(declared: "),
         ("tiering: {alpha: 2}\n", r"params.yaml: tiering.alpha: must be a number in \(0, 1\) "
                                     r"\(got 2\)"),
@@ -172,12 +176,12 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
     assert {p.name for p in folder.iterdir()} == CONTRACT_OUTPUTS
     assert hidden(out) == {".locks"}  # no staging left behind
     runs = [line for line in lines if line.startswith("[")]
-    assert len(runs) == 4
-    assert re.fullmatch(r"\[2/4\] pricing … ok \(\d+\.\d s, 2 findings\)", runs[1])
+    assert len(runs) == 5
+    assert re.fullmatch(r"\[2/5\] pricing … ok \(\d+\.\d s, 2 findings\)", runs[1])
 
     findings = pl.read_parquet(folder / "findings.parquet")
     assert findings.schema == pl.Schema(FINDINGS_SCHEMA)
-    assert findings.height == 8
+    assert findings.height == 10
     keys = findings.select("analysis", "rule", "entity_id").rows()
     assert keys == sorted(keys)
     assert findings.equals(pl.read_csv(folder / "findings.csv", schema=FINDINGS_SCHEMA))
@@ -195,7 +199,7 @@ def test_publishes_every_contract_output(tmp_path, fake_source, notebooks):
     orders = manifest["source"]["input_files"]["orders"]
     assert orders["sha256"] == sha256_file(fake_source / "orders.csv") and orders["bytes"] > 0
     assert {a: v["status"] for a, v in manifest["analyses"].items()} == dict.fromkeys(
-        ("tiering", "pricing", "sla", "credit"), "ok"
+        ("tiering", "pricing", "sla", "credit", "marketing"), "ok"
     )
     assert manifest["analyses"]["sla"]["findings"] == 2
     assert manifest["previous_manifest"] is None and manifest["sequence"] == 1
@@ -381,7 +385,7 @@ def test_personal_data_in_an_export_publishes_nothing(tmp_path, fake_source, not
     assert "privacy check" in message and "nothing was published" in message
     assert re.search(r"sla\.ipynb \([^)]*\): mobile phone number", message), message
     assert "13*******78" not in message  # the place is named, never the value
-    assert "sla.html: mobile phone number" in message
+    assert re.search(r"sla\.html \(section «[^»]*»\): mobile phone number", message), message
     assert "13812345678" not in message
     # the last good report is untouched and the chain still verifies
     assert hashes(good) == before
@@ -493,3 +497,103 @@ def test_an_out_that_cannot_be_written_is_a_clean_error(tmp_path, fake_source, n
         out = parent / "reports"
     with pytest.raises(ReportError, match=r"cannot write the report under .*nothing was published"):
         run_report(fake_source, PERIOD, out, analyses=["sla"], notebooks_dir=notebooks())
+
+
+# ------------------------------------------------ the optional marketing tables
+MARKETING_TABLES = ("marketing_messages", "consents", "privacy_requests")
+
+
+@pytest.fixture(scope="module")
+def tiny_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from workbench.samples import generate
+
+    out = tmp_path_factory.mktemp("tiny")
+    generate(out, scale="tiny")
+    return out
+
+
+def _without(sample: Path, folder: Path, *tables: str) -> Path:
+    """A copy of ``sample`` without ``tables``."""
+    import shutil
+
+    shutil.copytree(sample, folder, ignore=shutil.ignore_patterns(
+        *(f"{t}.parquet" for t in tables)))
+    return folder
+
+
+def test_a_source_with_only_some_marketing_tables_is_bad_input(tmp_path, tiny_sample,
+                                                               notebooks):
+    """Issue #17: the three tables come all or none; some of them is bad input that
+    names the missing ones, before anything runs, and publishes nothing."""
+    src = _without(tiny_sample, tmp_path / "partial", "consents")
+    out = tmp_path / "out"
+    with pytest.raises(ReportError, match="not valid input") as err:
+        run_report(src, PERIOD, out, notebooks_dir=notebooks())
+    message = str(err.value)
+    assert "consents" in message and "nothing was run" in message
+    assert "marketing_messages" in message and "privacy_requests" in message  # the group
+    assert not out.exists() or not any(out.iterdir())
+    two = _without(tiny_sample, tmp_path / "partial2", "marketing_messages", "privacy_requests")
+    with pytest.raises(ReportError, match=r"marketing_messages[\s\S]*privacy_requests"):
+        run_report(two, PERIOD, out, notebooks_dir=notebooks())
+
+
+def test_validation_freshness_and_latest_accept_a_source_without_marketing(tmp_path,
+                                                                            tiny_sample):
+    """Issue #17: without the three tables the source is valid, fresh and has the same
+    latest period as with them; the manifest hashes the tables it has."""
+    from workbench.contract import ANALYSES
+    from workbench.periods import parse_period
+
+    src = _without(tiny_sample, tmp_path / "none", *MARKETING_TABLES)
+    valid = run_module._validate_source(str(src), parse_period(PERIOD), ANALYSES)
+    assert not set(MARKETING_TABLES) & set(valid.input_files)
+    assert len(valid.input_files) == 13 and valid.subsidiaries.height > 0
+    assert run_module._latest(src, ANALYSES) == run_module._latest(tiny_sample, ANALYSES)
+    with_them = run_module._validate_source(str(tiny_sample), parse_period(PERIOD), ANALYSES)
+    assert set(MARKETING_TABLES) <= set(with_them.input_files)
+
+
+def test_recipients_are_looked_up_in_the_source(tmp_path, tiny_sample):
+    """The marketing evidence names no recipient; the worklists get the customer of
+    each message and request finding from the source (ids only)."""
+    from workbench import marketing, sources
+    from workbench.report._recipients import recipients
+
+    frames = sources.load(tiny_sample, tables=list(marketing.TABLES))
+    f = marketing.analyze(frames, PERIOD).findings
+    who = recipients(str(tiny_sample), f)
+    msgs = frames["marketing_messages"].select("message_id", "customer_id").collect()
+    reqs = frames["privacy_requests"].select("request_id", "customer_id").collect()
+    owner = {**dict(msgs.iter_rows()), **dict(reqs.iter_rows())}
+    got = dict(who.iter_rows())
+    assert f.height > 0 and set(got) <= set(f["finding_id"])
+    for fid, eid in f.select("finding_id", "entity_id").iter_rows():
+        assert got.get(fid) == owner[eid]  # a requester that was not matched: none
+    assert who.schema == pl.Schema({"finding_id": pl.String, "customer_id": pl.String})
+    none = _without(tiny_sample, tmp_path / "none", *MARKETING_TABLES)
+    assert recipients(str(none), f).height == 0
+    assert recipients(str(tiny_sample), f.head(0)).height == 0
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-kernels")
+def test_marketing_not_evaluated_is_said_and_the_rest_is_published(tmp_path, fake_source,
+                                                                   notebooks):
+    lines: list[str] = []
+    folder = run_report(fake_source, PERIOD, tmp_path / "reports",
+                        notebooks_dir=notebooks(marketing="not_evaluated"),
+                        progress=lines.append)
+    run = next(line for line in lines if line.startswith("[5/5]"))
+    assert re.fullmatch(r"\[5/5\] marketing … ok \(\d+\.\d s, 0 findings; Not evaluated: the "
+                        r"source has no marketing and personal-information tables .*\)", run)
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["analyses"]["marketing"]["headline"]["evaluated"] is False
+    assert metrics["analyses"]["marketing"]["findings"] == 0
+    dashboard = (folder / "dashboard.html").read_text(encoding="utf-8")
+    panel = dashboard[dashboard.index("id='panel-marketing'"):]
+    panel = panel[:panel.index("</section>")]
+    assert "data-status='not-evaluated'" in panel and "未评估" in panel
+    assert "数据源没有营销与个人信息表" in panel
+    assert "id='panel-tiering'" in dashboard and "data-key='tiering." in dashboard
+    assert verify_reports(tmp_path / "reports").ok

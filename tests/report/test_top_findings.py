@@ -75,8 +75,10 @@ def items() -> list[dict]:
 
 
 def test_ranked_by_severity_then_consumer_money_then_people(items):
+    # within a severity, the group disparities (a pattern against people for who they
+    # are) come first, then consumer money, then people
     assert [i["key"] for i in items] == [
-        "price_disparity", "hidden_benefit", "tier_disparity", "sla_clock",
+        "price_disparity", "tier_disparity", "hidden_benefit", "sla_clock",
         "registry_knockout", "unexplained_premium", "tier_mismatch"]
     assert [i["rank"] for i in items] == list(range(1, 8))
     assert items == sorted(items, key=rank_key)
@@ -166,3 +168,59 @@ def test_evidence_of_another_shape_does_not_break_the_facts():
 
     odd = pl.DataFrame({"detail": ['{"targets": "none"}', '{"targets": [1, 2]}', None]})
     assert _facts(odd) == {}
+
+
+def marketing() -> pl.DataFrame:
+    """Marketing findings as the analysis writes them (no recipient in the evidence):
+    three messages without consent to two people, one of them after a withdrawal
+    (high); two late requests, one still open (high); one advertisement labelled as a
+    service message (medium)."""
+    msg = {"channel": "sms", "purpose_label": "marketing", "commercial_because": "purpose"}
+    rows = [
+        ("marketing_without_consent", "high", "message", "M1",
+         {**msg, "consent_state": "withdrawn", "after_withdrawal": True}),
+        ("marketing_without_consent", "medium", "message", "M2",
+         {**msg, "consent_state": "none", "after_withdrawal": False}),
+        ("marketing_without_consent", "medium", "message", "M3",
+         {**msg, "consent_state": "none", "after_withdrawal": False}),
+        ("privacy_request_overdue", "high", "request", "R1", {"still_open_at_period_end": True}),
+        ("privacy_request_overdue", "medium", "request", "R2",
+         {"still_open_at_period_end": False}),
+        ("ad_unlabelled", "medium", "message", "M4",
+         {**msg, "purpose_label": "service", "commercial_because": "content"}),
+    ]
+    rule, sev, et, eid, detail = zip(*rows, strict=True)
+    return make_findings(pl.DataFrame({
+        "rule": rule, "severity": sev, "entity_type": et, "entity_id": eid,
+        "subsidiary_id": ["S1"] * len(rule), "detail": [json.dumps(d) for d in detail]}),
+        analysis="marketing", period="2026-Q3").cast(FINDINGS_SCHEMA)  # type: ignore[arg-type]
+
+
+def test_marketing_items_count_their_people_and_what_makes_them_worse():
+    f = marketing()
+    owners = {"M1": "C1", "M2": "C1", "M3": "C2", "R1": "C3", "R2": "C4", "M4": "C5"}
+    lookup = f.select("finding_id", pl.col("entity_id").replace_strict(owners)
+                      .alias("customer_id"))
+    by = {i["key"]: i for i in top_findings(f, customers=lookup)}
+    consent, late = by["marketing_without_consent"], by["privacy_request_overdue"]
+    assert (consent["entities"], consent["people"]) == (3, 2)  # two messages to C1
+    assert consent["facts"] == {"after_withdrawal": 1}
+    assert late["people"] == 2 and late["facts"] == {"open": 1}
+    assert by["ad_unlabelled"]["facts"] == {"by_content": 1}
+    # both high: more people first; without the runner's look-up nobody is counted
+    assert [i["key"] for i in top_findings(f, customers=lookup)][:2] == [
+        "marketing_without_consent", "privacy_request_overdue"]
+    assert top_findings(f)[0]["people"] is None
+    assert "C1" not in json.dumps(top_findings(f, customers=lookup))  # counted, never listed
+    assert describe(consent, "zh")["sentence"] == (
+        "3 条商业信息在没有有效营销同意时发出，其中 1 条发出时客户已撤回同意")
+    assert [c["text"] for c in describe(consent, "zh")["chips"]] == ["2 位客户", "高严重度 1"]
+    assert describe(late, "zh")["sentence"] == (
+        "2 项个人信息请求超过办结时限，其中 1 项至期末仍未办结")
+    assert describe(by["ad_unlabelled"], "zh")["sentence"] == (
+        "1 条商业信息未标明“广告”，其中 1 条标为服务或交易信息、实为广告")
+    assert describe(consent, "en")["sentence"] == (
+        "3 messages sent with no marketing consent in force; 1 of them after the person had "
+        "withdrawn consent")
+    assert describe(late, "en")["sentence"] == (
+        "2 privacy requests past their time limit; 1 still open at the period end")

@@ -112,7 +112,8 @@ def test_one_workbook_per_subsidiary_and_one_for_the_group(tmp_path):
     assert sorted(p.name for p in paths) == ["0110.xlsx", "0310.xlsx", "0510.xlsx", "group.xlsx"]
     for path in paths:
         book = zipfile.ZipFile(path).read("xl/workbook.xml").decode()
-        sheets = ["概览", "会员分级", "价格公平", "投诉处理时效", "客户信用", "退款清单"]
+        sheets = ["概览", "会员分级", "价格公平", "投诉处理时效", "客户信用", "营销与个人信息",
+                  "退款清单"]
         wanted = sheets if path.name != "group.xlsx" else sheets[:-1]
         assert [n for n in sheets if f'name="{n}"' in book] == wanted
 
@@ -233,7 +234,7 @@ def test_evidence_cells_read_as_sentences_on_the_sample(tmp_path):
     for path in sorted(tmp_path.glob("*.xlsx")):
         with zipfile.ZipFile(path) as z:
             texts.append(z.read("xl/sharedStrings.xml").decode("utf-8"))
-        for sheet in ("会员分级", "价格公平", "投诉处理时效", "客户信用"):
+        for sheet in ("会员分级", "价格公平", "投诉处理时效", "客户信用", "营销与个人信息"):
             for row in _body(path, sheet):
                 if len(row) > COL["证据"]:
                     cell = row[COL["证据"]]
@@ -260,7 +261,7 @@ def test_refund_sheet_lists_every_customer_owed_once_per_order(tmp_path):
     assert read_sheet(tmp_path / "0510.xlsx", "退款清单")[2] == ["本期无应退款的客户。"]
     book = zipfile.ZipFile(tmp_path / "group.xlsx").read("xl/workbook.xml").decode()
     assert "退款清单" not in book  # refunds are owed by a subsidiary, not the group
-    refunds = zipfile.ZipFile(tmp_path / "0110.xlsx").read("xl/worksheets/sheet6.xml").decode()
+    refunds = zipfile.ZipFile(tmp_path / "0110.xlsx").read("xl/worksheets/sheet7.xml").decode()
     assert "待退款,已退款,不适用" in refunds
 
 
@@ -338,4 +339,59 @@ def test_the_privacy_scan_reads_workbooks(tmp_path):
     with pytest.raises(PrivacyError, match=r"0310\.xlsx.*mobile phone number"):
         assert_clean(tmp_path)
     write_worklists(_findings(), SUBS, tmp_path, Q3)  # the same without the phone number
+    assert_clean(tmp_path)
+
+
+def _marketing() -> pl.DataFrame:
+    """Marketing findings as the analysis writes them: ids, times and figures, never a
+    recipient (the runner looks the customers up in the source)."""
+    withdrawn = _detail(channel="sms", sent_at="2026-07-05T10:00:00", purpose_label="marketing",
+                        commercial_because="purpose", consent_state="withdrawn",
+                        after_withdrawal=True, withdrawn_at="2026-06-01T00:00:00",
+                        withdrawn_consent_id="K1",
+                        consent_scope={"subsidiary": "*", "channel": "*"})
+    unlabelled = _detail(channel="sms", sent_at="2026-07-05T10:00:00",
+                         purpose_label="marketing", commercial_because="purpose")
+    late = _detail(kind="access", received_at="2026-06-22T13:37:27", deadline="2026-07-13",
+                   completed_at=None, still_open_at_period_end=True, clock="working_days",
+                   limit=15, elapsed=72, overrun=57)
+    done = _detail(kind="delete", received_at="2026-08-03T09:00:00", deadline="2026-08-24",
+                   completed_at="2026-08-31T17:00:00", still_open_at_period_end=False,
+                   clock="working_days", limit=15, elapsed=20, overrun=5)
+    return make_findings(pl.DataFrame({
+        "rule": ["marketing_without_consent", "ad_unlabelled", "privacy_request_overdue",
+                 "privacy_request_overdue"],
+        "severity": ["high", "medium", "high", "medium"],
+        "entity_type": ["message", "message", "request", "request"],
+        "entity_id": ["M1", "M1", "R1", "R2"], "subsidiary_id": ["0110"] * 4,
+        "detail": [withdrawn, unlabelled, late, done]}), analysis="marketing", period=Q3.label)
+
+
+def test_marketing_rows_name_the_message_or_request_its_customer_and_a_due_date(tmp_path):
+    f = _marketing()
+    who = f.select("finding_id", pl.col("entity_id").replace_strict(
+        {"M1": "C7", "R1": "C8", "R2": "C9"}).alias("customer_id"))
+    write_worklists(pl.concat([_findings(), f]), SUBS, tmp_path, Q3, customers=who)
+    body = _body(tmp_path / "0110.xlsx", "营销与个人信息")
+    # the open request 79 calendar days past its last day first; the message's two rows
+    # together; the request completed 7 days late last
+    assert [(r[COL["规则代码"]], r[COL["对象编号"]], r[COL["客户编号"]]) for r in body] == [
+        ("privacy_request_overdue", "R1", "C8"), ("marketing_without_consent", "M1", "C7"),
+        ("ad_unlabelled", "M1", "C7"), ("privacy_request_overdue", "R2", "C9")]
+    assert [r[COL["超期天数"]] for r in body] == ["79", "", "", "7"]
+    assert [r[COL["对象类型"]] for r in body] == ["个人信息请求", "消息", "消息", "个人信息请求"]
+    assert body[0][COL["证据"]] == (
+        "2026-06-22 收到的个人信息查阅请求，办结期限 2026-07-13，"
+        "至期末仍未办结（已过 72 个工作日）：时限 15 个工作日，超期 57 个工作日")
+    assert body[1][COL["证据"]] == (
+        "客户已于 2026-06-01 撤回营销同意（同意记录 K1，适用于全集团、全部渠道），之后仍于 "
+        "2026-07-05 收到经短信发送的营销信息")
+    excel = {r[COL["对象编号"]] + r[COL["规则代码"]]: int(r[COL["完成期限"]]) for r in body}
+    assert excel["R1privacy_request_overdue"] == (
+        END + dt.timedelta(days=15) - dt.date(1899, 12, 30)).days  # high: 15 days
+    assert excel["M1ad_unlabelled"] == (END + dt.timedelta(days=30) - dt.date(1899, 12, 30)).days
+    assert body[0][COL["法律依据"]].startswith("《个人信息保护法》第四十四条")
+    # without the look-up the customer column stays empty (the evidence names none)
+    rows = worklist_rows(f, period=Q3)
+    assert rows["客户编号"].null_count() == 4
     assert_clean(tmp_path)

@@ -70,10 +70,12 @@ def instructions(lang: str, policy: Policy | None = None, *, refunds: bool = Tru
         due = "、".join(f"{sev[s]} {days[s]} 天" for s in SEVERITIES) if days else ""
         steps = [
             "每个分析一个工作表，每行是一项需要整改的问题。",
-            "各行已按优先级排好：先看严重程度（高、中、低），再看超期天数（按日历天计，在办投诉算到报告期末），"
-            "再看金额；同一对象（同一投诉、客户、订单或企业）的多项问题排在一起。",
-            "“证据”列用一句话说明问题是什么；“客户编号”是化名编号，请在业务系统中按编号查找客户，"
-            "按“对象编号”查找订单、投诉、权益发放或企业。",
+            "各行已按优先级排好：先看严重程度（高、中、低），再看超期天数（按日历天计，在办投诉和个人信息请求"
+            "算到报告期末），再看金额；同一对象（同一投诉、客户、订单、企业、营销信息或个人信息请求）的多项问题"
+            "排在一起。",
+            "“证据”列用一句话说明问题是什么；“客户编号”是化名编号（营销信息为收信客户，个人信息请求为提出"
+            "请求的客户），请在业务系统中按编号查找客户，按“对象编号”查找订单、投诉、权益发放、企业、营销信息"
+            "或个人信息请求。",
             (f"“完成期限”已按严重程度预填（{due}，自报告期最后一天起算；预计超时的在办投诉不晚于"
              "其办结期限），可按实际承诺修改。") if due else "请在“完成期限”列填写承诺的完成日期。",
             "请为每行填写责任人和整改措施，并在“状态”列的下拉列表中选择处理进度。",
@@ -87,11 +89,13 @@ def instructions(lang: str, policy: Policy | None = None, *, refunds: bool = Tru
         steps = [
             "One sheet per analysis; each row is one thing to fix.",
             "Rows are in priority order: severity (high, medium, low), then calendar days overdue "
-            "(an open complaint's at the end of the period), then money; the issues of one entity "
-            "(a complaint, customer, order or enterprise) are kept together.",
-            "\"Evidence\" says what is wrong in one sentence; the customer id is pseudonymous: "
-            "look the customer up by it in the business systems, and the order, complaint, "
-            "grant or enterprise by the entity id.",
+            "(an open complaint's or privacy request's at the end of the period), then money; the "
+            "issues of one entity (a complaint, customer, order, enterprise, message or privacy "
+            "request) are kept together.",
+            "\"Evidence\" says what is wrong in one sentence; the customer id is pseudonymous "
+            "(for a message its recipient, for a privacy request the person who made it): look "
+            "the customer up by it in the business systems, and the order, complaint, grant, "
+            "enterprise, message or request by the entity id.",
             (f"The due date is filled in from the severity ({due} after the last day of the "
              "period; an open complaint predicted to breach no later than its own deadline); "
              "change it to what you commit to.") if due else "Enter the committed due date.",

@@ -16,8 +16,12 @@ overcharge and unpublished benefits side by side, credit exposure apart,
 unannounced discounts as what customers received; never added across kinds).
 
 Then one panel per analysis of :data:`workbench.contract.ANALYSES` (an analysis
-that did not run reads 未评估): each headline with its value, its target, its
-breaches (count, high-severity count) and a traffic light. **Light rule**: the
+that did not run, or ran and judged nothing — marketing on a source without its
+tables — reads 未评估 with the reason): each headline with its value, its target,
+its breaches (count, high-severity count) and a traffic light; the marketing panel
+has the shares of commercial messages labelled as advertisements, giving a way to
+refuse and sent with consent in force, the messages using absolute terms, the share
+of privacy requests completed in time and the refusals without a reason. **Light rule**: the
 value against the thresholds file (``dashboard_thresholds.yaml``: data, not code),
 and any high-severity finding of the headline's rules makes it amber at best — a
 rate on target never shows green beside high-severity breaches of a committed
@@ -31,6 +35,7 @@ no customer ids.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -69,6 +74,7 @@ __all__ = [
     "TEXT",
     "dashboard_html",
     "delta_text",
+    "evaluated",
     "fmt",
     "legal_basis",
     "light",
@@ -121,6 +127,19 @@ HEADLINES: dict[str, tuple[Headline, ...]] = {
     "credit": (Headline("credit.receivables_aa_share", "share"),
                Headline("credit.registry_alerts", "count", None,
                         ("registry_knockout", "registry_change", "annual_report_overdue"))),
+    # the two label/opt-out shares are derived (workbench.report.headlines.DERIVED)
+    "marketing": (Headline("marketing.ad_label_share", "share", "marketing.ad_unlabelled",
+                           ("ad_unlabelled",)),
+                  Headline("marketing.opt_out_share", "share", "marketing.no_opt_out",
+                           ("no_opt_out",)),
+                  Headline("marketing.absolute_term", "count", None, ("absolute_term",)),
+                  Headline("marketing.consent_coverage", "share",
+                           "marketing.marketing_without_consent",
+                           ("marketing_without_consent",)),
+                  Headline("marketing.on_time_share", "share", "marketing.requests_overdue",
+                           ("privacy_request_overdue",)),
+                  Headline("marketing.refusals_without_reason", "count", None,
+                           ("refusal_without_reason",))),
 }
 
 
@@ -197,6 +216,8 @@ def target_text(rule: Mapping[str, Any] | None, unit: str, lang: str) -> str:
     word = TEXT[lang]["target"]
     if rule["better"] == "lower" and rule["green"] == 0:
         return f"{word} {fmt(0, unit)}"
+    if rule["better"] == "higher" and unit == "share" and rule["green"] >= 1:
+        return f"{word} 100%"  # every one: "≥ 100.0%" would read as a typo
     op = "≥" if rule["better"] == "higher" else "≤"
     return f"{word} {op} {fmt(rule['green'], unit)}"
 
@@ -221,7 +242,11 @@ def delta_text(value: float | None, prev: float | None, unit: str, better: str |
 
 
 def legal_basis(text: str, lang: str) -> str:
-    """A rule's legal basis as shown (:func:`workbench.labels.legal_basis_text`)."""
+    """A rule's legal basis as shown (:func:`workbench.labels.legal_basis_text`).
+
+    >>> legal_basis("《广告法》第九条第（三）项 (Advertising Law arts. 9(3), 57)", "zh")
+    '《广告法》第九条第（三）项'
+    """
     return legal_basis_text(text, lang)
 
 
@@ -290,12 +315,33 @@ def _predicted(a: Mapping[str, Any], lang: str) -> str:
     return TEXT[lang]["predicted"].format(n=f"{n:,}", what=what)
 
 
+def evaluated(metrics: Mapping[str, Any], analysis: str) -> bool:
+    """Whether ``analysis`` ran and judged something: not when it did not run, nor when
+    its own metrics say ``evaluated: false`` (marketing on a source without its tables).
+    """
+    a = (metrics.get("analyses") or {}).get(analysis)
+    return a is not None and (a.get("headline") or {}).get("evaluated") is not False
+
+
+def _why_not(headline: Mapping[str, Any], lang: str) -> str:
+    """The analysis's own note on why it was not evaluated, without a leading
+    "未评估：" (the panel says that already), or the dashboard's generic one.
+    """
+    note = headline.get("note")
+    text = str(note.get(lang) or "") if isinstance(note, Mapping) else str(note or "")
+    text = re.sub(r"^(未评估[：:]\s*|not evaluated[:：]\s*)", "", text, flags=re.I).strip()
+    return text[:1].upper() + text[1:] if text else TEXT[lang]["not_evaluated_source"]
+
+
 def _panel(analysis: str, metrics: Mapping[str, Any], previous: Mapping[str, Any] | None,
            thresholds: Mapping[str, Any], lang: str) -> dict[str, Any]:
     t = TEXT[lang]
     a = (metrics.get("analyses") or {}).get(analysis)
+    off = {"analysis": analysis, "title": _title(analysis, lang), "evaluated": False}
     if a is None:  # not run: no conclusion, and no link to a report that does not exist
-        return {"analysis": analysis, "title": _title(analysis, lang), "evaluated": False}
+        return {**off, "report": False, "note": t["not_evaluated_note"]}
+    if not evaluated(metrics, analysis):  # ran, judged nothing: its report says why
+        return {**off, "report": True, "note": _why_not(a.get("headline") or {}, lang)}
     heads = [_headline_row(h, metrics, previous, thresholds, lang)
              for h in HEADLINES.get(analysis, ())]
     problems = a.get("violations") or {"findings": a["findings"], "by_severity": a["by_severity"]}
@@ -307,7 +353,7 @@ def _panel(analysis: str, metrics: Mapping[str, Any], previous: Mapping[str, Any
              for k in money_kinds([analysis]) if k in amounts]
     return {"analysis": analysis, "title": _title(analysis, lang), "evaluated": True,
             "headlines": heads, "totals": " · ".join([totals, *money]),
-            "predicted": _predicted(a, lang)}
+            "predicted": _predicted(a, lang), "note": t.get(f"{analysis}.note", "")}
 
 
 def money_kinds(analyses: Sequence[str]) -> list[str]:
@@ -453,7 +499,9 @@ def dashboard_html(
         The report's period.
     analyses
         The analyses that ran (shown in report order; the others of
-        :data:`workbench.contract.ANALYSES` read "not evaluated").
+        :data:`workbench.contract.ANALYSES`, and one whose metrics say
+        ``evaluated: false``, read "not evaluated": no lights, no league column, no
+        trend).
     history
         Metrics of this and earlier periods, oldest first (default: this period
         only); the previous period's are used for the changes when present.
@@ -477,12 +525,13 @@ def dashboard_html(
     previous = next((m for m in history if m["period"]["label"] == prev_label), None)
     shown = {**metrics, "analyses": {a: v for a, v in (metrics.get("analyses") or {}).items()
                                      if a in ran}}
+    judged = [a for a in ran if evaluated(shown, a)]  # league columns and trends
     panels = [_panel(a, shown, previous, thresholds, lang) for a in ANALYSES]
     lights = [h["status"] for p in panels if p["evaluated"] for h in p["headlines"]]
     subs = metrics.get("subsidiaries") or []
     kinds = money_kinds(ran)
     rules = _rule_rows(metrics.get("rules") or [], lang)
-    trends = _trends(history, ran, lang)
+    trends = _trends(history, judged, lang)
     league_fig = (plotly_html(league_figure(subs, kinds, lang, NO_SUBSIDIARY), first=not trends)
                   if subs and set(CONSUMER_HARM) & set(kinds) else "")
     return _template().render(
@@ -490,11 +539,11 @@ def dashboard_html(
         dates=f"{period.start_date.isoformat()} {t['to']} {period.last_day.isoformat()}",
         status_line=t["status_line"].format(g=lights.count("green"), a=lights.count("amber"),
                                             r=lights.count("red")),
-        top=_top(metrics, lang), panels=panels, trends=trends, analyses=ran,
+        top=_top(metrics, lang), panels=panels, trends=trends, analyses=ran, judged=judged,
         titles={a: _title(a, lang) for a in ran},
         money=_money_cards(metrics, rules, kinds, lang),
         kinds=[MONEY_KIND_LABELS[lang][k] for k in kinds],
-        league=_league_rows(subs, ran, kinds, lang), league_figure=league_fig,
+        league=_league_rows(subs, judged, kinds, lang), league_figure=league_fig,
         rules=rules, worklists=worklists,
     )
 

@@ -3,8 +3,9 @@
 Analysis titles, severities and money kinds come from :mod:`workbench.labels`; the
 words of the 最需关注 items from :mod:`workbench.report.top_text`. Every key is in
 both languages (a test checks it); headline labels are keyed as in
-:data:`workbench.report.dashboard.HEADLINES` and ``<headline>.breach`` names what
-the headline's count of breaches counts.
+:data:`workbench.report.dashboard.HEADLINES`, ``<headline>.breach`` names what
+the headline's count of breaches counts and ``<analysis>.note`` is a line under an
+analysis's panel.
 """
 
 from __future__ import annotations
@@ -76,6 +77,20 @@ _ZH: dict[str, str] = {
     "credit.receivables_aa_share.breach": "",
     "credit.registry_alerts": "登记信息预警",
     "credit.registry_alerts.breach": "",
+    "not_evaluated_source": "数据源缺少本项分析所需的数据表，本期没有结论。",
+    "marketing.ad_label_share": "符合广告标识要求的商业信息",
+    "marketing.ad_label_share.breach": "未标明广告",
+    "marketing.opt_out_share": "告知了拒收方式的商业信息",
+    "marketing.opt_out_share.breach": "未告知拒收方式",
+    "marketing.absolute_term": "使用绝对化用语的商业信息",
+    "marketing.absolute_term.breach": "",
+    "marketing.consent_coverage": "发送时有有效营销同意的商业信息",
+    "marketing.consent_coverage.breach": "无有效同意",
+    "marketing.on_time_share": "按时办结的个人信息请求",
+    "marketing.on_time_share.breach": "逾期",
+    "marketing.refusals_without_reason": "拒绝请求而未说明理由",
+    "marketing.refusals_without_reason.breach": "",
+    "marketing.note": "外呼电话不适用广告标识和拒收方式的要求，在前两项中按符合计。",
 }
 
 _EN: dict[str, str] = {
@@ -143,6 +158,22 @@ _EN: dict[str, str] = {
     "credit.receivables_aa_share.breach": "",
     "credit.registry_alerts": "Registry alerts",
     "credit.registry_alerts.breach": "",
+    "not_evaluated_source": "The source lacks the tables this analysis needs: no conclusion "
+                            "this period.",
+    "marketing.ad_label_share": "Commercial messages meeting the ad-label rule",
+    "marketing.ad_label_share.breach": "unlabelled:",
+    "marketing.opt_out_share": "Commercial messages telling how to refuse",
+    "marketing.opt_out_share.breach": "no opt-out:",
+    "marketing.absolute_term": "Commercial messages using absolute terms",
+    "marketing.absolute_term.breach": "",
+    "marketing.consent_coverage": "Commercial messages sent with consent in force",
+    "marketing.consent_coverage.breach": "without consent:",
+    "marketing.on_time_share": "Privacy requests completed in time",
+    "marketing.on_time_share.breach": "late:",
+    "marketing.refusals_without_reason": "Requests refused without a reason",
+    "marketing.refusals_without_reason.breach": "",
+    "marketing.note": "Outbound calls are outside the ad-label and opt-out rules and count "
+                      "as meeting them in the first two.",
 }
 
 TEXT: dict[str, dict[str, str]] = {"zh": _ZH, "en": _EN}

@@ -45,8 +45,21 @@ credit
     ``enterprises_graded``, ``grades``, ``receivables_outstanding_cny``,
     ``receivables_aa_cny``, ``receivables_aa_share``, ``registry_alerts``,
     ``registry_knockouts``, ``invalid_uscc``.
+marketing
+    ``evaluated`` (false, with a ``note``, on a source without the marketing tables:
+    nothing else), ``messages``, ``commercial``, ``commercial_by_content``,
+    ``consent_coverage``, ``requests_received``, ``requests_judged``,
+    ``requests_met``, ``requests_overdue``, ``requests_running``,
+    ``on_time_share``, ``refusals``, ``refusals_without_reason`` and the findings of
+    each rule under its code.
 
-A share whose denominator is 0 is null. Aggregates only: no customer ids.
+:data:`DERIVED` shares are computed from two of an analysis's own counts when read
+(:func:`headline_value`), never stored: the share of commercial messages that meet
+the advertisement-label and the opt-out rules (outbound calls, outside both rules,
+count as meeting them).
+
+A share whose denominator is 0 is null. Aggregates only: no customer ids (people are
+counted, :mod:`workbench.report.top_findings`, never listed).
 """
 
 from __future__ import annotations
@@ -66,6 +79,7 @@ from workbench.periods import Period, parse_period
 from workbench.report.top_findings import PREDICTION_RULES, top_findings, violations
 
 __all__ = [
+    "DERIVED",
     "METRICS_FILE",
     "analysis_kinds",
     "METRICS_VERSION",
@@ -81,6 +95,12 @@ NO_SUBSIDIARY = "(none)"
 #: 2: money per kind (``money``) instead of one ``amount_cny`` summed across kinds.
 #: 3: ``top_findings``; violations and predictions apart; rules by severity.
 METRICS_VERSION = 3
+#: Headline key → (its analysis's count of breaches, the count they are out of): the
+#: share of the second that is not among the first, 1 − breaches / total.
+DERIVED: dict[str, tuple[str, str]] = {
+    "marketing.ad_label_share": ("ad_unlabelled", "commercial"),
+    "marketing.opt_out_share": ("no_opt_out", "commercial"),
+}
 
 
 def analysis_kinds(analysis: str) -> list[str]:
@@ -153,6 +173,7 @@ def compute_metrics(
     headlines: Mapping[str, Mapping[str, Any]],
     *,
     names: Mapping[str, str] | None = None,
+    customers: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The metrics of one report (see the module docstring).
 
@@ -168,6 +189,9 @@ def compute_metrics(
         Each analysis's own ``metrics.json`` (``AnalysisResult.metrics``), by analysis.
     names
         Subsidiary names by ``subsidiary_id``, for the league table.
+    customers
+        ``finding_id`` → ``customer_id`` of findings whose evidence names no
+        customer (:mod:`workbench.report._recipients`): people are counted with them.
 
     Returns
     -------
@@ -186,7 +210,7 @@ def compute_metrics(
         "analyses": per,
         "rules": _rules(findings),
         "subsidiaries": _league(findings, analyses, names or {}),
-        "top_findings": top_findings(findings, names),
+        "top_findings": top_findings(findings, names, customers=customers),
     }
 
 
@@ -196,9 +220,21 @@ def read_metrics(path: str | Path) -> dict[str, Any]:
 
 
 def headline_value(metrics: Mapping[str, Any], key: str) -> float | None:
-    """``"sla.adherence_ack"`` → the value in ``metrics`` (None when absent)."""
+    """``"sla.adherence_ack"`` → the value in ``metrics`` (None when absent); a
+    :data:`DERIVED` share from its two counts (None without them or when out of 0).
+
+    >>> m = {"analyses": {"marketing": {"headline": {"commercial": 200, "ad_unlabelled": 5}}}}
+    >>> headline_value(m, "marketing.ad_label_share"), headline_value(m, "sla.adherence_ack")
+    (0.975, None)
+    """
     analysis, name = key.split(".", 1)
-    value = (metrics.get("analyses", {}).get(analysis) or {}).get("headline", {}).get(name)
+    headline = (metrics.get("analyses", {}).get(analysis) or {}).get("headline") or {}
+    value = headline.get(name)
+    if value is None and key in DERIVED:
+        breaches, total = (headline.get(k) for k in DERIVED[key])
+        if breaches is None or not total:
+            return None
+        return 1 - float(breaches) / float(total)
     return None if value is None else float(value)
 
 

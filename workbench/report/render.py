@@ -217,6 +217,8 @@ def summary_html(findings: pl.DataFrame, analysis: str, period: str, *, lang: st
     if metrics is not None and metrics.get("evaluated") is False:
         note = metrics.get("note") or {}
         why = note.get(lang) if isinstance(note, dict) else None
+        if why:  # the note may say "not evaluated" itself, and end its sentence
+            why = re.sub(r"^(未评估[：:]\s*|Not evaluated:\s*)", "", str(why)).rstrip("。.")
         text = (f"本期（{e(period)}）<b>未评估</b>{e(name)}：{e(why or '数据源没有所需的数据表')}。"
                 "这不是“未发现问题”的结论。" if lang == "zh" else
                 f"{e(name)}, {e(period)}: <b>not evaluated</b>: "

@@ -29,32 +29,41 @@ published unless every notebook succeeded and every output was written:
 * every file is scanned for personal data (:mod:`workbench.report.privacy`)
   before anything is published; a hit fails the run.
 
+Every analysis of :data:`workbench.contract.ANALYSES` runs on every source. The
+marketing analysis reads the optional tables of contract v1.1: on a source without
+all three it saves ``evaluated: false`` and no findings (its report, its dashboard
+panel and the progress line say it was not evaluated; the other analyses are
+reported as usual), and a source with only some of them is bad input (the one
+validation names the missing tables; nothing runs). Freshness and ``--period
+latest`` read only the tables the contract's freshness rule names, so a source
+without the optional tables is fresh or not exactly as before.
+
 Besides the contract's outputs, a report holds ``metrics.json`` (the dashboard's
 numbers: each analysis's own metrics plus counts of the findings,
 :mod:`workbench.report.headlines`) and ``worklists/<subsidiary_id>.xlsx`` +
 ``worklists/group.xlsx``, the remediation worklists
 (:mod:`workbench.report.worklists`; a subsidiary's workbook includes its
-customers owed a refund when the pricing analysis published ``refunds``).
+customers owed a refund when the pricing analysis published ``refunds``; a
+marketing row names the message's recipient or the requester, looked up in the
+source by :mod:`workbench.report._recipients`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import polars as pl
 
-from workbench.analysis import load_saved, saved_files, write_json
-from workbench.contract import ANALYSES, CREDIT_GRADES_SCHEMA
-from workbench.findings import FINDINGS_FILE, csv_safe, read_findings, validate_findings
+from workbench.analysis import saved_files, write_json
+from workbench.contract import ANALYSES
+from workbench.findings import FINDINGS_FILE, csv_safe, read_findings
 from workbench.freshness import (
     DEFAULT_REGISTRY_DAYS,
     DEFAULT_TOLERANCE_DAYS,
@@ -72,6 +81,13 @@ from workbench.report._inputs import (  # noqa: F401 - re-exported, patched by t
     _validate_source,
     resolve_source,
 )
+from workbench.report._saved import (  # noqa: F401 - CONTRACT_TABLES re-exported
+    CONTRACT_TABLES,
+    analysis_package,
+    gather,
+    not_evaluated,
+    publish_tables,
+)
 from workbench.report.staging import STAGING_PREFIX
 
 NOTEBOOKS_ENV = "WORKBENCH_NOTEBOOKS"
@@ -80,10 +96,6 @@ FINDINGS_CSV = "findings.csv"
 DASHBOARD_FILE = "dashboard.html"
 FAILED_DIR = chain.FAILED_DIR
 SUPERSEDED_DIR = chain.SUPERSEDED_DIR
-#: Published tables every report holds, with their contract schema: an analysis
-#: that publishes one (``PUBLISHED``) is checked against it, and the table is
-#: written empty when that analysis did not run.
-CONTRACT_TABLES: dict[str, dict[str, pl.DataType]] = {"credit_grades": CREDIT_GRADES_SCHEMA}
 
 Progress = Callable[[str], None]
 
@@ -101,11 +113,6 @@ class NotebookRun:
     def manifest_entry(self) -> dict[str, Any]:
         """Its ``analyses.<analysis>`` entry in the manifest."""
         return {"status": self.status, "seconds": round(self.seconds, 1), "findings": self.findings}
-
-
-def analysis_package(analysis: str) -> ModuleType:
-    """``workbench.<analysis>``: its ``PUBLISHED`` tables and ``PARAMETERS``."""
-    return importlib.import_module(f"workbench.{analysis}")
 
 
 def default_notebooks_dir() -> Path:
@@ -217,46 +224,6 @@ def _execute(
         run.status = "no_output"
         run.error = f"the findings it wrote do not follow the contract: {exc}"
     return run
-
-
-def _gather(parts: Path, analyses: Sequence[str]) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """The findings and the headline metrics every notebook saved."""
-    frames, metrics = [], {}
-    for a in analyses:
-        found, metrics[a] = load_saved(parts / a)
-        frames.append(found)
-    df = validate_findings(pl.concat(frames, how="vertical"))
-    bad = df.filter(~pl.col("analysis").is_in(list(analyses)))
-    if bad.height:
-        raise ReportError(
-            f"{bad.height} findings name an analysis that did not write them, "
-            f"e.g. {bad['analysis'].unique().head(3).to_list()}"
-        )
-    return df.sort("analysis", "rule", "entity_id", "finding_id", nulls_last=True), metrics
-
-
-def _publish_tables(parts: Path, analyses: Sequence[str], staging: Path) -> None:
-    """Each analysis's published tables (its package's ``PUBLISHED``) as
-    ``<name>.parquet`` in the report; a table with a contract schema
-    (:data:`CONTRACT_TABLES`) is checked and cast to it, and written empty when
-    its analysis did not run.
-    """
-    for analysis in analyses:
-        for name in analysis_package(analysis).PUBLISHED:
-            saved = parts / analysis / f"{name}.parquet"
-            schema = CONTRACT_TABLES.get(name)
-            if schema is None:
-                shutil.copyfile(saved, staging / saved.name)
-                continue
-            df = pl.read_parquet(saved)
-            missing = [c for c in schema if c not in df.columns]
-            if missing:
-                raise ReportError(
-                    f"{name} written by the {analysis} notebook lack columns {missing}")
-            df.select(list(schema)).cast(schema).write_parquet(staging / saved.name)  # type: ignore[arg-type]
-    for name, schema in CONTRACT_TABLES.items():
-        if not (staging / f"{name}.parquet").exists():
-            pl.DataFrame(schema=schema).write_parquet(staging / f"{name}.parquet")
 
 
 def _owner_and_group_only(folder: Path) -> None:
@@ -479,6 +446,8 @@ def _run_notebooks(run: _Run, staging: Path) -> list[NotebookRun]:
         )
         runs.append(result)
         detail = f"{result.findings} findings" if result.status == "ok" else result.error
+        if result.status == "ok":
+            detail += not_evaluated(parts / analysis)
         run.say(f"[{i}/{len(run.analyses)}] {analysis} … {result.status} "
                 f"({result.seconds:.1f} s, {detail})")
         if result.status != "ok":  # fail fast: nothing will be published anyway
@@ -492,15 +461,16 @@ def _run_notebooks(run: _Run, staging: Path) -> list[NotebookRun]:
 def _assemble(run: _Run, staging: Path) -> pl.DataFrame:
     """Every output of the report from what the notebooks saved; returns the findings."""
     from workbench.report import headlines
+    from workbench.report._recipients import recipients
     from workbench.report.dashboard import write_dashboard
     from workbench.report.render import render_notebook
     from workbench.report.worklists import REFUNDS_TABLE, WORKLISTS_DIR, write_worklists
 
     p, chosen, parts = run.period, run.analyses, staging / ".parts"
-    findings, saved_metrics = _gather(parts, chosen)
+    findings, saved_metrics = gather(parts, chosen)
     findings.write_parquet(staging / FINDINGS_FILE)
     csv_safe(findings).write_csv(staging / FINDINGS_CSV, include_bom=True)
-    _publish_tables(parts, chosen, staging)
+    publish_tables(parts, chosen, staging)
     for analysis in chosen:
         render_notebook(
             staging / f"{analysis}.ipynb", staging / f"{analysis}.html",
@@ -512,10 +482,12 @@ def _assemble(run: _Run, staging: Path) -> pl.DataFrame:
     subs = run.source.subsidiaries
     refunds_file = staging / f"{REFUNDS_TABLE}.parquet"  # the pricing refund list, if published
     refunds = pl.read_parquet(refunds_file) if refunds_file.is_file() else None
+    who = recipients(run.src, findings)  # the customers of message and request findings
     write_worklists(findings, subs, staging / WORKLISTS_DIR, p, analyses=chosen, lang=run.lang,
-                    refunds=refunds)
+                    refunds=refunds, customers=who)
     names = dict(zip(subs["subsidiary_id"].to_list(), subs["name"].to_list(), strict=True))
-    metrics = headlines.compute_metrics(findings, p, chosen, saved_metrics, names=names)
+    metrics = headlines.compute_metrics(findings, p, chosen, saved_metrics, names=names,
+                                        customers=who)
     write_json(metrics, staging / headlines.METRICS_FILE)
     write_dashboard(metrics, p, chosen, staging / DASHBOARD_FILE,
                     history=headlines.history(run.out, p, metrics), lang=run.lang, worklists=True)

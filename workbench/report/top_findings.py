@@ -17,7 +17,9 @@ panel shows them apart.
 2. money at stake for consumers — overcharge, then unpublished benefits (compared in
    turn, never added; a breakdown rule's own amount counts here);
 3. people — customers touched (distinct customers, complaints, or the people a group
-   finding says are affected);
+   finding says are affected; for messages and privacy requests, their distinct
+   recipients and requesters, looked up by the runner:
+   :mod:`workbench.report._recipients`);
 4. credit exposure, then unannounced discounts (money owed to the company and money
    customers received: not a loss to anyone), then the number of findings.
 
@@ -40,6 +42,7 @@ from workbench.labels import SEVERITIES
 from workbench.money import money_totals, rule_money
 
 __all__ = [
+    "FACTS",
     "FAMILIES",
     "PREDICTION_RULES",
     "TOP_N",
@@ -94,16 +97,21 @@ def _detail(name: str) -> pl.Expr:
     return pl.col("detail").str.json_path_match(f"$.{name}")
 
 
-def _customers(sub: pl.DataFrame) -> int | None:
-    """Distinct customers named in the evidence (``customer_id`` or ``customer_ids``);
-    None when the evidence names none. Counted here, never stored.
+def _customers(sub: pl.DataFrame, customers: pl.DataFrame | None = None) -> int | None:
+    """Distinct customers named in the evidence (``customer_id`` or ``customer_ids``)
+    or, for a finding whose evidence names none, in ``customers`` (``finding_id`` →
+    ``customer_id``); None when neither names any. Counted here, never stored.
     """
-    if "detail" not in sub.columns or sub["detail"].null_count() == sub.height:
-        return None
-    one = sub.select(_detail("customer_id").alias("c"))["c"]
-    many = sub.select(_detail("customer_ids").str.json_decode(pl.List(pl.String))
-                      .alias("c")).explode("c")["c"]
-    ids = pl.concat([one.drop_nulls(), many.drop_nulls()])
+    parts = []
+    if "detail" in sub.columns and sub["detail"].null_count() < sub.height:
+        one = sub.select(_detail("customer_id").alias("c"))["c"]
+        many = sub.select(_detail("customer_ids").str.json_decode(pl.List(pl.String))
+                          .alias("c")).explode("c")["c"]
+        parts += [one.drop_nulls(), many.drop_nulls()]
+    if customers is not None and customers.height:
+        looked_up = sub.select("finding_id").join(customers, on="finding_id", how="inner")
+        parts.append(looked_up["customer_id"].drop_nulls())
+    ids = pl.concat(parts) if parts else pl.Series("c", [], pl.String)
     return int(ids.n_unique()) if ids.len() else None
 
 
@@ -133,10 +141,15 @@ def _group_rows(sub: pl.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+#: The counts :func:`_facts` reports, in order.
+FACTS = ("open", "regulator", "legal_cap", "under", "over", "after_withdrawal", "by_content")
+
+
 def _facts(sub: pl.DataFrame) -> dict[str, int]:
     """Counts the evidence carries that change what the item means (non-zero only):
     still open at the period end, via the regulator (12315), past a legal cap (the
-    60-day mediation cap), under- and over-tiered customers.
+    60-day mediation cap), under- and over-tiered customers, messages sent after the
+    person withdrew consent, messages labelled service or transaction that advertise.
     """
     if "detail" not in sub.columns or sub["detail"].null_count() == sub.height:
         return {}
@@ -145,6 +158,8 @@ def _facts(sub: pl.DataFrame) -> dict[str, int]:
         (_detail("channel") == "regulator").sum().alias("regulator"),
         (_detail("direction") == "under").sum().alias("under"),
         (_detail("direction") == "over").sum().alias("over"),
+        (_detail("after_withdrawal") == "true").sum().alias("after_withdrawal"),
+        (_detail("commercial_because") == "content").sum().alias("by_content"),
     ).row(0, named=True)
     targets = pl.List(pl.Struct({"target": pl.String, "overrun": pl.Float64}))
     cap = (_detail("targets").str.json_decode(targets)
@@ -154,8 +169,7 @@ def _facts(sub: pl.DataFrame) -> dict[str, int]:
         row["legal_cap"] = sub.select(cap.fill_null(False).sum()).item()
     except pl.exceptions.PolarsError:  # ``targets`` of another shape: no cap to count
         row["legal_cap"] = 0
-    return {k: int(row[k]) for k in ("open", "regulator", "legal_cap", "under", "over")
-            if row[k]}
+    return {k: int(row[k]) for k in FACTS if row[k]}
 
 
 def _subsidiaries(sub: pl.DataFrame, names: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -165,16 +179,18 @@ def _subsidiaries(sub: pl.DataFrame, names: Mapping[str, str]) -> list[dict[str,
             for s, n in top.iter_rows()]
 
 
-def _people(sub: pl.DataFrame, entity_type: str, groups: list[dict[str, Any]]) -> int | None:
+def _people(sub: pl.DataFrame, entity_type: str, groups: list[dict[str, Any]],
+            customers: pl.DataFrame | None = None) -> int | None:
     if entity_type in ("customer", "complaint"):
         return int(sub["entity_id"].n_unique())
     if entity_type == "group":
         counted = [g["people"] for g in groups if g["people"] is not None]
         return max(counted) if counted else None
-    return _customers(sub)
+    return _customers(sub, customers)
 
 
-def _item(key: str, sub: pl.DataFrame, names: Mapping[str, str]) -> dict[str, Any]:
+def _item(key: str, sub: pl.DataFrame, names: Mapping[str, str],
+          customers: pl.DataFrame | None = None) -> dict[str, Any]:
     rules = sorted(sub["rule"].unique().to_list(), key=lambda c: _RULE_ORDER.get(c, 999))
     by_severity = _by_severity(sub)
     entity_type = str(sub["entity_type"].mode().sort()[0])
@@ -189,7 +205,7 @@ def _item(key: str, sub: pl.DataFrame, names: Mapping[str, str]) -> dict[str, An
         "by_severity": by_severity,
         "entity_type": entity_type,
         "entities": int(sub["entity_id"].n_unique()),
-        "people": _people(sub, entity_type, groups),
+        "people": _people(sub, entity_type, groups, customers),
         "money": money,
         "breakdown": breakdown,
         "groups": groups,
@@ -198,18 +214,26 @@ def _item(key: str, sub: pl.DataFrame, names: Mapping[str, str]) -> dict[str, An
     }
 
 
+#: Findings about a whole group of people treated worse for who they are (PIPL art.
+#: 24, CPL art. 10): within a severity they rank before single instances, which they
+#: explain — a pattern is what a regulator looks for first.
+SYSTEMIC: tuple[str, ...] = ("price_disparity", "tier_disparity")
+
+
 def rank_key(item: Mapping[str, Any]) -> tuple[Any, ...]:
-    """Sort key of an item (see the module docstring): severity, consumer harm
-    (overcharge, then benefits), people, exposure, discounts, findings.
+    """Sort key of an item (see the module docstring): severity, group disparities
+    first (:data:`SYSTEMIC`), consumer harm (overcharge, then benefits), people,
+    exposure, discounts, findings.
     """
     m = item.get("money") or {}
-    return (SEVERITIES.index(item["severity"]), *(-m.get(k, 0.0) for k in _HARM),
+    return (SEVERITIES.index(item["severity"]), item["key"] not in SYSTEMIC,
+            *(-m.get(k, 0.0) for k in _HARM),
             -(item.get("people") or 0), *(-m.get(k, 0.0) for k in _NOT_LOSS),
             -item["findings"], item["key"])
 
 
-def top_findings(findings: pl.DataFrame,
-                 names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def top_findings(findings: pl.DataFrame, names: Mapping[str, str] | None = None, *,
+                 customers: pl.DataFrame | None = None) -> list[dict[str, Any]]:
     """Every item of the report's violations, ranked (``rank`` 1 = worst).
 
     Parameters
@@ -218,6 +242,9 @@ def top_findings(findings: pl.DataFrame,
         The report's published findings (contract ``findings`` columns).
     names
         Subsidiary names by ``subsidiary_id``.
+    customers
+        ``finding_id`` → ``customer_id`` for findings whose evidence names no customer
+        (message recipients, requesters): the people of their items.
 
     Returns
     -------
@@ -229,7 +256,7 @@ def top_findings(findings: pl.DataFrame,
     if f.is_empty():
         return []
     f = f.with_columns(pl.col("rule").replace(FAMILIES).alias("_key"))
-    items = [_item(str(key[0]), sub.drop("_key"), names or {})
+    items = [_item(str(key[0]), sub.drop("_key"), names or {}, customers)
              for key, sub in f.partition_by("_key", as_dict=True, maintain_order=True).items()]
     items.sort(key=rank_key)
     return [{"rank": i, **item} for i, item in enumerate(items, 1)]

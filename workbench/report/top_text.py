@@ -6,7 +6,9 @@ kinds; a breakdown marked), its people and high-severity count, and the
 subsidiaries where most of it happened. Groups are named in words by
 :func:`workbench.evidence.group_label`; numbers carry thousands separators, ¥ and %.
 A rule without its own sentence gets its contract title and a count, so a new
-analysis (e.g. marketing) reads without a change here.
+analysis reads without a change here; the marketing rules have their own (messages
+sent after a withdrawal of consent, requests still open, advertisements labelled as
+service messages counted apart).
 """
 
 from __future__ import annotations
@@ -150,6 +152,20 @@ def _tier_mismatch(item: Mapping[str, Any], lang: str) -> str:
     return f"{unit('customer', n, lang)} not in the tier the published criteria give{split}"
 
 
+def _with_part(zh: str, en: str, fact: str, part_zh: str, part_en: str) -> Sentence:
+    """"<count with its noun><what>", and "of which <k> <part>" when the evidence
+    counted ``fact`` (:data:`workbench.report.top_findings.FACTS`).
+    """
+    def sentence(item: Mapping[str, Any], lang: str) -> str:
+        n = unit(item["entity_type"], item["entities"], lang)
+        k = (item.get("facts") or {}).get(fact, 0)
+        text = (zh if lang == "zh" else en).format(n=n)
+        if k:
+            text += (part_zh if lang == "zh" else part_en).format(k=_num(k))
+        return text
+    return sentence
+
+
 def _counted(zh: str, en: str) -> Sentence:
     """A sentence "<count with its noun><what>" for one item."""
     def sentence(item: Mapping[str, Any], lang: str) -> str:
@@ -186,6 +202,21 @@ SENTENCES: dict[str, Sentence] = {
                                 "{n} whose registry status or list membership changed"),
     "annual_report_overdue": _counted("{n}未按期报送年度报告", "{n} with an overdue annual "
                                       "report"),
+    "ad_unlabelled": _with_part("{n}未标明“广告”", "{n} not marked as advertisements",
+                                "by_content", "，其中 {k} 条标为服务或交易信息、实为广告",
+                                "; {k} of them labelled service or transaction messages"),
+    "absolute_term": _counted("{n}使用了《广告法》禁止的绝对化用语",
+                              "{n} using absolute terms the Advertising Law bans"),
+    "no_opt_out": _counted("{n}未告知拒收方式", "{n} telling no way to refuse further ones"),
+    "marketing_without_consent": _with_part(
+        "{n}在没有有效营销同意时发出", "{n} sent with no marketing consent in force",
+        "after_withdrawal", "，其中 {k} 条发出时客户已撤回同意",
+        "; {k} of them after the person had withdrawn consent"),
+    "privacy_request_overdue": _with_part(
+        "{n}超过办结时限", "{n} past their time limit", "open", "，其中 {k} 项至期末仍未办结",
+        "; {k} still open at the period end"),
+    "refusal_without_reason": _counted("{n}被拒绝而未说明理由",
+                                       "{n} refused without a reason"),
 }
 
 

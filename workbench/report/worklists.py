@@ -22,10 +22,17 @@ complaint's at the end of the period), then money; the rows of one entity (a
 complaint with several breaches, an enterprise with several registry alerts) are
 kept together where its most urgent row falls.
 
-The refund sheet lists every customer owed an overcharge: the orders of the
-``unexplained_premium`` findings, each order once, so its total is the
-subsidiary's overcharge total. When the pricing analysis published its refund list
-(``refunds.parquet``) the two must agree to the cent, or nothing is written.
+The marketing sheet has a row per message or privacy request to fix: the message or
+request id as the entity, its recipient or requester as the customer (looked up in
+the source by the runner, :mod:`workbench.report._recipients`: the marketing
+evidence names no recipient), and for a late request the calendar days past its
+last day.
+
+The refund sheet (:mod:`workbench.report._refunds`) lists every customer owed an
+overcharge: the orders of the ``unexplained_premium`` findings, each order once, so
+its total is the subsidiary's overcharge total. When the pricing analysis published
+its refund list (``refunds.parquet``) the two must agree to the cent, or nothing is
+written.
 
 What may appear: ids (pseudonymous customer ids, order, complaint, grant ids,
 USCCs) and the evidence the analyses write without personal data; the folder is
@@ -39,7 +46,6 @@ sort ends on the finding id).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -59,8 +65,10 @@ from workbench.labels import (
 )
 from workbench.money import money_totals, rule_money
 from workbench.periods import Period
+from workbench.report._refunds import check_refunds, refund_rows, write_refunds
+from workbench.report._sheets import formats, parse_detail, suggested_due, write_table
 from workbench.report._worklist_words import TEXT, instructions
-from workbench.severity import Policy, remediation_due
+from workbench.severity import Policy
 
 WORKLISTS_DIR = "worklists"
 GROUP_WORKBOOK = "group"
@@ -70,29 +78,39 @@ REFUNDS_TABLE = "refunds"
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 #: Rules whose evidence says how long a committed clock was overrun.
 CLOCK_RULES = ("ack_breach", "acceptance_breach", "resolution_breach", "update_gap")
-#: Excel's limit of characters in one cell.
-CELL_CHARS = 32_767
 
 
-def _parse(detail: Any) -> Mapping[str, Any]:
-    if isinstance(detail, Mapping):
-        return detail
+def _days_past(detail: Mapping[str, Any], last_day: dt.date | None) -> float | None:
+    """Calendar days from a privacy request's last day (``deadline``) to its completion
+    or, still open, to the period's ``last_day``; None when the evidence cannot say.
+    """
     try:
-        parsed = json.loads(detail)
-    except (TypeError, ValueError):
-        return {}
-    return parsed if isinstance(parsed, Mapping) else {}
+        deadline = dt.date.fromisoformat(str(detail["deadline"])[:10])
+        done = detail.get("completed_at")
+        end = dt.date.fromisoformat(str(done)[:10]) if done else last_day
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None if end is None else float(max((end - deadline).days, 0))
 
 
-def overdue_days(rule: str, detail: Mapping[str, Any]) -> float | None:
+def overdue_days(rule: str, detail: Mapping[str, Any],
+                 last_day: dt.date | None = None) -> float | None:
     """Calendar days the finding is overdue (a committed clock overrun; for an open
-    complaint, at the end of the period; a late tier review), None when not a delay.
+    complaint, at the end of the period; a privacy request past its last day, an open
+    one at ``last_day``, the period's; a late tier review), None when not a delay.
 
     >>> overdue_days("resolution_breach", {"overrun_hours": 1737.34, "overrun": 72.389})
     72.4
     >>> overdue_days("ack_breach", {"clock": "calendar_hours", "overrun": 36.0})
     1.5
+    >>> overdue_days("privacy_request_overdue", {"deadline": "2026-07-13", "overrun": 57,
+    ...     "clock": "working_days", "completed_at": None}, dt.date(2026, 9, 30))
+    79.0
     """
+    if rule == "privacy_request_overdue" and detail.get("deadline"):
+        days = _days_past(detail, last_day)
+        if days is not None:
+            return days
     if rule in CLOCK_RULES or rule == "privacy_request_overdue":
         if detail.get("overrun_hours") is not None:
             return round(float(detail["overrun_hours"]) / 24, 1)
@@ -110,31 +128,22 @@ def overdue_days(rule: str, detail: Mapping[str, Any]) -> float | None:
     return None
 
 
-def suggested_due(rule: str, severity: str, detail: Mapping[str, Any], last_day: dt.date,
-                  policy: Policy | None = None) -> dt.date | None:
-    """The severity's ``remediation_days`` after ``last_day``; an open complaint
-    predicted to breach (``breach_risk``) no later than its own deadline.
-    """
-    due = remediation_due(severity, last_day, policy=policy)
-    if due is not None and rule == "breach_risk" and detail.get("deadline"):
-        due = min(due, dt.date.fromisoformat(str(detail["deadline"])[:10]))
-    return due
-
-
 def _facts(findings: pl.DataFrame, lang: str, last_day: dt.date | None,
-           policy: Policy | None) -> pl.DataFrame:
-    """Per finding: the evidence sentence, customers, days overdue and due date (JSON of
-    any shape is read in Python, one finding at a time; a worklist holds thousands of
-    rows at most).
+           policy: Policy | None, lookup: Mapping[str, str]) -> pl.DataFrame:
+    """Per finding: the evidence sentence, customers (the evidence's, else ``lookup``'s
+    by finding id), days overdue and due date (JSON of any shape is read in Python, one
+    finding at a time; a worklist holds thousands of rows at most).
     """
     sentences, customers, overdue, due = [], [], [], []
-    cols = ("rule", "severity", "entity_type", "entity_id", "detail", "amount_cny", "amount_kind")
-    for rule, sev, etype, eid, detail, amount, kind in findings.select(cols).iter_rows():
-        d = _parse(detail)
+    cols = ("rule", "severity", "entity_type", "entity_id", "detail", "amount_cny", "amount_kind",
+            "finding_id")
+    for rule, sev, etype, eid, detail, amount, kind, fid in findings.select(cols).iter_rows():
+        d = parse_detail(detail)
         sentences.append(evidence_sentence(rule, etype, eid, d, lang, amount_cny=amount,
                                            amount_kind=kind))
-        customers.append("、".join(customer_ids(etype, eid, d)) or None)
-        overdue.append(overdue_days(rule, d))
+        named = customer_ids(etype, eid, d) or ([lookup[fid]] if fid in lookup else [])
+        customers.append("、".join(named) or None)
+        overdue.append(overdue_days(rule, d, last_day))
         due.append(None if last_day is None else suggested_due(rule, sev, d, last_day, policy))
     return findings.with_columns(
         pl.Series("_evidence", sentences, pl.String), pl.Series("_customer", customers, pl.String),
@@ -189,16 +198,23 @@ def priority_order(findings: pl.DataFrame) -> pl.DataFrame:
 
 
 def worklist_rows(findings: pl.DataFrame, lang: str = "zh", *, period: Period | None = None,
-                  policy: Policy | None = None) -> pl.DataFrame:
+                  policy: Policy | None = None,
+                  customers: pl.DataFrame | None = None) -> pl.DataFrame:
     """The rows of a worklist sheet in priority order (:func:`priority_order`): the
     evidence in one sentence, the customer and the entity, money and its kind, days
     overdue, the suggested due date (with ``period``), the columns to fill in, the
-    legal basis, the rule code and the finding id.
+    legal basis, the rule code and the finding id. ``customers`` (``finding_id`` →
+    ``customer_id``) names the customer of a finding whose evidence names none (a
+    message's recipient, a request's requester: :mod:`workbench.report._recipients`).
     """
     t = TEXT[lang]
     titles = {code: (r.title_zh if lang == "zh" else r.title_en) for code, r in RULES.items()}
     basis = {code: legal_basis_text(r.legal_basis, lang) for code, r in RULES.items()}
-    ordered = priority_order(_facts(findings, lang, period and period.last_day, policy))
+    lookup: dict[str, str] = {}
+    if customers is not None and customers.height and findings.height:
+        mine = customers.join(findings.select("finding_id"), on="finding_id", how="semi")
+        lookup = dict(mine.select("finding_id", "customer_id").iter_rows())
+    ordered = priority_order(_facts(findings, lang, period and period.last_day, policy, lookup))
     entities = [_entity_words(e, i, lang)
                 for e, i in ordered.select("entity_type", "entity_id").iter_rows()]
     types = [entity_label(e, lang) for e in ordered["entity_type"]]
@@ -223,74 +239,6 @@ def worklist_rows(findings: pl.DataFrame, lang: str = "zh", *, period: Period | 
         pl.col("rule").alias(t["rule"]),
         "finding_id",
     )
-
-
-def refund_rows(findings: pl.DataFrame, lang: str = "zh", *, period: Period | None = None,
-                policy: Policy | None = None) -> pl.DataFrame:
-    """Customers owed an overcharge, one row per subsidiary and customer: their
-    ``unexplained_premium`` orders (each order once), the overcharge, the part flagged
-    groups' premiums explain, those groups in words, the earliest suggested due date.
-    Columns are codes (``subsidiary_id``, ``customer_id``, ``orders``, ``order_ids``,
-    ``excess_cny``, ``attributed_cny``, ``groups``, ``due``); largest refund first.
-    """
-    orders = findings.filter(pl.col("rule") == "unexplained_premium").sort("finding_id").unique(
-        ["subsidiary_id", "entity_id"], keep="first", maintain_order=True)
-    recs = []
-    last_day = period and period.last_day
-    for sub, oid, sev, amount, detail in orders.select(
-            "subsidiary_id", "entity_id", "severity", "amount_cny", "detail").iter_rows():
-        d = _parse(detail)
-        flagged = [g for g in d.get("flagged_groups") or [] if isinstance(g, Mapping)]
-        recs.append({
-            "subsidiary_id": sub, "customer_id": next(iter(customer_ids("order", oid, d)), None),
-            "order_id": oid, "excess": float(amount or 0.0),
-            "attributed": sum(float(g.get("attributed_cny") or 0.0) for g in flagged),
-            "groups": [str(g["group"]) for g in flagged if g.get("group")],
-            "due": None if last_day is None else suggested_due("unexplained_premium", sev, d,
-                                                               last_day, policy),
-        })
-    schema = {"subsidiary_id": pl.String, "customer_id": pl.String, "order_id": pl.String,
-              "excess": pl.Float64, "attributed": pl.Float64, "groups": pl.List(pl.String),
-              "due": pl.Date}
-    per = pl.DataFrame(recs, schema=schema).group_by("subsidiary_id", "customer_id").agg(
-        pl.len().cast(pl.Int64).alias("orders"), pl.col("order_id").sort().alias("order_ids"),
-        pl.col("excess").sum().round(2).alias("excess_cny"),
-        pl.col("attributed").sum().round(2).alias("attributed_cny"),
-        pl.col("groups").list.explode(keep_nulls=False, empty_as_null=False).unique().sort()
-        .alias("groups"),
-        pl.col("due").min().alias("due"),
-    )
-    sep, gsep = ("、", "；") if lang == "zh" else (", ", "; ")
-    words = [gsep.join(group_label(g, lang) for g in gs) or None for gs in per["groups"]]
-    return per.with_columns(
-        pl.Series("groups", words, pl.String), pl.col("order_ids").list.join(sep),
-    ).sort(["subsidiary_id", "excess_cny", "customer_id"], descending=[False, True, False],
-           nulls_last=True)
-
-
-def check_refunds(findings: pl.DataFrame, refunds: pl.DataFrame) -> None:
-    """The pricing analysis's refund list must equal the ``unexplained_premium``
-    findings per subsidiary (orders and money, to the cent); a clear error otherwise.
-    """
-    missing = [c for c in ("subsidiary_id", "orders", "excess_cny") if c not in refunds.columns]
-    if missing:
-        raise ValueError(f"worklists: table refunds lacks column(s) {', '.join(missing)}")
-    ours = (findings.filter((pl.col("rule") == "unexplained_premium")
-                            & pl.col("subsidiary_id").is_not_null())
-            .unique(["subsidiary_id", "entity_id"])
-            .group_by("subsidiary_id").agg(pl.len().cast(pl.Int64).alias("n"),
-                                           pl.col("amount_cny").sum().alias("cny")))
-    theirs = refunds.group_by("subsidiary_id").agg(pl.col("orders").sum().alias("n_r"),
-                                                   pl.col("excess_cny").sum().alias("cny_r"))
-    both = ours.join(theirs, on="subsidiary_id", how="full", coalesce=True).fill_null(0)
-    bad = both.filter((pl.col("n") != pl.col("n_r"))
-                      | ((pl.col("cny") - pl.col("cny_r")).abs() >= 0.01)).sort("subsidiary_id")
-    if bad.height:
-        rows = "; ".join(f"subsidiary {s}: findings {n} orders ¥{c:,.2f}, refunds {nr} orders "
-                         f"¥{cr:,.2f}" for s, n, c, nr, cr in
-                         bad.select("subsidiary_id", "n", "cny", "n_r", "cny_r").iter_rows())
-        raise ValueError("worklists: the refund list (table refunds) and the "
-                         f"unexplained_premium findings disagree ({rows})")
 
 
 def _overview_rows(findings: pl.DataFrame, analyses: Sequence[str], lang: str) -> pl.DataFrame:
@@ -326,44 +274,6 @@ def _overview_rows(findings: pl.DataFrame, analyses: Sequence[str], lang: str) -
     )
 
 
-def _formats(wb: Any) -> dict[str, Any]:
-    to_fill = {"bg_color": "#fff8e1", "valign": "top", "border": 1, "border_color": "#e0c97f"}
-    return {
-        "bold": wb.add_format({"bold": True}),
-        "big": wb.add_format({"bold": True, "font_size": 14}),
-        "head": wb.add_format({"bold": True, "bg_color": "#1f3a5f", "font_color": "#ffffff",
-                               "text_wrap": True, "valign": "top", "border": 1}),
-        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
-        "money": wb.add_format({"num_format": "#,##0.00", "valign": "top"}),
-        "days": wb.add_format({"num_format": "0.0", "valign": "top"}),
-        "plain": wb.add_format({"valign": "top"}),
-        "todo": wb.add_format(to_fill),
-        "due": wb.add_format({**to_fill, "num_format": "yyyy-mm-dd"}),
-        "high": wb.add_format({"font_color": "#b3261e", "bold": True, "valign": "top"}),
-    }
-
-
-def _write_table(ws: Any, top: int, df: pl.DataFrame, fmt: Mapping[str, Any],
-                 styles: Mapping[str, str], high: str | None = None) -> None:
-    """Headers on row ``top``, then the rows; ``styles``: column → format name (a cell
-    equal to ``high`` is shown as a high severity).
-    """
-    for j, name in enumerate(df.columns):
-        ws.write_string(top, j, name, fmt["head"])
-    names = [styles.get(c, "plain") for c in df.columns]
-    for i, row in enumerate(df.iter_rows(), start=top + 1):
-        for j, value in enumerate(row):
-            style = fmt["high" if high is not None and value == high else names[j]]
-            if value is None:
-                ws.write_blank(i, j, None, style)
-            elif isinstance(value, dt.date):
-                ws.write_datetime(i, j, dt.datetime.combine(value, dt.time()), style)
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.write_number(i, j, value, style)
-            else:
-                ws.write_string(i, j, str(value)[:CELL_CHARS], style)
-
-
 def _write_overview(wb: Any, fmt: Mapping[str, Any], findings: pl.DataFrame, title: str,
                     period: Period, analyses: Sequence[str], lang: str,
                     policy: Policy | None, refunds: bool) -> None:
@@ -379,7 +289,7 @@ def _write_overview(wb: Any, fmt: Mapping[str, Any], findings: pl.DataFrame, tit
         ov.set_row(i, 32)
     top = 5 + len(steps)
     summary = _overview_rows(findings, analyses, lang)
-    _write_table(ov, top, summary, fmt, {t["amount"]: "money", t["legal_basis"]: "wrap"})
+    write_table(ov, top, summary, fmt, {t["amount"]: "money", t["legal_basis"]: "wrap"})
     last = top + 1 + summary.height
     cols = summary.columns
     ov.write(last, 0, t["total"], fmt["bold"])
@@ -408,7 +318,7 @@ def _write_analysis(wb: Any, fmt: Mapping[str, Any], rows: pl.DataFrame, name: s
     styles = {t["evidence"]: "wrap", t["legal_basis"]: "wrap", t["amount"]: "money",
               t["overdue"]: "days", t["due"]: "due", t["owner"]: "todo", t["action"]: "todo",
               t["status"]: "todo", t["entity_id"]: "wrap"}
-    _write_table(ws, 0, rows, fmt, styles, high=SEVERITY_LABELS[lang]["high"])
+    write_table(ws, 0, rows, fmt, styles, high=SEVERITY_LABELS[lang]["high"])
     cols = rows.columns
     if rows.height == 0:
         ws.write(1, 0, t["none"])
@@ -425,38 +335,6 @@ def _write_analysis(wb: Any, fmt: Mapping[str, Any], rows: pl.DataFrame, name: s
     ws.freeze_panes(1, 2)
 
 
-def _write_refunds(wb: Any, fmt: Mapping[str, Any], refunds: pl.DataFrame, lang: str) -> None:
-    """The refund sheet: one row per customer owed an overcharge, largest first, the
-    total (kind ``overcharge``) and a refund status to pick from a list.
-    """
-    t = TEXT[lang]
-    ws = wb.add_worksheet(t["refunds"][:31])
-    cols = ["customer_id", "orders", "order_ids", "excess_cny", "attributed_cny", "groups", "due"]
-    rows = refunds.select(cols).with_columns(pl.lit(None, pl.String).alias("refund_status"))
-    rows = rows.rename({c: t[c] for c in rows.columns})
-    ws.merge_range(0, 0, 0, len(rows.columns) - 1, t["refunds_how"], fmt["wrap"])
-    ws.set_row(0, 64)
-    styles = {t["excess_cny"]: "money", t["attributed_cny"]: "money", t["order_ids"]: "wrap",
-              t["groups"]: "wrap", t["due"]: "due", t["refund_status"]: "todo"}
-    _write_table(ws, 1, rows, fmt, styles)
-    if rows.height == 0:
-        ws.write(2, 0, t["no_refunds"])
-    else:
-        last = 2 + rows.height
-        ws.write(last, 0, t["total_kind"].format(kind=MONEY_KIND_LABELS[lang]["overcharge"]),
-                 fmt["bold"])
-        ws.write(last, 1, int(refunds["orders"].sum()), fmt["bold"])
-        for c in ("excess_cny", "attributed_cny"):
-            ws.write(last, cols.index(c), round(float(refunds[c].sum()), 2), fmt["money"])
-        status_j = len(cols)
-        ws.data_validation(2, status_j, last - 1, status_j,
-                           {"validate": "list", "source": t["refund_statuses"].split(",")})
-        ws.autofilter(1, 0, last - 1, status_j)
-    for j, width in enumerate((12, 8, 36, 16, 22, 36, 12, 12)):
-        ws.set_column(j, j, width)
-    ws.freeze_panes(2, 1)
-
-
 def write_workbook(
     path: str | Path,
     findings: pl.DataFrame,
@@ -467,10 +345,12 @@ def write_workbook(
     lang: str = "zh",
     refunds: bool = False,
     policy: Policy | None = None,
+    customers: pl.DataFrame | None = None,
 ) -> Path:
     """One worklist workbook: an overview sheet, one sheet per analysis and, with
     ``refunds`` (a subsidiary's workbook) and the pricing analysis among ``analyses``,
-    the refund sheet built from the ``unexplained_premium`` findings.
+    the refund sheet built from the ``unexplained_premium`` findings. ``customers``:
+    see :func:`worklist_rows`.
     """
     import xlsxwriter
 
@@ -482,16 +362,16 @@ def write_workbook(
     try:
         wb.set_properties({"title": f"{t['title']} · {title} · {period.label}", "created": created,
                            "comments": "CRM Compliance Workbench"})
-        fmt = _formats(wb)
+        fmt = formats(wb)
         _write_overview(wb, fmt, findings, title, period, analyses, lang, policy, with_refunds)
         for analysis in analyses:
             rows = worklist_rows(findings.filter(pl.col("analysis") == analysis), lang,
-                                 period=period, policy=policy)
+                                 period=period, policy=policy, customers=customers)
             _write_analysis(wb, fmt, rows, ANALYSIS_TITLES[lang].get(analysis, analysis),
                             period, lang)
         if with_refunds:
-            _write_refunds(wb, fmt, refund_rows(findings, lang, period=period, policy=policy),
-                           lang)
+            write_refunds(wb, fmt, refund_rows(findings, lang, period=period, policy=policy),
+                          lang)
     finally:
         wb.close()
     return path
@@ -507,6 +387,7 @@ def write_worklists(
     lang: str = "zh",
     refunds: pl.DataFrame | None = None,
     policy: Policy | None = None,
+    customers: pl.DataFrame | None = None,
 ) -> list[Path]:
     """``folder/<subsidiary_id>.xlsx`` for every subsidiary and ``folder/group.xlsx``
     for findings without a subsidiary. ``subsidiaries`` needs ``subsidiary_id`` and
@@ -514,7 +395,9 @@ def write_worklists(
     has a refund sheet when the pricing analysis is among ``analyses``; ``refunds``
     (the pricing analysis's published refund list), when given, must agree with the
     findings (:func:`check_refunds`). ``policy``: the severity policy whose
-    ``remediation_days`` give the due dates (default: the packaged one). Returns the
+    ``remediation_days`` give the due dates (default: the packaged one).
+    ``customers`` (``finding_id`` → ``customer_id``) names the customer of the
+    marketing findings, whose evidence names none (:func:`worklist_rows`). Returns the
     paths written.
     """
     folder = Path(folder)
@@ -529,12 +412,13 @@ def write_worklists(
         part = findings.filter(pl.col("subsidiary_id") == sub)
         title = f"{t['subsidiary']} {sub} {names.get(sub, '')}".strip()
         written.append(write_workbook(folder / f"{sub}.xlsx", part, title=title, period=period,
-                                      analyses=analyses, lang=lang, refunds=True, policy=policy))
+                                      analyses=analyses, lang=lang, refunds=True, policy=policy,
+                                      customers=customers))
     written.append(
         write_workbook(folder / f"{GROUP_WORKBOOK}.xlsx",
                        findings.filter(pl.col("subsidiary_id").is_null()),
                        title=t["group"], period=period, analyses=analyses, lang=lang,
-                       policy=policy)
+                       policy=policy, customers=customers)
     )
     return written
 def read_sheet(path: str | Path, sheet: str) -> list[list[str]]:
