@@ -25,8 +25,8 @@ _ZH: dict[str, str] = {
     "vs_prev": "较上期", "flat": "持平", "pp": "个百分点",
     "findings": "问题", "money": "金额", "target": "目标",
     "top": "最需关注",
-    "top_note": "按严重度（严重度政策）排序，其次按消费者损害金额（先比多收金额，再比未公示权益，"
-                "不相加），再按涉及人数；预测不计入。",
+    "top_note": "按严重度（严重度政策）排序；同一严重度中，针对某一群体的差别待遇在前，其次按消费者"
+                "损害金额（先比多收金额，再比未公示权益，不相加），再按涉及人数；预测不计入。",
     "panels": "各项分析",
     "light_rule": "红黄绿灯按 dashboard_thresholds.yaml 中的目标判断；只要有高严重度的违规，"
                   "最好也只是“关注”。",
@@ -101,8 +101,9 @@ _EN: dict[str, str] = {
     "vs_prev": "vs previous period", "flat": "unchanged", "pp": "pp",
     "findings": "Findings", "money": "Money", "target": "target",
     "top": "What needs attention first",
-    "top_note": "By severity (the severity policy), then consumer harm (overcharge first, then "
-                "unpublished benefits, never added), then people affected; predictions left out.",
+    "top_note": "By severity (the severity policy); within a severity, a group treated worse "
+                "comes first, then consumer harm (overcharge first, then unpublished benefits, "
+                "never added), then people affected; predictions left out.",
     "panels": "Analyses",
     "light_rule": "Traffic lights compare each value with its target in "
                   "dashboard_thresholds.yaml; any high-severity breach makes it amber at best.",
