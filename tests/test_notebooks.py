@@ -253,7 +253,10 @@ def test_cli_report_on_a_source_without_the_marketing_tables(tiny, tmp_path, cap
     for a in ("tiering", "pricing", "sla", "credit"):
         assert f"data-key='{a}." in dashboard  # the other four have their lights
     report = (folder / "marketing.html").read_text(encoding="utf-8")
-    assert "未评估：数据源没有营销与个人信息表" in report
+    summary = report[report.index('id="wb-summary"'):]
+    summary = summary[:summary.index("</section>")]
+    assert "<b>未评估</b>营销与个人信息：数据源没有营销与个人信息表" in summary, summary
+    assert "不是“未发现问题”的结论" in summary and "。。" not in summary
     from workbench.report.worklists import read_sheet
 
     subs = pl.read_parquet(src / "subsidiaries.parquet")["subsidiary_id"].to_list()
