@@ -19,6 +19,7 @@ never recomputes a number.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,22 @@ class AnalysisResult:
         missing = [t for t in self.published if t not in self.tables]
         if missing:
             raise ValueError(f"{self.analysis}: published tables {missing} are not in tables")
+
+
+class Laps:
+    """Seconds per step of one run (an analysis' ``timings_s``): call it with a
+    step's name when the step ends.
+    """
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        """Record the seconds since the previous step (or the start) as ``step``."""
+        now = time.perf_counter()
+        self.timings[step] = round(now - self._t, 3)
+        self._t = now
 
 
 def as_period(period: Period | str) -> Period:

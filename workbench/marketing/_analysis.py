@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from workbench.analysis import AnalysisResult, as_period
+from workbench.analysis import AnalysisResult, Laps, as_period
 from workbench.contract import OPTIONAL_TABLES, rules_for
 from workbench.findings import empty_findings
 from workbench.marketing import _figures as figures
@@ -75,19 +74,6 @@ PARAMETERS = ParameterSet(
         ),
     },
 )
-
-
-class _Laps:
-    """Seconds per step of one run."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._t = time.perf_counter()
-
-    def __call__(self, step: str) -> None:
-        now = time.perf_counter()
-        self.timings[step] = round(now - self._t, 3)
-        self._t = now
 
 
 def _present(frames: Mapping[str, pl.LazyFrame]) -> bool:
@@ -235,7 +221,7 @@ def analyze(
     p = as_period(period)
     if not _present(frames):
         return _not_evaluated(params, p)
-    lap = _Laps()
+    lap = Laps()
     content_rules = load_content_rules(content_rules_path)
     lexicon = load_lexicon(lexicon_path)
     policy = load_policy(policy_path)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from workbench.analysis import AnalysisResult, as_period
+from workbench.analysis import AnalysisResult, Laps, as_period
 from workbench.findings import empty_findings, make_findings
 from workbench.params import (
     Boolean,
@@ -136,19 +135,6 @@ PARAMETERS = ParameterSet(
         ),
     },
 )
-
-
-class _Laps:
-    """Seconds per step of one run."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._t = time.perf_counter()
-
-    def __call__(self, step: str) -> None:
-        now = time.perf_counter()
-        self.timings[step] = round(now - self._t, 3)
-        self._t = now
 
 
 def _judge(
@@ -395,7 +381,7 @@ def analyze(
         (:func:`_not_judged`: what the data could not judge, zh and en).
     """
     params = PARAMETERS.check({k: v for k, v in locals().items() if k in PARAMETERS})
-    lap = _Laps()
+    lap = Laps()
     p = as_period(period)
     policy = load_policy(policy_path)
     # An empty entry (a blank line of a scheduled run's list) names no file.
